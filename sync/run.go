@@ -1,0 +1,79 @@
+package sync
+
+import (
+	"context"
+	"time"
+)
+
+// Outcome is how a run ended.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeRunning   Outcome = "running"
+	OutcomeCompleted Outcome = "completed" // every decision carried out (conflicts are not failures)
+	OutcomePartial   Outcome = "partial"   // completed, but some links failed
+	OutcomeFailed    Outcome = "failed"    // aborted: nothing after the failing step was done
+)
+
+// RunRecord is one row of the run history.
+type RunRecord struct {
+	ID         int64
+	Source     string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Outcome    Outcome
+	DryRun     bool
+	Counts     Counts
+	APICalls   int
+	Error      string
+}
+
+// DecisionRecord is the last decision kept for a customer that is not
+// linked: what it was, since when, and in which run it was last seen.
+type DecisionRecord struct {
+	Source    string
+	BillingID int64
+	Email     string
+	Action    Action
+	Reason    Reason
+	TicagaID  int64
+	Detail    string
+	Since     time.Time
+	LastSeen  time.Time
+	RunID     int64
+}
+
+// RunStore keeps the run history and the open decisions.
+type RunStore interface {
+	// StartRun records a run as running and returns its id.
+	StartRun(ctx context.Context, r RunRecord) (int64, error)
+	// FinishRun records the end of run r.ID.
+	FinishRun(ctx context.Context, r RunRecord) error
+	// ReplaceDecisions makes the open decisions of source exactly the given
+	// ones (customers not linked), keeping Since for a customer whose action
+	// and reason did not change; decisions of customers outside scope (when
+	// scope is not nil) are left as they are.
+	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []int64, now time.Time) error
+	// RecentRuns returns the last n runs, newest first.
+	RecentRuns(ctx context.Context, n int) ([]RunRecord, error)
+	// OpenDecisions returns the open decisions of every source.
+	OpenDecisions(ctx context.Context) ([]DecisionRecord, error)
+}
+
+// Locker gives the run lock: one run at a time for a source across every host
+// that shares the store.
+type Locker interface {
+	// Lock takes the named lock, waiting up to wait (0: not at all). It
+	// returns an error wrapping ErrLocked when the lock stays held by someone
+	// else. The returned function releases it.
+	Lock(ctx context.Context, name string, wait time.Duration) (unlock func(), err error)
+}
+
+// Store is everything the engine keeps.
+type Store interface {
+	Locker
+	Directory
+	PairingStore
+	RunStore
+}

@@ -1,0 +1,72 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Errors that adapters wrap so the engine can tell outcomes apart with
+// errors.Is. Any other error from an adapter means "unknown".
+var (
+	// ErrNotFound means the outside system said, in its documented way, that
+	// the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrUnauthorized means the credentials were rejected.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrLocked means another run holds the run lock.
+	ErrLocked = errors.New("another run holds the lock")
+)
+
+// TicagaUser is one entry of the Ticaga user directory.
+type TicagaUser struct {
+	ID      int64
+	Name    string
+	Email   string
+	Company string
+	// BillingID is the billing id Ticaga carries for the user, as Ticaga
+	// sends it; "" or "0" means none (see HasBillingID).
+	BillingID     string
+	BillingSystem string
+	// FetchedAt is when this entry was read from customers/get.
+	FetchedAt time.Time
+}
+
+// HasBillingID reports whether the user carries a billing id.
+func (u TicagaUser) HasBillingID() bool {
+	id := strings.TrimSpace(u.BillingID)
+	return id != "" && id != "0"
+}
+
+// CarriesBilling reports whether the user carries exactly this billing id in
+// this billing system (system names compare case-insensitively: Ticaga's own
+// examples spell "Blesta" and "blesta").
+func (u TicagaUser) CarriesBilling(billingID int64, system string) bool {
+	return strings.TrimSpace(u.BillingID) == strconv.FormatInt(billingID, 10) &&
+		strings.EqualFold(strings.TrimSpace(u.BillingSystem), strings.TrimSpace(system))
+}
+
+// Assignment is one customers/assign call: give Ticaga user TicagaID the
+// billing id BillingID of billing system System.
+type Assignment struct {
+	TicagaID  int64
+	BillingID int64
+	System    string
+}
+
+// Ticaga is what the engine needs from the Ticaga API.
+type Ticaga interface {
+	// Ping checks that Ticaga answers and accepts the credentials. It
+	// returns an error wrapping ErrUnauthorized when they are rejected.
+	Ping(ctx context.Context) error
+	// LookupUser reads one user through customers/get/{id}. It returns an
+	// error wrapping ErrNotFound only when Ticaga answers with its
+	// documented "no such user" body; every other error means unknown.
+	LookupUser(ctx context.Context, id int64) (TicagaUser, error)
+	// AssignBilling calls customers/assign. It returns an error wrapping
+	// ErrNotFound when the user does not exist; any other error leaves the
+	// outcome unknown.
+	AssignBilling(ctx context.Context, a Assignment) error
+}
