@@ -1,0 +1,237 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Engine carries out runs for one source: one billing database (or one
+// company of it) linked to one Ticaga instance.
+type Engine struct {
+	// Name identifies the source in locks, run history and decisions
+	// ("blesta", "blesta:company-2").
+	Name string
+	// Target identifies the Ticaga instance (its base URL); the directory
+	// cache is kept per target.
+	Target string
+	// System is the billing system's name as sent to Ticaga ("Blesta").
+	System string
+
+	Source ContactSource
+	Ticaga Ticaga
+	Store  Store
+
+	// Concurrency bounds the Ticaga requests in flight (default 4).
+	Concurrency int
+	// DirectoryGap is the run of consecutive unknown Ticaga ids that ends a
+	// directory scan (default 50).
+	DirectoryGap int
+	// Revalidate is how many cached directory entries, oldest first, are
+	// re-read per run (default 200). A full run re-reads all.
+	Revalidate int
+
+	Log zerolog.Logger
+	Now func() time.Time
+	// Observer, when set, is told about each stage of a run (metrics,
+	// progress bars). It must not block.
+	Observer Observer
+}
+
+// RunOptions are the choices of one run.
+type RunOptions struct {
+	// DryRun plans only: nothing is written and no write endpoint is called.
+	DryRun bool
+	// Full rescans the whole Ticaga directory and revalidates every pairing.
+	Full bool
+	// Clients, when not empty, limits the decisions acted on and reported to
+	// these billing ids. Every contact is still read, so that duplicate
+	// emails are still seen.
+	Clients []int64
+	// LockWait is how long to wait for a run lock held elsewhere.
+	LockWait time.Duration
+}
+
+// Report is what a run did.
+type Report struct {
+	RunID      int64
+	Source     string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	DryRun     bool
+	Outcome    Outcome
+	Counts     Counts
+	// APICalls counts the Ticaga API calls the run made, by endpoint.
+	APICalls  map[string]int
+	Directory DirectoryReport
+	// Decisions holds one entry per selected customer.
+	Decisions []Decision
+	// Err is why the run failed, when it did.
+	Err error
+}
+
+// TotalAPICalls sums APICalls.
+func (r *Report) TotalAPICalls() int {
+	n := 0
+	for _, c := range r.APICalls {
+		n += c
+	}
+	return n
+}
+
+// Run carries out one run. It returns ErrLocked (wrapped) without doing
+// anything when another run holds the lock; any other error is also recorded
+// in the report and, unless it is a dry run, in the run history.
+func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
+	e.defaults()
+	unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
+	if err != nil {
+		return nil, fmt.Errorf("run lock %q: %w", e.Name, err)
+	}
+	defer unlock()
+	e.Observer.LockHeld(e.Name, true)
+	defer e.Observer.LockHeld(e.Name, false)
+
+	api := newCountingTicaga(e.Ticaga)
+	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Outcome: OutcomeRunning}
+	log := e.Log.With().Str("source", e.Name).Bool("dry_run", opt.DryRun).Logger()
+	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
+
+	if !opt.DryRun {
+		id, err := e.Store.StartRun(ctx, RunRecord{Source: e.Name, StartedAt: rep.StartedAt, Outcome: OutcomeRunning})
+		if err != nil {
+			return nil, fmt.Errorf("record run start: %w", err)
+		}
+		rep.RunID = id
+		log = log.With().Int64("run_id", id).Logger()
+	}
+
+	rep.Err = e.run(ctx, api, opt, rep, log)
+	rep.FinishedAt = e.Now()
+	rep.APICalls = api.snapshot()
+	rep.Counts = Tally(rep.Decisions)
+	switch {
+	case rep.Err != nil:
+		rep.Outcome = OutcomeFailed
+	case rep.Counts.Failed > 0:
+		rep.Outcome = OutcomePartial
+	default:
+		rep.Outcome = OutcomeCompleted
+	}
+
+	if !opt.DryRun {
+		// Record the end even when ctx was cancelled (SIGTERM): a bounded,
+		// uncancelled write so the history never keeps a "running" ghost.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		rec := RunRecord{ID: rep.RunID, Source: e.Name, StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt,
+			Outcome: rep.Outcome, Counts: rep.Counts, APICalls: rep.TotalAPICalls()}
+		if rep.Err != nil {
+			rec.Error = rep.Err.Error()
+		}
+		if err := e.Store.FinishRun(wctx, rec); err != nil {
+			rep.Err = errors.Join(rep.Err, fmt.Errorf("record run end: %w", err))
+			rep.Outcome = OutcomeFailed
+		}
+	}
+	e.Observer.RunFinished(rep)
+	ev := log.Info()
+	if rep.Err != nil {
+		ev = log.Error().Err(rep.Err)
+	}
+	ev.Str("outcome", string(rep.Outcome)).Interface("counts", rep.Counts).Int("api_calls", rep.TotalAPICalls()).
+		Dur("took", rep.FinishedAt.Sub(rep.StartedAt)).Msg("run finished")
+	return rep, rep.Err
+}
+
+func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, rep *Report, log zerolog.Logger) error {
+	// Preflight: nothing is written before Ticaga has accepted the token and
+	// the billing tables have answered.
+	if err := api.Ping(ctx); err != nil {
+		return fmt.Errorf("preflight: ticaga: %w", err)
+	}
+	if err := e.Source.Check(ctx); err != nil {
+		return fmt.Errorf("preflight: billing database: %w", err)
+	}
+	e.Observer.Progress(StagePreflight, 1, 1)
+
+	// The pairing table is the plugin's: one row per linked customer.
+	var pairings []Pairing
+	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
+		return fmt.Errorf("read pairings: %w", err)
+	}
+	dir, err := e.refreshDirectory(ctx, api, opt, rep, pairings, log)
+	if err != nil {
+		return err
+	}
+
+	// Contacts arrive in keyset pages; the planner needs them all at once
+	// because a duplicate email may come last.
+	var contacts []Contact
+	err = e.Source.EachContact(ctx, func(c Contact) error {
+		contacts = append(contacts, c)
+		if len(contacts)%500 == 0 {
+			e.Observer.Progress(StageContacts, len(contacts), 0)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read billing contacts: %w", err)
+	}
+	e.Observer.Progress(StageContacts, len(contacts), len(contacts))
+
+	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings})
+	if len(opt.Clients) > 0 {
+		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {
+			return !slices.Contains(opt.Clients, d.Contact.BillingID)
+		})
+	}
+	rep.Decisions = decisions
+
+	if !opt.DryRun {
+		e.execute(ctx, api, dir, rep, log)
+		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
+			return err
+		}
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := e.Store.ReplaceDecisions(wctx, e.Name, rep.RunID, openDecisions(decisions), opt.Clients, e.Now()); err != nil {
+			return fmt.Errorf("record decisions: %w", err)
+		}
+	}
+	return nil
+}
+
+// openDecisions are the decisions worth keeping: customers that are not
+// linked.
+func openDecisions(ds []Decision) []Decision {
+	var open []Decision
+	for _, d := range ds {
+		if d.Action != ActionLink && d.Action != ActionAlreadyLinked {
+			open = append(open, d)
+		}
+	}
+	return open
+}
+
+func (e *Engine) defaults() {
+	if e.Concurrency <= 0 {
+		e.Concurrency = 4
+	}
+	if e.DirectoryGap <= 0 {
+		e.DirectoryGap = 50
+	}
+	if e.Revalidate < 0 {
+		e.Revalidate = 0
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Observer == nil {
+		e.Observer = NopObserver{}
+	}
+}
