@@ -1,0 +1,183 @@
+// Package configs holds ticaga-sync's settings: the Config struct read from
+// environment variables (and optionally an env file), its defaults, its
+// validation, and the secret types that keep the Ticaga token and database
+// passwords out of logs and error messages.
+//
+// The usual sequence is
+//
+//	cfg, err := configs.LoadEnv(ctx, envFile)
+//	var cerr *configs.Error
+//	if errors.As(err, &cerr) { /* bad configuration: exit 2 */ }
+//
+// Every problem is reported as an *Error whose text is one line starting
+// with the variable's name ("SYNC_CONCURRENCY: must be between 1 and 64,
+// got 0"); several problems are joined with errors.Join, one per line.
+// No message ever contains the token or a database password.
+package configs
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is one configuration problem. Var is the environment variable at
+// fault (for an env file problem, the file and line, "path:12"); Msg says
+// what is wrong and never contains a secret.
+type Error struct {
+	Var string
+	Msg string
+}
+
+// Error returns "VAR: msg".
+func (e *Error) Error() string { return e.Var + ": " + e.Msg }
+
+// Config is every ticaga-sync setting. Each field's env tag names the
+// environment variable it is read from; an empty variable means the
+// default, except HTTP_ADDR where empty disables the listener.
+type Config struct {
+	// BillingSystem is blesta, whmcs, clientexec or fossbilling.
+	BillingSystem string `env:"BILLING_SYSTEM"`
+	// BillingDSN is the go-sql-driver DSN of the billing database (required).
+	BillingDSN DSN `env:"BILLING_DSN"`
+	// CompanyIDs are the billing companies to sync; nil means all.
+	CompanyIDs CompanyIDs `env:"BILLING_COMPANY_ID"`
+	// BillingStatuses are the client status words to sync, trimmed; empty
+	// means the billing system's default. Checked by the billing reader.
+	BillingStatuses []string `env:"BILLING_STATUSES"`
+
+	// TicagaURL is Ticaga's base URL (http or https), without a trailing
+	// slash; the API lives under TicagaURL + "/api/".
+	TicagaURL string `env:"TICAGA_URL"`
+	// TicagaAPIToken is the bearer token, from TICAGA_API_TOKEN, the file
+	// TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token.
+	TicagaAPIToken Secret `env:"TICAGA_API_TOKEN"`
+	// TicagaAPITokenFile is the file the token was read from: the value of
+	// TICAGA_API_TOKEN_FILE, or $CREDENTIALS_DIRECTORY/ticaga-api-token.
+	TicagaAPITokenFile string `env:"TICAGA_API_TOKEN_FILE"`
+	// TicagaAPIEmail is the admin email sent as X-Admin-Email and in the
+	// connection call; optional.
+	TicagaAPIEmail string `env:"TICAGA_API_EMAIL"`
+	// TicagaBillingSystemName is the billing_system value sent to Ticaga and
+	// stored in ticaga_billing; by default the billing system's usual name.
+	TicagaBillingSystemName string `env:"TICAGA_BILLING_SYSTEM_NAME"`
+	// TicagaTimeout bounds each Ticaga request.
+	TicagaTimeout time.Duration `env:"TICAGA_TIMEOUT"`
+	// TicagaRateLimit caps requests per second; 0 follows only the server's
+	// rate-limit headers.
+	TicagaRateLimit float64 `env:"TICAGA_RATE_LIMIT"`
+	// TicagaDirectoryGap is how many consecutive unknown ids end a
+	// directory scan.
+	TicagaDirectoryGap int `env:"TICAGA_DIRECTORY_GAP"`
+	// TicagaDirectoryRevalidate is how many cached directory entries are
+	// re-read per run, oldest first.
+	TicagaDirectoryRevalidate int `env:"TICAGA_DIRECTORY_REVALIDATE"`
+
+	// StoreDSN is the DSN of the daemon's own tables; empty means BillingDSN.
+	StoreDSN DSN `env:"STORE_DSN"`
+
+	// SyncSchedule is a 5-field cron expression or a descriptor such as
+	// "@every 15m" or "@hourly".
+	SyncSchedule string `env:"SYNC_SCHEDULE"`
+	// SyncConcurrency bounds the Ticaga requests in flight (1..64).
+	SyncConcurrency int `env:"SYNC_CONCURRENCY"`
+	// SyncShutdownTimeout is how long SIGTERM lets a run finish before
+	// abandoning it.
+	SyncShutdownTimeout time.Duration `env:"SYNC_SHUTDOWN_TIMEOUT"`
+
+	// LogLevel is trace, debug, info, warn or error.
+	LogLevel string `env:"LOG_LEVEL"`
+	// LogFormat is json, console, or empty to choose by terminal; see
+	// ConsoleLogs.
+	LogFormat string `env:"LOG_FORMAT"`
+	// HTTPAddr is the metrics listener's address; empty disables it.
+	HTTPAddr string `env:"HTTP_ADDR"`
+}
+
+// DefaultConfig returns the defaults of every setting. BillingDSN,
+// TicagaURL and the token have no default, so it does not validate as is.
+func DefaultConfig() Config {
+	return Config{
+		BillingSystem:             "blesta",
+		CompanyIDs:                CompanyIDs{1},
+		TicagaBillingSystemName:   DefaultBillingSystemName("blesta"),
+		TicagaTimeout:             30 * time.Second,
+		TicagaDirectoryGap:        50,
+		TicagaDirectoryRevalidate: 200,
+		SyncSchedule:              "@every 15m",
+		SyncConcurrency:           4,
+		SyncShutdownTimeout:       30 * time.Second,
+		LogLevel:                  "info",
+		HTTPAddr:                  "127.0.0.1:9464",
+	}
+}
+
+// billingSystemNames maps each supported BILLING_SYSTEM to the name Ticaga
+// and the billing plugins know it by.
+var billingSystemNames = map[string]string{
+	"blesta":      "Blesta",
+	"whmcs":       "WHMCS",
+	"clientexec":  "ClientExec",
+	"fossbilling": "FOSSBilling",
+}
+
+// DefaultBillingSystemName returns the billing_system name sent to Ticaga
+// for a BILLING_SYSTEM value (blesta → Blesta, whmcs → WHMCS, clientexec →
+// ClientExec, fossbilling → FOSSBilling), or "" for an unknown system.
+func DefaultBillingSystemName(system string) string {
+	return billingSystemNames[strings.ToLower(system)]
+}
+
+// StoreDSNOrBilling returns the DSN to open the store with: STORE_DSN, or
+// BILLING_DSN when STORE_DSN is empty. It contains the password.
+func (c Config) StoreDSNOrBilling() string {
+	if c.StoreDSN != "" {
+		return c.StoreDSN.Reveal()
+	}
+	return c.BillingDSN.Reveal()
+}
+
+// ConsoleLogs reports whether logs should be human-readable console lines
+// rather than JSON: LOG_FORMAT=console or json decides, and an empty
+// LOG_FORMAT follows isTerminal (whether stderr is a terminal).
+func (c Config) ConsoleLogs(isTerminal bool) bool {
+	switch c.LogFormat {
+	case "console":
+		return true
+	case "json":
+		return false
+	}
+	return isTerminal
+}
+
+// Redacted returns every setting keyed by its environment variable, as text
+// safe to print: the token is "[redacted]" when set and "" when not, DSNs
+// show their password as ***, and an unset optional value is "".
+func (c Config) Redacted() map[string]string {
+	token := ""
+	if c.TicagaAPIToken != "" {
+		token = redacted
+	}
+	return map[string]string{
+		"BILLING_SYSTEM":              c.BillingSystem,
+		"BILLING_DSN":                 c.BillingDSN.String(),
+		"BILLING_COMPANY_ID":          c.CompanyIDs.String(),
+		"BILLING_STATUSES":            strings.Join(c.BillingStatuses, ","),
+		"TICAGA_URL":                  c.TicagaURL,
+		"TICAGA_API_TOKEN":            token,
+		"TICAGA_API_TOKEN_FILE":       c.TicagaAPITokenFile,
+		"TICAGA_API_EMAIL":            c.TicagaAPIEmail,
+		"TICAGA_BILLING_SYSTEM_NAME":  c.TicagaBillingSystemName,
+		"TICAGA_TIMEOUT":              c.TicagaTimeout.String(),
+		"TICAGA_RATE_LIMIT":           strconv.FormatFloat(c.TicagaRateLimit, 'g', -1, 64),
+		"TICAGA_DIRECTORY_GAP":        strconv.Itoa(c.TicagaDirectoryGap),
+		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
+		"STORE_DSN":                   c.StoreDSN.String(),
+		"SYNC_SCHEDULE":               c.SyncSchedule,
+		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),
+		"SYNC_SHUTDOWN_TIMEOUT":       c.SyncShutdownTimeout.String(),
+		"LOG_LEVEL":                   c.LogLevel,
+		"LOG_FORMAT":                  c.LogFormat,
+		"HTTP_ADDR":                   c.HTTPAddr,
+	}
+}

@@ -1,0 +1,87 @@
+package configs
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CredentialName is the systemd credential the token is read from
+// ($CREDENTIALS_DIRECTORY/ticaga-api-token, as set up by LoadCredential= or
+// SetCredentialEncrypted= in the unit) when neither TICAGA_API_TOKEN nor
+// TICAGA_API_TOKEN_FILE is set.
+const CredentialName = "ticaga-api-token"
+
+// maxSecretFile caps how much of a token file is read.
+const maxSecretFile = 64 << 10
+
+// resolveToken fills cfg.TicagaAPIToken from TICAGA_API_TOKEN_FILE or the
+// systemd credential. Setting both TICAGA_API_TOKEN and
+// TICAGA_API_TOKEN_FILE is an error; a missing credential is not (Validate
+// then reports the token as required). Messages name the file, never its
+// content.
+func resolveToken(cfg *Config, lookup func(string) (string, bool)) *Error {
+	if cfg.TicagaAPITokenFile != "" {
+		if cfg.TicagaAPIToken != "" {
+			return &Error{Var: "TICAGA_API_TOKEN_FILE", Msg: "set only one of TICAGA_API_TOKEN and TICAGA_API_TOKEN_FILE"}
+		}
+		tok, msg := readSecretFile(cfg.TicagaAPITokenFile)
+		if msg != "" {
+			return &Error{Var: "TICAGA_API_TOKEN_FILE", Msg: msg}
+		}
+		cfg.TicagaAPIToken = tok
+		return nil
+	}
+	if cfg.TicagaAPIToken != "" {
+		return nil
+	}
+	dir, _ := lookup("CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return nil
+	}
+	path := filepath.Join(dir, CredentialName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	tok, msg := readSecretFile(path)
+	if msg != "" {
+		return &Error{Var: "CREDENTIALS_DIRECTORY", Msg: msg}
+	}
+	cfg.TicagaAPIToken = tok
+	cfg.TicagaAPITokenFile = path
+	return nil
+}
+
+// readSecretFile returns the file's content trimmed of surrounding
+// whitespace, or a message naming the file (never quoting it) when it
+// cannot be read, is empty, or is too large to be a token.
+func readSecretFile(path string) (Secret, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "cannot read " + path + ": " + reason(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", "cannot read " + path + ": " + reason(err)
+	}
+	if len(b) > maxSecretFile {
+		return "", path + " is larger than 64 KiB: it should hold only the token"
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", path + " is empty"
+	}
+	return Secret(s), ""
+}
+
+// reason is err without the path a *fs.PathError repeats.
+func reason(err error) string {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

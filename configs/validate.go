@@ -1,0 +1,169 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/robfig/cron/v3"
+)
+
+// dsnHint shows the expected DSN shape; every DSN message ends with it.
+const dsnHint = "(user:password@tcp(host:3306)/dbname)"
+
+// Validate checks every setting and returns nil, or every problem joined
+// with errors.Join: one *Error per line, each naming its variable. No
+// message contains the token or a DSN.
+func (c Config) Validate() error {
+	problems := c.problems()
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}
+
+// problems lists every invalid setting in the order of the Config fields.
+func (c Config) problems() []*Error {
+	var ps []*Error
+	add := func(v, format string, args ...any) {
+		ps = append(ps, &Error{Var: v, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	if _, ok := billingSystemNames[c.BillingSystem]; !ok {
+		add("BILLING_SYSTEM", "%q is not a supported billing system (use blesta, whmcs, clientexec or fossbilling)", c.BillingSystem)
+	}
+	if c.BillingDSN == "" {
+		add("BILLING_DSN", "required %s", dsnHint)
+	} else if msg := checkDSN(c.BillingDSN); msg != "" {
+		add("BILLING_DSN", "%s", msg)
+	}
+	if c.CompanyIDs != nil && len(c.CompanyIDs) == 0 {
+		add("BILLING_COMPANY_ID", "no company ids (use numbers separated by commas, or all)")
+	}
+	for _, id := range c.CompanyIDs {
+		if id <= 0 {
+			ps = append(ps, companyIDError(fmt.Sprint(id)))
+			break
+		}
+	}
+	for _, s := range c.BillingStatuses {
+		if strings.TrimSpace(s) == "" {
+			add("BILLING_STATUSES", "contains an empty status (use words separated by commas)")
+			break
+		}
+	}
+
+	if msg := checkTicagaURL(c.TicagaURL); msg != "" {
+		add("TICAGA_URL", "%s", msg)
+	}
+	tokenVar := "TICAGA_API_TOKEN"
+	if c.TicagaAPITokenFile != "" {
+		tokenVar = "TICAGA_API_TOKEN_FILE"
+	}
+	switch {
+	case c.TicagaAPIToken == "":
+		add("TICAGA_API_TOKEN", "required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)")
+	case strings.ContainsFunc(c.TicagaAPIToken.Reveal(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		add(tokenVar, "the token contains spaces, line breaks or control characters")
+	}
+	if e := c.TicagaAPIEmail; e != "" {
+		local, domain, ok := strings.Cut(e, "@")
+		if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
+			add("TICAGA_API_EMAIL", "%q is not an email address", e)
+		}
+	}
+	if strings.TrimSpace(c.TicagaBillingSystemName) == "" && billingSystemNames[c.BillingSystem] != "" {
+		add("TICAGA_BILLING_SYSTEM_NAME", "required")
+	}
+	if c.TicagaTimeout <= 0 {
+		add("TICAGA_TIMEOUT", "must be greater than 0, got %s", c.TicagaTimeout)
+	}
+	switch r := c.TicagaRateLimit; {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		add("TICAGA_RATE_LIMIT", "must be a finite number of requests per second, got %g", r)
+	case r < 0:
+		add("TICAGA_RATE_LIMIT", "must be 0 (follow the server's rate-limit headers) or more, got %g", r)
+	}
+	if c.TicagaDirectoryGap < 1 {
+		add("TICAGA_DIRECTORY_GAP", "must be at least 1, got %d", c.TicagaDirectoryGap)
+	}
+	if c.TicagaDirectoryRevalidate < 0 {
+		add("TICAGA_DIRECTORY_REVALIDATE", "must be 0 or more, got %d", c.TicagaDirectoryRevalidate)
+	}
+
+	if c.StoreDSN != "" {
+		if msg := checkDSN(c.StoreDSN); msg != "" {
+			add("STORE_DSN", "%s", msg)
+		}
+	}
+
+	if _, err := cron.ParseStandard(c.SyncSchedule); err != nil {
+		add("SYNC_SCHEDULE", "%q is not a cron expression or @every duration: %v", c.SyncSchedule, err)
+	}
+	if c.SyncConcurrency < 1 || c.SyncConcurrency > 64 {
+		add("SYNC_CONCURRENCY", "must be between 1 and 64, got %d", c.SyncConcurrency)
+	}
+	if c.SyncShutdownTimeout < 0 {
+		add("SYNC_SHUTDOWN_TIMEOUT", "must be 0 or more, got %s", c.SyncShutdownTimeout)
+	}
+
+	switch c.LogLevel {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		add("LOG_LEVEL", "%q is not a log level (use trace, debug, info, warn or error)", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "", "json", "console":
+	default:
+		add("LOG_FORMAT", "%q is not a log format (use json or console, or leave it empty to choose by terminal)", c.LogFormat)
+	}
+	if c.HTTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			add("HTTP_ADDR", "%q is not host:port (e.g. 127.0.0.1:9464; empty disables)", c.HTTPAddr)
+		}
+	}
+	return ps
+}
+
+// checkDSN returns "" for a usable DSN, or a message that never contains
+// the DSN: only go-sql-driver's fixed "invalid DSN: ..." texts are passed
+// on, since its other errors may quote parts of the DSN.
+func checkDSN(d DSN) string {
+	c, err := mysql.ParseDSN(d.Reveal())
+	if err != nil {
+		msg := "not a valid DSN " + dsnHint
+		if detail, ok := strings.CutPrefix(err.Error(), "invalid DSN: "); ok {
+			msg += ": " + detail
+		}
+		return msg
+	}
+	if c.DBName == "" {
+		return "names no database " + dsnHint
+	}
+	return ""
+}
+
+// checkTicagaURL returns "" for an http(s) URL with a host and no query or
+// fragment, else a message. A URL is shown only with its password removed.
+func checkTicagaURL(s string) string {
+	if s == "" {
+		return "required (e.g. https://support.example.com)"
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "not a valid URL (e.g. https://support.example.com)"
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q is not an http or https URL with a host (e.g. https://support.example.com)", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return fmt.Sprintf("%q must not have a query or fragment", u.Redacted())
+	}
+	return ""
+}
