@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// maxDetail keeps Detail within a TEXT column (65,535 bytes) at 4 bytes per
+// character.
+const maxDetail = 16000
+
+// decisionColumns are the columns of ticaga_sync_decisions in insert order.
+const decisionColumns = "source, billing_id, email, action, reason, ticaga_id, detail, since, last_seen, run_id"
+
+// ReplaceDecisions makes the open decisions of source exactly open, in one
+// transaction: each one is inserted or updated (since is kept when its action
+// and reason are unchanged and set to now otherwise; email, ticaga_id,
+// detail, last_seen and run_id are always updated), and every other decision
+// of source is deleted. When scope is not empty only customers whose billing
+// id is in scope are touched: decisions in open outside scope are ignored
+// and those of other customers are kept. An empty scope, like nil, means
+// every customer (as the engine reads an empty client list). Statements are multi-row, at most
+// 500 rows each. When open holds a customer twice, the last one counts.
+func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
+	var inScope map[int64]bool
+	if len(scope) > 0 {
+		inScope = make(map[int64]bool, len(scope))
+		for _, id := range scope {
+			inScope[id] = true
+		}
+	}
+	// Keep the last decision per customer, in first-seen order.
+	keep := make(map[int64]int, len(open))
+	var list []ticagasync.Decision
+	for _, d := range open {
+		id := d.Contact.BillingID
+		if inScope != nil && !inScope[id] {
+			continue
+		}
+		if i, ok := keep[id]; ok {
+			list[i] = d
+			continue
+		}
+		keep[id] = len(list)
+		list = append(list, d)
+	}
+	now = s.utc(now)
+	defer s.exclusive()()
+
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		err := chunks(list, s.batchSize, func(batch []ticagasync.Decision) error {
+			args := make([]any, 0, len(batch)*10)
+			for _, d := range batch {
+				var ticagaID any
+				if d.TicagaID != 0 {
+					ticagaID = d.TicagaID
+				}
+				args = append(args, source, d.Contact.BillingID, clip(d.Contact.Email, 255), clip(string(d.Action), 32),
+					clip(string(d.Reason), 64), ticagaID, clip(d.Detail, maxDetail), now, now, runID)
+			}
+			// since comes first: it compares the old action and reason.
+			return tx.Exec("INSERT INTO ticaga_sync_decisions ("+decisionColumns+") VALUES "+
+				valuesList(len(batch), 10)+" ON DUPLICATE KEY UPDATE "+
+				"since = IF(action = VALUES(action) AND reason = VALUES(reason), since, VALUES(since)), "+
+				"email = VALUES(email), action = VALUES(action), reason = VALUES(reason), "+
+				"ticaga_id = VALUES(ticaga_id), detail = VALUES(detail), last_seen = VALUES(last_seen), "+
+				"run_id = VALUES(run_id)", args...).Error
+		})
+		if err != nil {
+			return err
+		}
+		// Delete the source's other decisions (within scope).
+		var existing []int64
+		if err := tx.Raw("SELECT billing_id FROM ticaga_sync_decisions WHERE source = ?", source).
+			Scan(&existing).Error; err != nil {
+			return err
+		}
+		var gone []int64
+		for _, id := range existing {
+			if _, open := keep[id]; !open && (inScope == nil || inScope[id]) {
+				gone = append(gone, id)
+			}
+		}
+		return chunks(gone, s.batchSize, func(batch []int64) error {
+			return tx.Exec("DELETE FROM ticaga_sync_decisions WHERE source = ? AND billing_id IN ?", source, batch).Error
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("replace decisions of %s: %w", source, err)
+	}
+	return nil
+}
+
+// OpenDecisions returns the open decisions of every source, ordered by
+// source and billing id.
+func (s *Store) OpenDecisions(ctx context.Context) ([]ticagasync.DecisionRecord, error) {
+	out, err := s.queryDecisions(ctx, "ORDER BY source, billing_id")
+	if err != nil {
+		return nil, fmt.Errorf("read open decisions: %w", err)
+	}
+	return out, nil
+}
+
+// DecisionFor returns the open decision about billing customer billingID of
+// source; ok is false when there is none (the customer is linked, or was not
+// seen yet).
+func (s *Store) DecisionFor(ctx context.Context, source string, billingID int64) (d ticagasync.DecisionRecord, ok bool, err error) {
+	out, err := s.queryDecisions(ctx, "WHERE source = ? AND billing_id = ?", source, billingID)
+	if err != nil || len(out) == 0 {
+		if err != nil {
+			err = fmt.Errorf("read decision about %s customer %d: %w", source, billingID, err)
+		}
+		return d, false, err
+	}
+	return out[0], true, nil
+}
+
+func (s *Store) queryDecisions(ctx context.Context, tail string, args ...any) ([]ticagasync.DecisionRecord, error) {
+	defer s.exclusive()()
+	rows, err := s.with(ctx).Raw("SELECT "+decisionColumns+" FROM ticaga_sync_decisions "+tail, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ticagasync.DecisionRecord
+	for rows.Next() {
+		var d ticagasync.DecisionRecord
+		var ticagaID sql.NullInt64
+		var detail sql.NullString
+		if err := rows.Scan(&d.Source, &d.BillingID, &d.Email, &d.Action, &d.Reason, &ticagaID, &detail,
+			&d.Since, &d.LastSeen, &d.RunID); err != nil {
+			return nil, err
+		}
+		d.TicagaID, d.Detail = ticagaID.Int64, detail.String
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

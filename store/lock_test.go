@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+func TestLockExcludes(t *testing.T) {
+	t.Parallel()
+	s, _ := openTest(t)
+	ctx := t.Context()
+	unlock, err := s.Lock(ctx, "run:blesta", 0)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	if held, err := s.LockHeld(ctx, "run:blesta"); !held || err != nil {
+		t.Errorf("LockHeld = %v, %v while held", held, err)
+	}
+	_, err = s.Lock(ctx, "run:blesta", 0)
+	if !errors.Is(err, ticagasync.ErrLocked) || !strings.Contains(err.Error(), "run:blesta") {
+		t.Fatalf("second Lock = %v, want ErrLocked naming the lock", err)
+	}
+	// Another name is independent.
+	other, err := s.Lock(ctx, "run:whmcs", 0)
+	if err != nil {
+		t.Fatalf("other lock: %v", err)
+	}
+	other()
+
+	unlock()
+	unlock() // harmless
+	if held, err := s.LockHeld(ctx, "run:blesta"); held || err != nil {
+		t.Errorf("LockHeld = %v, %v after unlock", held, err)
+	}
+	again, err := s.Lock(ctx, "run:blesta", 0)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	again()
+}
+
+func TestLockWaitsForRelease(t *testing.T) {
+	t.Parallel()
+	s, _ := openTest(t)
+	ctx := t.Context()
+	unlock, err := s.Lock(ctx, "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(1500*time.Millisecond, unlock)
+	start := time.Now()
+	second, err := s.Lock(ctx, "run", 10*time.Second)
+	if err != nil {
+		t.Fatalf("waiting Lock: %v", err)
+	}
+	defer second()
+	if waited := time.Since(start); waited < time.Second || waited > 4*time.Second {
+		t.Errorf("waited %v for a lock released after 1.5s", waited)
+	}
+}
+
+func TestLockWaitTimesOut(t *testing.T) {
+	t.Parallel()
+	s, _ := openTest(t)
+	unlock, err := s.Lock(t.Context(), "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	start := time.Now()
+	_, err = s.Lock(t.Context(), "run", 1500*time.Millisecond)
+	if !errors.Is(err, ticagasync.ErrLocked) {
+		t.Fatalf("Lock = %v, want ErrLocked", err)
+	}
+	if waited := time.Since(start); waited < 1400*time.Millisecond || waited > 3*time.Second {
+		t.Errorf("gave up after %v, want about 1.5s", waited)
+	}
+}
+
+func TestLockWaitHonoursCancel(t *testing.T) {
+	t.Parallel()
+	s, _ := openTest(t)
+	unlock, err := s.Lock(t.Context(), "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = s.Lock(ctx, "run", time.Minute)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock = %v, want context.Canceled", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("returned %v after the cancel", waited-300*time.Millisecond)
+	}
+	// The holder still holds it, and the pool still works.
+	if held, err := s.LockHeld(t.Context(), "run"); !held || err != nil {
+		t.Errorf("LockHeld = %v, %v", held, err)
+	}
+}
+
+func TestLockFreedWhenHolderConnectionCloses(t *testing.T) {
+	t.Parallel()
+	s, raw := openTest(t)
+	ctx := t.Context()
+	unlock, err := s.Lock(ctx, "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := s.database(ctx)
+	var holder int64
+	if err := raw.QueryRow("SELECT IS_USED_LOCK(?)", lockName(lockPrefix, db, "run")).Scan(&holder); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(fmt.Sprintf("KILL CONNECTION %d", holder)); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Lock(ctx, "run", 5*time.Second)
+	if err != nil {
+		t.Fatalf("Lock after the holder's connection closed: %v", err)
+	}
+	unlock() // the old holder's release must not free the new one
+	if held, _ := s.LockHeld(ctx, "run"); !held {
+		t.Error("the stale unlock freed the new holder's lock")
+	}
+	next()
+}
+
+func TestLockNamesPerDatabase(t *testing.T) {
+	t.Parallel()
+	s1, _ := openTest(t)
+	s2, _ := openTest(t)
+	u1, err := s1.Lock(t.Context(), "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u1()
+	u2, err := s2.Lock(t.Context(), "run", 0)
+	if err != nil {
+		t.Fatalf("a store on another database is blocked: %v", err)
+	}
+	u2()
+
+	long := strings.Repeat("ü", 80)
+	for _, n := range []string{long, long + "x", "run:" + strings.Repeat("a", 60)} {
+		full := lockName(lockPrefix, "tst_0123456789ab", n)
+		if len(full) > maxLockName || !strings.HasPrefix(full, lockPrefix) || !strings.Contains(full, "~") {
+			t.Errorf("lockName(%q) = %q", n, full)
+		}
+	}
+	if lockName(lockPrefix, "db", long) == lockName(lockPrefix, "db", long+"x") {
+		t.Error("long names share a lock name")
+	}
+	if got := lockName(lockPrefix, "db", "run:blesta"); got != "ticaga-sync:db:run:blesta" {
+		t.Errorf("short name = %q", got)
+	}
+	unlock, err := s1.Lock(t.Context(), long, 0)
+	if err != nil {
+		t.Fatalf("Lock with a long name: %v", err)
+	}
+	unlock()
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/ticaga/ticaga-sync/internal/testdb"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+func allPairings(t *testing.T, s *Store) []ticagasync.Pairing {
+	t.Helper()
+	var got []ticagasync.Pairing
+	if err := s.EachPairing(t.Context(), func(p ticagasync.Pairing) error {
+		got = append(got, p)
+		return nil
+	}); err != nil {
+		t.Fatalf("EachPairing: %v", err)
+	}
+	return got
+}
+
+func TestUpsertPairingReplacesOnTicagaUserID(t *testing.T) {
+	t.Parallel()
+	s, _ := migrated(t)
+	ctx := t.Context()
+	first := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "dancemike@domain.com", BillingSystem: "Blesta", CompanyID: 1}
+	second := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 5, Email: "Zoë@Exämple.com", BillingSystem: "WHMCS", CompanyID: 3}
+	other := ticagasync.Pairing{TicagaUserID: 9, BillingUserID: 5, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 1}
+	for _, p := range []ticagasync.Pairing{first, second, other} {
+		if err := s.UpsertPairing(ctx, p); err != nil {
+			t.Fatalf("UpsertPairing(%+v): %v", p, err)
+		}
+	}
+	if got, want := allPairings(t, s), []ticagasync.Pairing{second, other}; !reflect.DeepEqual(got, want) {
+		t.Errorf("pairings = %+v, want %+v", got, want)
+	}
+	// Same values again: still one row each, no error.
+	if err := s.UpsertPairing(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if got := allPairings(t, s); len(got) != 2 {
+		t.Errorf("%d rows after a repeated upsert", len(got))
+	}
+	for _, bad := range []ticagasync.Pairing{{TicagaUserID: 1 << 31}, {TicagaUserID: 1, BillingUserID: -1}} {
+		if err := s.UpsertPairing(ctx, bad); err == nil {
+			t.Errorf("UpsertPairing(%+v) accepted an id that does not fit INT", bad)
+		}
+	}
+}
+
+func TestEachPairingPages(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	s.pageSize = 3
+	// Ids with gaps, including the plugin's default 0, over several pages.
+	testdb.Exec(t, raw, "INSERT INTO ticaga_billing VALUES (0,1,'a@x','Blesta',1),(2,2,'b@x','Blesta',1),"+
+		"(3,3,'c@x','Blesta',1),(7,4,'d@x','Blesta',1),(11,5,'e@x','Blesta',1),(12,6,'f@x','Blesta',1),"+
+		"(40,7,'g@x','Blesta',1),(41,8,'h@x','Blesta',2)")
+	var ids []int64
+	for _, p := range allPairings(t, s) {
+		ids = append(ids, p.TicagaUserID)
+	}
+	if want := []int64{0, 2, 3, 7, 11, 12, 40, 41}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("ids = %v, want %v", ids, want)
+	}
+
+	// An exact multiple of the page size ends too.
+	s.pageSize = 4
+	if n := len(allPairings(t, s)); n != 8 {
+		t.Errorf("page size 4: %d rows", n)
+	}
+
+	// fn may use the store; its error stops the walk and comes back as is.
+	stop := errors.New("stop")
+	seen := 0
+	err := s.EachPairing(t.Context(), func(p ticagasync.Pairing) error {
+		seen++
+		if err := s.DeletePairing(t.Context(), p.TicagaUserID); err != nil {
+			return err
+		}
+		if seen == 5 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || seen != 5 {
+		t.Errorf("EachPairing = %v after %d rows, want stop after 5", err, seen)
+	}
+	if n := len(allPairings(t, s)); n != 3 {
+		t.Errorf("%d rows left, want 3", n)
+	}
+}
+
+func TestPairingByBillingAndDelete(t *testing.T) {
+	t.Parallel()
+	s, _ := migrated(t)
+	ctx := t.Context()
+	p := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "a@example.com", BillingSystem: "Blesta", CompanyID: 1}
+	if err := s.UpsertPairing(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.PairingByBilling(ctx, "blesta", 2)
+	if err != nil || !ok || got != p {
+		t.Fatalf("PairingByBilling = %+v, %v, %v", got, ok, err)
+	}
+	if _, ok, err := s.PairingByBilling(ctx, "WHMCS", 2); ok || err != nil {
+		t.Errorf("other system: ok=%v err=%v", ok, err)
+	}
+	if err := s.DeletePairing(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePairing(ctx, 8); err != nil {
+		t.Errorf("deleting a missing pairing: %v", err)
+	}
+	if _, ok, err := s.PairingByBilling(ctx, "Blesta", 2); ok || err != nil {
+		t.Errorf("after delete: ok=%v err=%v", ok, err)
+	}
+}
+
+func TestSerialAccess(t *testing.T) {
+	t.Parallel()
+	base, _ := migrated(t)
+	s := FromDB(base.DB(), WithSerialAccess())
+	s.pageSize = 7
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				id := int64(g*100 + i + 1)
+				if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: id, BillingUserID: id, BillingSystem: "Blesta"}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		// fn runs outside the guard, so it may use the store.
+		for range 5 {
+			_ = s.EachPairing(ctx, func(p ticagasync.Pairing) error {
+				_, _, err := s.PairingByBilling(ctx, "Blesta", p.BillingUserID)
+				return err
+			})
+		}
+	})
+	wg.Wait()
+	if n := len(allPairings(t, s)); n != 200 {
+		t.Errorf("%d pairings, want 200", n)
+	}
+}

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+func TestRuns(t *testing.T) {
+	t.Parallel()
+	s, _ := migrated(t)
+	ctx := t.Context()
+	s.now = func() time.Time { return at(99) }
+
+	var ids []int64
+	for i, src := range []string{"blesta", "whmcs", "blesta"} {
+		id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: src, StartedAt: at(i * 10), DryRun: i == 1, Outcome: ticagasync.OutcomeCompleted})
+		if err != nil {
+			t.Fatalf("StartRun: %v", err)
+		}
+		ids = append(ids, id)
+	}
+	done := ticagasync.RunRecord{
+		ID: ids[0], Source: "blesta", StartedAt: at(0), FinishedAt: at(3), Outcome: ticagasync.OutcomePartial,
+		Counts:   ticagasync.Counts{Contacts: 10, Linked: 4, AlreadyLinked: 1, NoMatch: 2, Conflict: 1, InvalidEmail: 1, Failed: 1},
+		APICalls: 17, Error: "1 link failed: ticaga answered 502",
+	}
+	if err := s.FinishRun(ctx, done); err != nil {
+		t.Fatalf("FinishRun: %v", err)
+	}
+	if err := s.FinishRun(ctx, done); err != nil {
+		t.Fatalf("FinishRun again with the same values: %v", err)
+	}
+	failed := ticagasync.RunRecord{ID: ids[1], Outcome: ticagasync.OutcomeFailed, Error: "unauthorized"}
+	if err := s.FinishRun(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+
+	runs, err := s.RecentRuns(ctx, 10)
+	if err != nil {
+		t.Fatalf("RecentRuns: %v", err)
+	}
+	want := []ticagasync.RunRecord{
+		{ID: ids[2], Source: "blesta", StartedAt: at(20), Outcome: ticagasync.OutcomeRunning},
+		{ID: ids[1], Source: "whmcs", StartedAt: at(10), FinishedAt: at(99), Outcome: ticagasync.OutcomeFailed, DryRun: true, Error: "unauthorized"},
+		done,
+	}
+	if !reflect.DeepEqual(runs, want) {
+		t.Errorf("RecentRuns:\n got %+v\nwant %+v", runs, want)
+	}
+	if runs, _ := s.RecentRuns(ctx, 1); len(runs) != 1 || runs[0].ID != ids[2] {
+		t.Errorf("RecentRuns(1) = %+v", runs)
+	}
+
+	if err := s.FinishRun(ctx, ticagasync.RunRecord{ID: 12345, Outcome: ticagasync.OutcomeCompleted}); err == nil {
+		t.Error("FinishRun of an unknown run succeeded")
+	}
+	if err := s.FinishRun(ctx, ticagasync.RunRecord{ID: ids[2]}); err == nil {
+		t.Error("FinishRun without an outcome succeeded")
+	}
+	id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: "blesta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs, _ := s.RecentRuns(ctx, 1); runs[0].ID != id || !runs[0].StartedAt.Equal(at(99)) {
+		t.Errorf("zero StartedAt stored as %v, want the clock's %v", runs[0].StartedAt, at(99))
+	}
+}

@@ -1,0 +1,249 @@
+// Package store keeps everything ticaga-sync remembers in MySQL or MariaDB:
+// the Blesta plugin's ticaga_billing pairings, the Ticaga user directory, the
+// run history, the open decisions and the run lock. It implements
+// ticagasync.Store.
+//
+// The SQL is plain MySQL (ON DUPLICATE KEY UPDATE, GET_LOCK,
+// information_schema) so that the same code runs on MySQL, MariaDB and the
+// embedded go-mysql-server. The schema is created by explicit, versioned
+// migrations (see Migrate), never by gorm's AutoMigrate.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/rs/zerolog"
+	gormmysql "gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// Pool limits of a Store made by Open.
+const (
+	maxOpenConns    = 8
+	maxIdleConns    = 4
+	connMaxLifetime = 30 * time.Minute
+	connMaxIdleTime = 5 * time.Minute
+	dialTimeout     = 10 * time.Second
+)
+
+// Store is the MySQL/MariaDB implementation of ticagasync.Store. It is safe
+// for concurrent use.
+type Store struct {
+	db    *gorm.DB
+	log   zerolog.Logger
+	now   func() time.Time
+	owned bool // Close closes the pool
+
+	// pageSize is the number of ticaga_billing rows EachPairing reads per
+	// query; batchSize the number of rows per multi-row statement.
+	pageSize  int
+	batchSize int
+
+	schemaMu sync.Mutex
+	schema   string // DATABASE(), cached once known
+
+	// serial, when set, runs the store's statements one at a time (see
+	// WithSerialAccess).
+	serial *sync.Mutex
+}
+
+var _ ticagasync.Store = (*Store)(nil)
+
+// Option adjusts a Store made by Open or FromDB.
+type Option func(*Store)
+
+// WithLogger sets the logger (default: the one given to Open, or none).
+func WithLogger(log zerolog.Logger) Option { return func(s *Store) { s.log = log } }
+
+// WithClock sets the clock used for times the caller leaves zero.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithSerialAccess makes the store run its statements one at a time, for
+// servers that lose concurrent writes to a table: go-mysql-server's memory
+// engine, used by the demo, drops rows written by one connection while another
+// reads or writes the same table. Open turns it on by itself when the server
+// says it is go-mysql-server or Dolt (@@version_comment = "Dolt").
+func WithSerialAccess() Option { return func(s *Store) { s.serial = new(sync.Mutex) } }
+
+// Open connects to the database named by dsn, a go-sql-driver DSN
+// ("user:pass@tcp(host:3306)/ticaga?tls=true"), and checks that it answers.
+// It forces parseTime=true and loc=UTC, and uses charset utf8mb4 unless the
+// DSN names a charset or collation. Errors never contain the password.
+// Against go-mysql-server it turns on WithSerialAccess.
+func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (*Store, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, errors.New("parse database DSN: " + redact(err.Error(), dsn))
+	}
+	if cfg.DBName == "" {
+		return nil, errors.New("database DSN names no database (expected user:pass@tcp(host:3306)/dbname)")
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Timeout == 0 {
+		cfg.Timeout = dialTimeout
+	}
+	if !dsnHasParam(dsn, "charset") && !dsnHasParam(dsn, "collation") {
+		if err := cfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
+			return nil, fmt.Errorf("database DSN: %w", err)
+		}
+	}
+	where := fmt.Sprintf("%s@%s/%s", cfg.User, cfg.Addr, cfg.DBName)
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, errors.New("database DSN: " + redact(err.Error(), dsn))
+	}
+	sqlDB := sql.OpenDB(connector)
+	sqlDB.SetMaxOpenConns(maxOpenConns)
+	sqlDB.SetMaxIdleConns(maxIdleConns)
+	sqlDB.SetConnMaxLifetime(connMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(connMaxIdleTime)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to database %s: %s", where, redact(err.Error(), dsn))
+	}
+	gdb, err := gorm.Open(gormmysql.New(gormmysql.Config{Conn: sqlDB, SkipInitializeWithVersion: true}),
+		&gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %s", where, redact(err.Error(), dsn))
+	}
+	var comment sql.NullString
+	if err := sqlDB.QueryRowContext(ctx, "SELECT @@version_comment").Scan(&comment); err == nil && comment.String == "Dolt" {
+		opts = append([]Option{WithSerialAccess()}, opts...)
+	}
+	s := newStore(gdb, append([]Option{WithLogger(log)}, opts...))
+	s.owned = true
+	s.schema = cfg.DBName
+	if s.serial != nil {
+		s.log.Debug().Msg("database is go-mysql-server: running store statements one at a time")
+	}
+	return s, nil
+}
+
+// FromDB makes a Store on an existing gorm connection, for tests and to share
+// one pool with another package. The connection must scan DATETIME columns
+// into time.Time (parseTime=true) and should use loc=UTC. Close does not
+// close a pool it did not open.
+func FromDB(db *gorm.DB, opts ...Option) *Store {
+	return newStore(db.Session(&gorm.Session{NewDB: true, Logger: logger.Discard}), opts)
+}
+
+func newStore(db *gorm.DB, opts []Option) *Store {
+	s := &Store{db: db, log: zerolog.Nop(), now: time.Now, pageSize: 1000, batchSize: 500}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// DB returns the gorm connection the store uses.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Close closes the connection pool when Open made it.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// exclusive takes the serial-access guard when there is one and returns its
+// release: `defer s.exclusive()()`. Never call a method that takes it while
+// holding it.
+func (s *Store) exclusive() func() {
+	if s.serial == nil {
+		return func() {}
+	}
+	s.serial.Lock()
+	return s.serial.Unlock
+}
+
+// with returns the gorm handle bound to ctx.
+func (s *Store) with(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// database returns the name of the current database, which is part of every
+// lock name: GET_LOCK names are global to the server.
+func (s *Store) database(ctx context.Context) (string, error) {
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
+	if s.schema != "" {
+		return s.schema, nil
+	}
+	var name sql.NullString
+	if err := s.with(ctx).Raw("SELECT DATABASE()").Row().Scan(&name); err != nil {
+		return "", fmt.Errorf("current database: %w", err)
+	}
+	if !name.Valid || name.String == "" {
+		return "", errors.New("the database connection has no current database")
+	}
+	s.schema = name.String
+	return s.schema, nil
+}
+
+// utc returns t in UTC at the millisecond precision of DATETIME(3), or now
+// when t is zero.
+func (s *Store) utc(t time.Time) time.Time {
+	if t.IsZero() {
+		t = s.now()
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// clip makes s valid UTF-8 of at most n characters, so that it fits a
+// VARCHAR(n) column in strict mode.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
+
+// valuesList returns "(?,?,...),(...)" for rows rows of cols placeholders.
+func valuesList(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+// chunks calls fn with consecutive slices of at most n elements of xs.
+func chunks[T any](xs []T, n int, fn func([]T) error) error {
+	for len(xs) > 0 {
+		k := min(n, len(xs))
+		if err := fn(xs[:k]); err != nil {
+			return err
+		}
+		xs = xs[k:]
+	}
+	return nil
+}
