@@ -1,0 +1,99 @@
+package billing
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ticaga/ticaga-sync/billing/clientexec"
+)
+
+// DefaultStatuses returns the statuses read when none are configured:
+// "active" (Blesta, FOSSBilling), "Active" (WHMCS), "1" (ClientExec); nil
+// for an unknown kind.
+func DefaultStatuses(kind string) []string {
+	s, err := lookup(kind)
+	if err != nil {
+		return nil
+	}
+	return s.defaults()
+}
+
+// ValidStatuses returns the status words of billing system kind, as its
+// database stores them; nil for an unknown kind. ClientExec's are numbers
+// ("1", "0", "-1", "-2", "-3"); ValidateStatuses also accepts their names.
+func ValidStatuses(kind string) []string {
+	s, err := lookup(kind)
+	if err != nil {
+		return nil
+	}
+	return s.valid()
+}
+
+// DefaultBillingSystemName returns the billing_system name sent to Ticaga
+// for kind: "Blesta", "WHMCS", "ClientExec" or "FOSSBilling"; "" for an
+// unknown kind.
+func DefaultBillingSystemName(kind string) string {
+	s, err := lookup(kind)
+	if err != nil {
+		return ""
+	}
+	return s.name
+}
+
+// ValidateStatuses checks configured status words (in any case) against
+// billing system kind. Its error reads well after the name of the setting,
+// as in "BILLING_STATUSES: unknown status "activ" for blesta (valid:
+// active, inactive, fraud)". An empty list is valid: it means the defaults.
+func ValidateStatuses(kind string, statuses []string) error {
+	s, err := lookup(kind)
+	if err != nil {
+		return err
+	}
+	_, err = canonicalStatuses(s, statuses)
+	return err
+}
+
+// canonicalStatuses spells each word as the database stores it (ClientExec
+// names become numbers), without duplicates; nil for none.
+func canonicalStatuses(s system, words []string) ([]string, error) {
+	var out []string
+	for _, w := range words {
+		c, ok := canonicalStatus(s, w)
+		if !ok {
+			return nil, fmt.Errorf("unknown status %q for %s (valid: %s)", w, s.kind, validList(s))
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func canonicalStatus(s system, word string) (string, bool) {
+	if s.kind == ClientExec {
+		n, ok := clientexec.ParseStatus(word)
+		return strconv.Itoa(n), ok
+	}
+	word = strings.TrimSpace(word)
+	for _, v := range s.valid() {
+		if strings.EqualFold(v, word) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// validList lists the valid words for an error message; ClientExec's
+// numbers come with their names ("1/active").
+func validList(s system) string {
+	valid := s.valid()
+	if s.kind == ClientExec {
+		for i, v := range valid {
+			n, _ := strconv.Atoi(v)
+			valid[i] = v + "/" + clientexec.StatusName(n)
+		}
+	}
+	return strings.Join(valid, ", ")
+}
