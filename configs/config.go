@@ -72,6 +72,9 @@ type Config struct {
 	// TicagaDirectoryRevalidate is how many cached directory entries are
 	// re-read per run, oldest first.
 	TicagaDirectoryRevalidate int `env:"TICAGA_DIRECTORY_REVALIDATE"`
+	// TicagaDirectoryMaxAge is the age past which a cached directory entry
+	// is due for revalidation; younger entries cost no API call.
+	TicagaDirectoryMaxAge time.Duration `env:"TICAGA_DIRECTORY_MAX_AGE"`
 
 	// StoreDSN is the DSN of the daemon's own tables; empty means BillingDSN.
 	StoreDSN DSN `env:"STORE_DSN"`
@@ -104,6 +107,7 @@ func DefaultConfig() Config {
 		TicagaTimeout:             30 * time.Second,
 		TicagaDirectoryGap:        50,
 		TicagaDirectoryRevalidate: 200,
+		TicagaDirectoryMaxAge:     24 * time.Hour,
 		SyncSchedule:              "@every 15m",
 		SyncConcurrency:           4,
 		SyncShutdownTimeout:       30 * time.Second,
@@ -172,6 +176,7 @@ func (c Config) Redacted() map[string]string {
 		"TICAGA_RATE_LIMIT":           strconv.FormatFloat(c.TicagaRateLimit, 'g', -1, 64),
 		"TICAGA_DIRECTORY_GAP":        strconv.Itoa(c.TicagaDirectoryGap),
 		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
+		"TICAGA_DIRECTORY_MAX_AGE":    c.TicagaDirectoryMaxAge.String(),
 		"STORE_DSN":                   c.StoreDSN.String(),
 		"SYNC_SCHEDULE":               c.SyncSchedule,
 		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),

@@ -93,6 +93,9 @@ func (c Config) problems() []*Error {
 	if c.TicagaDirectoryGap < 1 {
 		add("TICAGA_DIRECTORY_GAP", "must be at least 1, got %d", c.TicagaDirectoryGap)
 	}
+	if c.TicagaDirectoryMaxAge <= 0 {
+		add("TICAGA_DIRECTORY_MAX_AGE", "must be more than 0, got %s", c.TicagaDirectoryMaxAge)
+	}
 	if c.TicagaDirectoryRevalidate < 0 {
 		add("TICAGA_DIRECTORY_REVALIDATE", "must be 0 or more, got %d", c.TicagaDirectoryRevalidate)
 	}

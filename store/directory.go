@@ -14,11 +14,16 @@ import (
 // directoryColumns are the columns of ticaga_sync_directory in insert order.
 const directoryColumns = "target, ticaga_id, email, email_key, name, company, billing_id, billing_system, fetched_at"
 
-// DirectoryUsers returns every cached Ticaga user of target, in id order.
+// DirectoryUsers returns every cached Ticaga user of target, in id order. A
+// store that was never migrated has an empty directory (so a dry run works
+// before anything was written).
 func (s *Store) DirectoryUsers(ctx context.Context, target string) ([]ticagasync.TicagaUser, error) {
 	defer s.exclusive()()
 	rows, err := s.with(ctx).Raw("SELECT ticaga_id, email, name, company, billing_id, billing_system, fetched_at "+
 		"FROM ticaga_sync_directory WHERE target = ? ORDER BY ticaga_id", target).Rows()
+	if isMissingTable(err) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read directory of %s: %w", target, err)
 	}

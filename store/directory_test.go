@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/ticaga/ticaga-sync/internal/testdb"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -110,5 +113,22 @@ func TestDirectoryBatchesDeleteAndStats(t *testing.T) {
 	}
 	if n, maxID, _, _ := s.DirectoryStats(ctx, target); n != 599 || maxID != 599 {
 		t.Errorf("stats after delete = %d, %d", n, maxID)
+	}
+}
+
+func TestReadsBeforeMigrationAreEmpty(t *testing.T) {
+	_, dsn := testdb.Open(t)
+	s, err := Open(t.Context(), dsn, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	users, err := s.DirectoryUsers(t.Context(), "https://ticaga.example")
+	if err != nil || len(users) != 0 {
+		t.Fatalf("DirectoryUsers = %v, %v; want empty", users, err)
+	}
+	n := 0
+	if err := s.EachPairing(t.Context(), func(ticagasync.Pairing) error { n++; return nil }); err != nil || n != 0 {
+		t.Fatalf("EachPairing = %d rows, %v; want none", n, err)
 	}
 }

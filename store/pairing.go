@@ -19,7 +19,8 @@ const pairingColumns = "ticaga_userid, COALESCE(billing_userid, 0), COALESCE(ema
 // EachPairing calls fn for every ticaga_billing row in ascending
 // ticaga_userid order, reading keyset pages (never the whole table in one
 // query). No query is open while fn runs, so fn may use the store. An error
-// from fn stops the walk and is returned as is.
+// from fn stops the walk and is returned as is. Without a ticaga_billing
+// table (never migrated, no plugin) there are no pairings.
 func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) error) error {
 	var after int64
 	for first := true; ; first = false {
@@ -28,6 +29,9 @@ func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) err
 			q, args = q+" WHERE ticaga_userid > ?", append(args, after)
 		}
 		page, err := s.queryPairings(ctx, q+" ORDER BY ticaga_userid LIMIT ?", append(args, s.pageSize)...)
+		if first && isMissingTable(err) {
+			return nil // never migrated and no plugin: no pairings yet
+		}
 		if err != nil {
 			return fmt.Errorf("read pairings: %w", err)
 		}

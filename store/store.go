@@ -247,3 +247,9 @@ func chunks[T any](xs []T, n int, fn func([]T) error) error {
 	}
 	return nil
 }
+
+// isMissingTable reports whether err is MySQL's "table doesn't exist" (1146).
+func isMissingTable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1146
+}

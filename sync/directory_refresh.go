@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	gosync "sync"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -185,7 +186,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	if opt.Full || len(cached) == 0 {
 		start = 1
 	} else {
-		revisit = oldestIDs(cached, e.Revalidate)
+		revisit = staleIDs(cached, rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
 		for _, p := range pairings {
 			if _, ok, _ := dir.get(p.TicagaUserID); !ok && p.TicagaUserID > 0 && p.TicagaUserID < start {
 				revisit = append(revisit, p.TicagaUserID)
@@ -265,15 +266,18 @@ func (e *Engine) saveDirectoryChanges(ctx context.Context, dir *liveDirectory) e
 	return nil
 }
 
-// oldestIDs returns the ids of the n entries read longest ago.
-func oldestIDs(users []TicagaUser, n int) []int64 {
-	if n <= 0 {
-		return nil
+// staleIDs returns the ids of at most n entries read before cutoff, oldest
+// first.
+func staleIDs(users []TicagaUser, cutoff time.Time, n int) []int64 {
+	var stale []TicagaUser
+	for _, u := range users {
+		if u.FetchedAt.Before(cutoff) {
+			stale = append(stale, u)
+		}
 	}
-	s := slices.Clone(users)
-	sort.SliceStable(s, func(i, j int) bool { return s[i].FetchedAt.Before(s[j].FetchedAt) })
-	ids := make([]int64, 0, min(n, len(s)))
-	for _, u := range s[:min(n, len(s))] {
+	sort.SliceStable(stale, func(i, j int) bool { return stale[i].FetchedAt.Before(stale[j].FetchedAt) })
+	ids := make([]int64, 0, min(n, len(stale)))
+	for _, u := range stale[:min(n, len(stale))] {
 		ids = append(ids, u.ID)
 	}
 	return ids

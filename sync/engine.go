@@ -31,9 +31,12 @@ type Engine struct {
 	// DirectoryGap is the run of consecutive unknown Ticaga ids that ends a
 	// directory scan (default 50).
 	DirectoryGap int
-	// Revalidate is how many cached directory entries, oldest first, are
-	// re-read per run (default 200). A full run re-reads all.
+	// Revalidate is how many cached directory entries older than MaxAge,
+	// oldest first, are re-read per run. A full run re-reads all.
 	Revalidate int
+	// MaxAge is the age past which a cached directory entry is due for
+	// revalidation (default 24h). Younger entries cost no API call.
+	MaxAge time.Duration
 
 	Log zerolog.Logger
 	Now func() time.Time
@@ -162,7 +165,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	// The pairing table is the plugin's: one row per linked customer.
 	var pairings []Pairing
 	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
-		return fmt.Errorf("read pairings: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	dir, err := e.refreshDirectory(ctx, api, opt, rep, pairings, log)
 	if err != nil {
@@ -227,6 +230,9 @@ func (e *Engine) defaults() {
 	}
 	if e.Revalidate < 0 {
 		e.Revalidate = 0
+	}
+	if e.MaxAge <= 0 {
+		e.MaxAge = 24 * time.Hour
 	}
 	if e.Now == nil {
 		e.Now = time.Now

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/internal/memdb"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
+)
+
+const demoToken = "demo-token-not-a-secret"
+
+// cmdDemo runs the real engine end to end against an in-process MySQL server
+// holding a Blesta-shaped company and the fake Ticaga on loopback: a dry
+// run, a run, and a second run that has nothing left to do.
+func cmdDemo(ctx context.Context, args []string, env Env) int {
+	var configFile string
+	fs := newFlags("demo", env, &configFile)
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	w := env.Stdout
+	fail := func(what string, err error) int {
+		fmt.Fprintf(env.Stderr, "ticaga-sync demo: %s: %s\n", what, oneLine(err))
+		return exitFailed
+	}
+
+	db, err := memdb.Start("blesta")
+	if err != nil {
+		return fail("start the embedded database", err)
+	}
+	defer db.Close()
+	fake := ticagatest.New(ticagatest.Options{Token: demoToken})
+	defer fake.Close()
+
+	conn, err := sql.Open("mysql", db.DSN())
+	if err != nil {
+		return fail("open the embedded database", err)
+	}
+	defer conn.Close()
+	if err := seedDemo(ctx, conn, fake); err != nil {
+		return fail("seed the sample company", err)
+	}
+
+	// The same configuration path as production, from a made-up environment.
+	demoEnv := map[string]string{
+		"BILLING_SYSTEM": "blesta", "BILLING_DSN": db.DSN(), "BILLING_COMPANY_ID": "1",
+		"TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": demoToken, "TICAGA_DIRECTORY_GAP": "10",
+		"LOG_LEVEL": "warn",
+	}
+	cfg, err := configs.Load(ctx, func(k string) (string, bool) {
+		if v, ok := env.Getenv(k); ok && (k == "LOG_LEVEL" || k == "LOG_FORMAT") {
+			return v, true
+		}
+		v, ok := demoEnv[k]
+		return v, ok
+	})
+	if err != nil {
+		return fail("configuration", err)
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return fail("open", err)
+	}
+	defer a.Close()
+	if err := a.store.Migrate(ctx); err != nil {
+		return fail("migrate", err)
+	}
+	// One customer was linked by hand through the Blesta plugin earlier.
+	if err := a.store.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+		return fail("seed the plugin's pairing", err)
+	}
+
+	fmt.Fprintf(w, "ticaga-sync demo: a Blesta company in an embedded MySQL server (%s)\n", db.DSN())
+	fmt.Fprintf(w, "and a fake Ticaga at %s with %d users.\n\n", fake.URL(), len(fake.Users()))
+
+	steps := []struct {
+		title string
+		opt   ticagasync.RunOptions
+	}{
+		{"1. Preview: ticaga-sync sync --dry-run", ticagasync.RunOptions{DryRun: true}},
+		{"2. Sync: ticaga-sync sync", ticagasync.RunOptions{}},
+		{"3. Sync again, nothing changed: no customers/assign call", ticagasync.RunOptions{}},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(w, "== %s\n", s.title)
+		rep, err := a.engine.Run(ctx, s.opt)
+		if rep != nil {
+			writeTextReport(w, rep)
+		}
+		if err != nil {
+			return fail("run", err)
+		}
+		fmt.Fprintln(w)
+	}
+
+	fmt.Fprintln(w, "== ticaga_billing (what the Blesta plugin now reads)")
+	if err := printPairings(ctx, w, conn); err != nil {
+		return fail("read ticaga_billing", err)
+	}
+	fmt.Fprintln(w, "\n== Ticaga users carrying a billing id")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TICAGA ID\tEMAIL\tBILLING ID\tSYSTEM")
+	for _, u := range fake.Users() {
+		if u.BillingID != "" && u.BillingID != "0" {
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", u.ID, u.Email, u.BillingID, u.BillingSystem)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nEvery step above ran the production code: config loading, the Blesta reader, the store")
+	fmt.Fprintln(w, "and its GET_LOCK run lock over the MySQL protocol, and the Ticaga client over HTTP.")
+	return exitOK
+}
+
+func printPairings(ctx context.Context, w io.Writer, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, "SELECT ticaga_userid, billing_userid, email_address, billing_system, company_id FROM ticaga_billing ORDER BY billing_userid")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TICAGA USER\tBILLING CLIENT\tEMAIL\tSYSTEM\tCOMPANY")
+	for rows.Next() {
+		var tid, bid, company int64
+		var email, system string
+		if err := rows.Scan(&tid, &bid, &email, &system, &company); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "  %d\t%d\t%s\t%s\t%d\n", tid, bid, email, system, company)
+	}
+	tw.Flush()
+	return rows.Err()
+}
+
+// seedDemo creates the Blesta tables with a sample company and the Ticaga
+// users, one story per customer.
+func seedDemo(ctx context.Context, db *sql.DB, fake *ticagatest.Server) error {
+	if err := blestatest.Create(ctx, db, false); err != nil {
+		return err
+	}
+	clients := []blestatest.Client{
+		{ID: 1, FirstName: "Olivia", LastName: "Hart", Company: "Northwind", Email: "olivia@northwind.example"}, // linked by hand earlier
+		{ID: 2, FirstName: "Liam", LastName: "Novak", Email: "liam@novak.example"},
+		{ID: 3, FirstName: "Zoë", LastName: "Ångström", Company: "Fjord AB", Email: "  Zoe@Fjord.example "},
+		{ID: 4, FirstName: "Mateo", LastName: "Rossi", Email: "mateo@rossi.example"},
+		{ID: 5, FirstName: "Aisha", LastName: "Khan", Email: "billing@acme.example"},
+		{ID: 6, FirstName: "Noah", LastName: "Berg", Email: "billing@ACME.example"},  // same email as 5
+		{ID: 7, FirstName: "Mia", LastName: "Chen", Email: "mia@chen.example"},       // two Ticaga users
+		{ID: 8, FirstName: "Lucas", LastName: "Weber", Email: "lucas@weber.example"}, // Ticaga user has another id
+		{ID: 9, FirstName: "Emma", LastName: "Dubois", Email: "emma.dubois.example"}, // typo: no @
+		{ID: 10, FirstName: "Yuki", LastName: "Tanaka", Email: "yuki@tanaka.example"},
+		{ID: 11, FirstName: "Omar", LastName: "Haddad", Email: "omar@haddad.example"}, // no Ticaga account
+		{ID: 12, Status: "inactive", FirstName: "Ines", LastName: "Costa", Email: "ines@costa.example"},
+		{ID: 13, CompanyID: 2, FirstName: "Pavel", LastName: "Sokol", Email: "pavel@sokol.example"},
+		{ID: 14, FirstName: "Hana", LastName: "Sato", NoPrimaryContact: true},
+		{ID: 15, FirstName: "Ethan", LastName: "Walsh", Email: "ethan@walsh.example"},
+	}
+	if err := blestatest.AddClients(ctx, db, clients); err != nil {
+		return err
+	}
+	users := []ticagatest.User{
+		{ID: 1, Name: "Olivia Hart", Email: "olivia@northwind.example", BillingID: "1", BillingSystem: "Blesta"},
+		{ID: 2, Name: "Liam Novak", Email: "liam@novak.example", BillingID: "0"},
+		{ID: 3, Name: "Zoë Ångström", Email: "zoe@fjord.example"},
+		{ID: 4, Name: "Mateo Rossi", Email: "Mateo@Rossi.example"},
+		{ID: 5, Name: "Acme billing", Email: "billing@acme.example"},
+		{ID: 6, Name: "Mia Chen", Email: "mia@chen.example"},
+		{ID: 7, Name: "Mia Chen (old)", Email: "MIA@chen.example"},
+		{ID: 8, Name: "Lucas Weber", Email: "lucas@weber.example", BillingID: "77", BillingSystem: "WHMCS"},
+		{ID: 11, Name: "Yuki Tanaka", Email: "yuki@tanaka.example"}, // ids 9-10 were deleted
+		{ID: 12, Name: "Ines Costa", Email: "ines@costa.example"},
+		{ID: 14, Name: "Ethan Walsh", Email: "ethan@walsh.example", BillingID: strconv.Itoa(15), BillingSystem: "blesta"},
+	}
+	for _, u := range users {
+		fake.AddUser(u)
+	}
+	return nil
+}

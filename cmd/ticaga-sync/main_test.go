@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/internal/testdb"
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
+)
+
+const testToken = "tok-cmd-test-SECRET-77"
+
+// fixture is a Blesta database on MariaDB with three customers and a fake
+// Ticaga where two of them have an account.
+type fixture struct {
+	env  map[string]string
+	fake *ticagatest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, dsn := testdb.Open(t)
+	ctx := t.Context()
+	if err := blestatest.Create(ctx, db, false); err != nil {
+		t.Fatal(err)
+	}
+	err := blestatest.AddClients(ctx, db, []blestatest.Client{
+		{ID: 1, FirstName: "Ann", LastName: "A", Email: "ann@example.com"},
+		{ID: 2, FirstName: "Ben", LastName: "B", Email: "ben@example.com"},
+		{ID: 3, FirstName: "Cy", LastName: "C", Email: "cy@example.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := ticagatest.New(ticagatest.Options{Token: testToken})
+	t.Cleanup(fake.Close)
+	fake.AddUser(ticagatest.User{Name: "Ann", Email: "ann@example.com"})
+	fake.AddUser(ticagatest.User{Name: "Ben", Email: "BEN@example.com"})
+	return &fixture{fake: fake, env: map[string]string{
+		"BILLING_DSN": dsn, "TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": testToken,
+		"TICAGA_DIRECTORY_GAP": "5", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+	}}
+}
+
+// main runs the command line in-process with the fixture's environment.
+func (f *fixture) main(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return runMain(t, f.env, args...)
+}
+
+func runMain(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(t.Context(), args, Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}})
+	return code, out.String(), errOut.String()
+}
+
+func TestSyncJSONReport(t *testing.T) {
+	f := newFixture(t)
+	code, out, stderr := f.main(t, "sync", "--output", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	var rep struct {
+		Counts    map[string]int   `json:"counts"`
+		APICalls  *int             `json:"api_calls"`
+		DryRun    *bool            `json:"dry_run"`
+		Decisions []map[string]any `json:"decisions"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out)
+	}
+	wantCounts := map[string]int{"contacts": 3, "linked": 2, "already_linked": 0, "no_match": 1, "conflict": 0, "invalid_email": 0, "failed": 0}
+	if !maps.Equal(rep.Counts, wantCounts) {
+		t.Errorf("counts = %v, want %v", rep.Counts, wantCounts)
+	}
+	if rep.APICalls == nil || *rep.APICalls < 3 || rep.DryRun == nil || *rep.DryRun {
+		t.Errorf("api_calls = %v, dry_run = %v", rep.APICalls, rep.DryRun)
+	}
+	if len(rep.Decisions) != 3 {
+		t.Fatalf("decisions = %v", rep.Decisions)
+	}
+	for _, d := range rep.Decisions {
+		for _, k := range []string{"billing_id", "email", "ticaga_id", "action", "reason"} {
+			if _, ok := d[k]; !ok {
+				t.Errorf("decision %v lacks %q", d, k)
+			}
+		}
+		if d["email"] == "cy@example.com" && (d["ticaga_id"] != nil || d["action"] != "no_match") {
+			t.Errorf("cy: %v, want no_match with ticaga_id null", d)
+		}
+	}
+	if strings.Contains(out+stderr, testToken) {
+		t.Fatal("the token appears in the output")
+	}
+
+	// The second run: everything linked is already linked, and left out of
+	// the decisions list.
+	code, out, _ = f.main(t, "sync", "--output", "json")
+	if code != exitOK || !strings.Contains(out, `"already_linked": 2`) || f.fake.Calls("customers/assign") != 2 {
+		t.Fatalf("second run: exit %d, assign calls %d\n%s", code, f.fake.Calls("customers/assign"), out)
+	}
+}
+
+func TestSyncTextReport(t *testing.T) {
+	f := newFixture(t)
+	code, out, stderr := f.main(t, "sync", "--dry-run")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{"Dry run", "3 contacts: 2 to link, 0 already linked, 1 no match", "Would link: 2", "cy@example.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+	if f.fake.Calls("customers/assign") != 0 {
+		t.Fatal("dry run assigned")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	f := newFixture(t)
+	with := func(k, v string) map[string]string {
+		m := maps.Clone(f.env)
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		want     int
+		inStderr string
+	}{
+		{"no command", f.env, nil, exitUsage, ""},
+		{"unknown command", f.env, []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"unknown flag", f.env, []string{"sync", "--nope"}, exitUsage, "flag provided but not defined"},
+		{"bad output", f.env, []string{"sync", "--output", "xml"}, exitUsage, "--output must be text or json"},
+		{"bad client", f.env, []string{"sync", "--client", "x"}, exitUsage, "not a billing client id"},
+		{"missing setting", with("TICAGA_URL", ""), []string{"sync"}, exitUsage, "TICAGA_URL: required"},
+		{"malformed setting", with("SYNC_CONCURRENCY", "lots"), []string{"sync"}, exitUsage, "SYNC_CONCURRENCY"},
+		{"bad schedule", with("SYNC_SCHEDULE", "every day"), []string{"run"}, exitUsage, "SYNC_SCHEDULE"},
+		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "TICAGA_API_TOKEN"},
+		{"unknown billing status", with("BILLING_STATUSES", "activ"), []string{"sync"}, exitFailed, `unknown status "activ"`},
+		{"config file missing", f.env, []string{"sync", "--config", "/nonexistent/ticaga.env"}, exitUsage, "/nonexistent/ticaga.env"},
+		{"version", f.env, []string{"version"}, exitOK, ""},
+		{"help", f.env, []string{"help"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := runMain(t, tt.env, tt.args...)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, out, stderr)
+			}
+			if !strings.Contains(stderr, tt.inStderr) {
+				t.Fatalf("stderr lacks %q:\n%s", tt.inStderr, stderr)
+			}
+			if strings.Contains(out+stderr, "wrong-token") || strings.Contains(out+stderr, testToken) {
+				t.Fatal("a token appears in the output")
+			}
+		})
+	}
+}
+
+func TestSyncLockHeldExitsThree(t *testing.T) {
+	f := newFixture(t)
+	if code, _, stderr := f.main(t, "migrate"); code != exitOK {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	a, err := openAppForTest(t, f.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := a.store.Lock(t.Context(), a.engine.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	code, _, stderr := f.main(t, "sync")
+	if code != exitLocked || !strings.Contains(stderr, "--wait") {
+		t.Fatalf("exit %d, want 3; stderr: %s", code, stderr)
+	}
+	if f.fake.TotalCalls() != 0 {
+		t.Fatal("a locked-out sync talked to Ticaga")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	f := newFixture(t)
+	code, out, stderr := f.main(t, "check")
+	if code != exitOK || !strings.Contains(out, "not migrated yet") {
+		t.Fatalf("before migrate: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := f.main(t, "migrate"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	code, out, stderr = f.main(t, "check")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"ok    billing tables readable", "ok    store reachable and writable", "ok    Ticaga reachable", "TICAGA_API_TOKEN=[redacted]", "all checks passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	bad := maps.Clone(f.env)
+	bad["TICAGA_API_TOKEN"] = "wrong-token"
+	code, out, _ = runMain(t, bad, "check")
+	if code != exitFailed || !strings.Contains(out, "FAIL  Ticaga reachable") || strings.Contains(out, "wrong-token") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestStatusShowsRunsAndOpenDecisions(t *testing.T) {
+	f := newFixture(t)
+	if code, _, stderr := f.main(t, "sync"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	code, out, stderr := f.main(t, "status")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Recent runs (1)", "completed", "Not linked (1)", "no_match / no_ticaga_user: 1", "client 3", "cy@example.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, stderr := runMain(t, map[string]string{}, "demo")
+	if code != exitOK {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{
+		"13 contacts: 5 to link, 1 already linked", // the dry run
+		"13 contacts: 5 linked, 1 already linked",  // the run
+		"13 contacts: 0 linked, 6 already linked",  // the second run
+		"ticaga_billing",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// The second run made no assign call.
+	third := out[strings.Index(out, "== 3."):]
+	calls := third[strings.Index(third, "Ticaga API calls:"):]
+	calls = calls[:strings.Index(calls, "\n")]
+	if strings.Contains(calls, "customers/assign") {
+		t.Errorf("the second sync called customers/assign: %s", calls)
+	}
+}
+
+// TestDaemonStopsCleanlyOnSIGTERM starts the real binary as a process,
+// waits for its first run, sends SIGTERM and expects exit 0.
+func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
+	f := newFixture(t)
+	bin := filepath.Join(t.TempDir(), "ticaga-sync")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "run")
+	cmd.Env = append(os.Environ(), "SYNC_SCHEDULE=@every 1h")
+	for k, v := range f.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(logs.String(), "waiting for the next scheduled run") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not finish its first run:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("daemon exited with %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("daemon did not stop within 15s of SIGTERM\n%s", logs.String())
+	}
+	if f.fake.Calls("customers/assign") != 2 {
+		t.Fatalf("the daemon's first run made %d assign calls, want 2", f.fake.Calls("customers/assign"))
+	}
+	if strings.Contains(logs.String(), testToken) {
+		t.Fatal("the token appears in the daemon's logs")
+	}
+	for _, want := range []string{`"message":"ticaga-sync daemon stopped"`, `"message":"run finished"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+}
+
+func openAppForTest(t *testing.T, env map[string]string) (*app, error) {
+	t.Helper()
+	cfg, code := loadConfig(t.Context(), "", Env{Stderr: &bytes.Buffer{}, Getenv: func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}})
+	if code >= 0 {
+		t.Fatalf("config: exit %d", code)
+	}
+	a, err := openApp(context.Background(), cfg, newLogger(cfg, &bytes.Buffer{}))
+	if err == nil {
+		t.Cleanup(func() { a.Close() })
+	}
+	return a, err
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// jsonDecision is one decision in the JSON report.
+type jsonDecision struct {
+	BillingID int64  `json:"billing_id"`
+	Email     string `json:"email"`
+	TicagaID  *int64 `json:"ticaga_id"`
+	Action    string `json:"action"`
+	Reason    string `json:"reason"`
+	Detail    string `json:"detail,omitempty"`
+	Assigned  bool   `json:"assigned,omitempty"`
+}
+
+// jsonReport is the JSON report of one run.
+type jsonReport struct {
+	RunID      int64                      `json:"run_id,omitempty"`
+	Source     string                     `json:"source"`
+	Outcome    string                     `json:"outcome"`
+	DryRun     bool                       `json:"dry_run"`
+	StartedAt  time.Time                  `json:"started_at"`
+	FinishedAt time.Time                  `json:"finished_at"`
+	Counts     ticagasync.Counts          `json:"counts"`
+	APICalls   int                        `json:"api_calls"`
+	ByEndpoint map[string]int             `json:"api_calls_by_endpoint"`
+	Directory  ticagasync.DirectoryReport `json:"directory"`
+	Error      string                     `json:"error,omitempty"`
+	Decisions  []jsonDecision             `json:"decisions"`
+}
+
+func toJSONReport(rep *ticagasync.Report) jsonReport {
+	out := jsonReport{
+		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun,
+		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.FinishedAt.UTC(), Counts: rep.Counts,
+		APICalls: rep.TotalAPICalls(), ByEndpoint: rep.APICalls, Directory: rep.Directory,
+		Decisions: []jsonDecision{},
+	}
+	if out.ByEndpoint == nil {
+		out.ByEndpoint = map[string]int{}
+	}
+	if rep.Err != nil {
+		out.Error = rep.Err.Error()
+	}
+	for _, d := range rep.Decisions {
+		if d.Action == ticagasync.ActionAlreadyLinked {
+			continue
+		}
+		jd := jsonDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, Action: string(d.Action),
+			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
+		if d.TicagaID != 0 {
+			id := d.TicagaID
+			jd.TicagaID = &id
+		}
+		out.Decisions = append(out.Decisions, jd)
+	}
+	return out
+}
+
+func writeJSONReport(w io.Writer, rep *ticagasync.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(toJSONReport(rep))
+}
+
+// listLimit is how many decisions of each kind the text report lists.
+const listLimit = 20
+
+// writeTextReport prints a summary a person reads in five seconds, then the
+// customers that need a person, most actionable first.
+func writeTextReport(w io.Writer, rep *ticagasync.Report) {
+	c := rep.Counts
+	what := "run"
+	if rep.DryRun {
+		what = "dry run (nothing written)"
+	}
+	id := ""
+	if rep.RunID != 0 {
+		id = fmt.Sprintf(" %d", rep.RunID)
+	}
+	fmt.Fprintf(w, "%s%s %s: %s in %s\n", strings.ToUpper(what[:1])+what[1:], id, rep.Source, rep.Outcome,
+		rep.FinishedAt.Sub(rep.StartedAt).Round(time.Millisecond))
+	linked := "linked"
+	if rep.DryRun {
+		linked = "to link"
+	}
+	fmt.Fprintf(w, "  %d contacts: %d %s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
+		c.Contacts, c.Linked, linked, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
+	fmt.Fprintf(w, "  Ticaga API calls: %d%s\n", rep.TotalAPICalls(), endpointBreakdown(rep.APICalls))
+	d := rep.Directory
+	fmt.Fprintf(w, "  directory: %d users (%d read, %d new, %d changed, %d removed)\n", d.Size, d.Fetched, d.Added, d.Changed, d.Removed)
+	if rep.Err != nil {
+		fmt.Fprintf(w, "  error: %s\n", oneLine(rep.Err))
+	}
+	section(w, rep, ticagasync.ActionFailed, "Failed (retried next run)")
+	section(w, rep, ticagasync.ActionConflict, "Conflicts (a person decides)")
+	section(w, rep, ticagasync.ActionInvalidEmail, "Invalid email")
+	section(w, rep, ticagasync.ActionLink, map[bool]string{true: "Would link", false: "Linked"}[rep.DryRun])
+	section(w, rep, ticagasync.ActionNoMatch, "No Ticaga user")
+}
+
+func endpointBreakdown(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title string) {
+	var ds []ticagasync.Decision
+	for _, d := range rep.Decisions {
+		if d.Action == a {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s: %d\n", title, len(ds))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, d := range ds {
+		if i == listLimit {
+			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(ds)-listLimit)
+			break
+		}
+		ticaga := "-"
+		if d.TicagaID != 0 {
+			ticaga = fmt.Sprintf("ticaga %d", d.TicagaID)
+		}
+		fmt.Fprintf(tw, "  client %d\t%s\t%s\t%s\t%s\n", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
+	}
+	tw.Flush()
+}
