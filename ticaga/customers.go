@@ -1,0 +1,177 @@
+package ticaga
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// User is a Ticaga user as the register, login and customers/get endpoints
+// return it. Fields Ticaga may send as numbers or strings are lenient.
+type User struct {
+	ID              FlexInt    `json:"id"`
+	Name            FlexString `json:"name"`
+	Email           FlexString `json:"email"`
+	EmailVerifiedAt FlexString `json:"email_verified_at"` // "" when null
+	Company         FlexString `json:"company"`
+	PhoneNumber     FlexString `json:"phone_number"`
+	// BillingID is the billing system's customer id; "" or "0" means none.
+	BillingID      FlexString `json:"billing_id"`
+	BillingSystem  FlexString `json:"billing_system"`
+	AccountManager FlexInt    `json:"account_manager"`
+	Biography      FlexString `json:"biography"`
+	CreatedAt      FlexString `json:"created_at"` // see ParseTimestamp
+	UpdatedAt      FlexString `json:"updated_at"`
+}
+
+// decodeUser reads {"user": {...}}; the user needs an id above 0 and an
+// email key.
+func decodeUser(obj map[string]json.RawMessage) (User, error) {
+	var u User
+	if err := decodeField(obj, "user", &u, "id", "email"); err != nil {
+		return User{}, err
+	}
+	if u.ID <= 0 {
+		return User{}, fmt.Errorf("user id %d is not positive", u.ID)
+	}
+	return u, nil
+}
+
+// Connection checks the administrator's credentials (POST connection with
+// email and api_token). It returns nil only for {"result": "true"}; any
+// other well-formed answer, a 401/403, or an {"error": ...} body gives an
+// error wrapping ErrUnauthorized. Other failures are *APIError (unknown).
+func (c *Client) Connection(ctx context.Context) error {
+	cl := call{name: "connection", method: http.MethodPost, path: "connection", idempotent: true,
+		form: url.Values{"email": {c.adminEmail}, "api_token": {c.token.Reveal()}}}
+	r, err := c.do(ctx, cl)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.serverMsg != "" && notFoundStatus(ae.Status) &&
+		(ae.Err == nil || ae.Err == ErrNotFound) {
+		ae.Err, ae.Retryable = ErrUnauthorized, false
+		ae.Message = "credentials rejected: " + c.token.scrub(printable(ae.serverMsg, 200))
+		return ae
+	}
+	if err != nil {
+		return err
+	}
+	switch res := normMessage(textField(r.obj, "result")); res {
+	case "true", "1":
+		return nil
+	default:
+		e := c.shapeError(cl, r, fmt.Errorf("result %q", res))
+		e.Message, e.Err = "credentials rejected: connection result "+strconv.Quote(printable(res, 40)), ErrUnauthorized
+		return e
+	}
+}
+
+// RegisterParams are the fields of a new Ticaga user. Name, Email and
+// Password are required; zero optional fields are not sent.
+type RegisterParams struct {
+	Name           string
+	Email          string
+	Password       Secret
+	Company        string
+	BillingID      int64
+	BillingSystem  string
+	AccountManager int64
+	Biography      string
+}
+
+// Register creates a user (POST register) and returns it with its new id.
+// It is not retried once the request may have reached Ticaga, so a network
+// error leaves the outcome unknown. A Laravel validation failure (422, e.g.
+// the email is taken) is an *APIError carrying Ticaga's message.
+func (c *Client) Register(ctx context.Context, p RegisterParams) (User, error) {
+	if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Email) == "" || p.Password == "" {
+		return User{}, errors.New("ticaga: register: name, email and password are required")
+	}
+	form := url.Values{"name": {p.Name}, "email": {p.Email}, "password": {p.Password.Reveal()}}
+	setIf := func(key, v string) {
+		if v != "" {
+			form.Set(key, v)
+		}
+	}
+	setIf("company", p.Company)
+	setIf("billing_system", p.BillingSystem)
+	setIf("biography", p.Biography)
+	if p.BillingID != 0 {
+		form.Set("billing_id", strconv.FormatInt(p.BillingID, 10))
+	}
+	if p.AccountManager != 0 {
+		form.Set("account_manager", strconv.FormatInt(p.AccountManager, 10))
+	}
+	return c.userCall(ctx, call{name: "register", method: http.MethodPost, path: "register", form: form}, 0)
+}
+
+// Login checks a customer's email and password (POST login) and returns the
+// user. Rejected credentials give an error wrapping ErrUnauthorized (401/403)
+// or an *APIError with Ticaga's message. It is not retried once the request
+// may have reached Ticaga.
+func (c *Client) Login(ctx context.Context, email, password string) (User, error) {
+	form := url.Values{"email": {email}, "password": {password}}
+	return c.userCall(ctx, call{name: "login", method: http.MethodPost, path: "login", form: form}, 0)
+}
+
+// Customer reads one user (GET customers/get/{id}). It returns an error
+// wrapping ErrNotFound only for the documented {"error": "User not
+// authenticated"} body (on 200 or 404); every other error means unknown. An
+// answer about another id is an error.
+func (c *Client) Customer(ctx context.Context, id int64) (User, error) {
+	if id <= 0 {
+		return User{}, fmt.Errorf("ticaga: customers/get: invalid id %d", id)
+	}
+	cl := call{name: "customers/get", method: http.MethodGet, idempotent: true,
+		path: "customers/get/" + strconv.FormatInt(id, 10)}
+	return c.userCall(ctx, cl, id)
+}
+
+// userCall makes cl and decodes its {"user": {...}} answer, which must be
+// about user want unless want is 0.
+func (c *Client) userCall(ctx context.Context, cl call, want int64) (User, error) {
+	r, err := c.do(ctx, cl)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := decodeUser(r.obj)
+	if err == nil && want != 0 && int64(u.ID) != want {
+		err = fmt.Errorf("answer is about user %d, not %d", u.ID, want)
+	}
+	if err != nil {
+		return User{}, c.shapeError(cl, r, err)
+	}
+	return u, nil
+}
+
+// Assign gives Ticaga user ticagaID the billing id billingID of billing
+// system system (POST customers/assign). It returns nil only for
+// {"user": true}, an error wrapping ErrNotFound when the user does not exist,
+// and otherwise an error that leaves the outcome unknown. Ids must be above
+// 0 and system non-empty: it never clears a billing id.
+func (c *Client) Assign(ctx context.Context, ticagaID, billingID int64, system string) error {
+	if ticagaID <= 0 || billingID <= 0 || strings.TrimSpace(system) == "" {
+		return fmt.Errorf("ticaga: customers/assign: invalid assignment (ticaga id %d, billing id %d, system %q)",
+			ticagaID, billingID, system)
+	}
+	cl := call{name: "customers/assign", method: http.MethodPost, path: "customers/assign", idempotent: true,
+		form: url.Values{
+			"ticaga_id":      {strconv.FormatInt(ticagaID, 10)},
+			"billing_id":     {strconv.FormatInt(billingID, 10)},
+			"billing_system": {system},
+		}}
+	r, err := c.do(ctx, cl)
+	if err != nil {
+		return err
+	}
+	switch res := normMessage(textField(r.obj, "user")); res {
+	case "true", "1":
+		return nil
+	default:
+		return c.shapeError(cl, r, fmt.Errorf("\"user\" is %s, not true", printable(strconv.Quote(res), 60)))
+	}
+}

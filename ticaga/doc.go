@@ -1,0 +1,24 @@
+// Package ticaga is the HTTP client for the documented Ticaga API: every
+// endpoint (connection, register, login, customers, tickets, responses) with
+// typed results, plus the ticagasync.Ticaga adapter the sync engine uses.
+//
+// Failures come back as *APIError values that name the endpoint template
+// ("customers/get") and the HTTP status. Two outcomes are also sentinels to
+// test with errors.Is:
+//
+//   - ErrNotFound: Ticaga answered with one of its documented "no such
+//     thing" bodies ({"error": "User not authenticated"}, "No tickets found
+//     for this user.", "Ticket not found"). It wraps ticagasync.ErrNotFound.
+//   - ErrUnauthorized: the credentials were rejected (401/403, or a
+//     connection answer other than "true"). It wraps
+//     ticagasync.ErrUnauthorized.
+//
+// Everything else (timeouts, 5xx, HTML pages, garbled JSON) means "unknown",
+// never "absent". Idempotent calls are retried with jittered exponential
+// backoff on network errors, 5xx and 429, honouring Retry-After. Requests are
+// paced by the X-RateLimit-Limit / X-RateLimit-Remaining headers Laravel sends
+// so that a throttled server is not driven into 429s.
+//
+// The API token is held in a Secret and never appears in an error, a log line
+// or a formatted Config. A Client is safe for concurrent use.
+package ticaga
