@@ -115,9 +115,11 @@ func newLogger(cfg configs.Config, w io.Writer) zerolog.Logger {
 	if f, ok := w.(*os.File); ok {
 		isTerm = term.IsTerminal(int(f.Fd()))
 	}
-	var out io.Writer = w
+	// Runs log from several goroutines; serialise writes for writers that
+	// are not safe for concurrent use.
+	var out io.Writer = zerolog.SyncWriter(w)
 	if cfg.ConsoleLogs(isTerm) {
-		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerm}
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !isTerm}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger()
 }

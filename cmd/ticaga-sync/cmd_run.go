@@ -39,6 +39,12 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		return exitFailed
 	}
 
+	sd := newSystemd(env.Getenv)
+	a.engine.Observer = readyObserver{sd: sd}
+	stopWatchdog := make(chan struct{})
+	defer close(stopWatchdog)
+	go sd.keepAlive(stopWatchdog)
+
 	log.Info().Str("version", version).Str("source", a.engine.Name).Str("schedule", cfg.SyncSchedule).
 		Str("ticaga", cfg.TicagaURL).Msg("ticaga-sync daemon started")
 	sched := ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
@@ -47,6 +53,11 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		_, err := a.engine.Run(runCtx, ticagasync.RunOptions{})
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
+		}
+		// A first run that failed its preflight still leaves a running
+		// daemon that retries on schedule: ready, with the reason shown.
+		if err != nil {
+			sd.markReady("last run failed: " + oneLine(err))
 		}
 	}, log)
 	if env.Trigger != nil {
@@ -64,6 +75,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		}()
 	}
 	sched.Loop(ctx, cfg.SyncShutdownTimeout)
+	sd.notify("STOPPING=1")
 	log.Info().Msg("ticaga-sync daemon stopped")
 	return exitOK
 }

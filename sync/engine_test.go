@@ -1,0 +1,328 @@
+package sync_test
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
+)
+
+// world is a Blesta company with one customer for each rule of the planner,
+// and the Ticaga users that make it so.
+type world struct {
+	link, linkPadded, noMatch, dupBill1, dupBill2, dupTicaga, otherID, otherSystem int64
+	invalid, noContact, inactive, otherCompany, alreadyBilling                     int64
+	uLink, uLinkPadded, uOtherID, uOtherSystem, uAlready                           int64
+}
+
+func seedWorld(h *harness) world {
+	var w world
+	w.link = h.client(blestatest.Client{Email: "alice@example.com"})
+	w.linkPadded = h.client(blestatest.Client{Email: "  Bob@Example.COM "})
+	w.noMatch = h.client(blestatest.Client{Email: "carol@example.com"})
+	w.dupBill1 = h.client(blestatest.Client{Email: "shared@example.com"})
+	w.dupBill2 = h.client(blestatest.Client{Email: "SHARED@example.com"})
+	w.dupTicaga = h.client(blestatest.Client{Email: "twin@example.com"})
+	w.otherID = h.client(blestatest.Client{Email: "dave@example.com"})
+	w.otherSystem = h.client(blestatest.Client{Email: "erin@example.com"})
+	w.invalid = h.client(blestatest.Client{Email: "not-an-address"})
+	w.noContact = h.client(blestatest.Client{NoPrimaryContact: true})
+	w.inactive = h.client(blestatest.Client{Email: "frank@example.com", Status: "inactive"})
+	w.otherCompany = h.client(blestatest.Client{Email: "grace@example.com", CompanyID: 2})
+	w.alreadyBilling = h.client(blestatest.Client{Email: "heidi@example.com"})
+
+	w.uLink = h.user("alice@example.com", "", "")
+	w.uLinkPadded = h.user("bob@example.com", "0", "")
+	h.user("twin@example.com", "", "")
+	h.user("Twin@Example.com", "", "")
+	h.user("shared@example.com", "", "")
+	w.uOtherID = h.user("dave@example.com", "999", "Blesta")
+	w.uOtherSystem = h.user("erin@example.com", strconv.FormatInt(w.otherSystem, 10), "WHMCS")
+	h.user("frank@example.com", "", "")
+	h.user("grace@example.com", "", "")
+	// Ticaga already carries heidi's billing id; only the row is missing.
+	w.uAlready = h.user("heidi@example.com", strconv.FormatInt(w.alreadyBilling, 10), "Blesta")
+	return w
+}
+
+func TestRunLinksExactlyWhatTheRulesSelect(t *testing.T) {
+	h := newHarness(t)
+	w := seedWorld(h)
+	before := h.billingIDs()
+
+	rep := h.mustRun(ticagasync.RunOptions{})
+
+	want := map[int64]struct {
+		action ticagasync.Action
+		reason ticagasync.Reason
+	}{
+		w.link:           {ticagasync.ActionLink, ""},
+		w.linkPadded:     {ticagasync.ActionLink, ""},
+		w.alreadyBilling: {ticagasync.ActionLink, ""},
+		w.noMatch:        {ticagasync.ActionNoMatch, ticagasync.ReasonNoTicagaUser},
+		w.dupBill1:       {ticagasync.ActionConflict, ticagasync.ReasonDuplicateBillingEmail},
+		w.dupBill2:       {ticagasync.ActionConflict, ticagasync.ReasonDuplicateBillingEmail},
+		w.dupTicaga:      {ticagasync.ActionConflict, ticagasync.ReasonDuplicateTicagaEmail},
+		w.otherID:        {ticagasync.ActionConflict, ticagasync.ReasonTicagaOtherBillingID},
+		w.otherSystem:    {ticagasync.ActionConflict, ticagasync.ReasonTicagaOtherBillingSystem},
+		w.invalid:        {ticagasync.ActionInvalidEmail, ticagasync.ReasonMalformedEmail},
+		w.noContact:      {ticagasync.ActionInvalidEmail, ticagasync.ReasonBadBillingRow},
+	}
+	if len(rep.Decisions) != len(want) {
+		t.Fatalf("got %d decisions, want %d (inactive and other-company clients excluded): %+v", len(rep.Decisions), len(want), rep.Decisions)
+	}
+	for _, d := range rep.Decisions {
+		exp, ok := want[d.Contact.BillingID]
+		if !ok {
+			t.Errorf("unexpected decision for client %d (%s)", d.Contact.BillingID, d.Contact.Email)
+			continue
+		}
+		if d.Action != exp.action || d.Reason != exp.reason {
+			t.Errorf("client %d (%s): %s/%s (%s), want %s/%s", d.Contact.BillingID, d.Contact.Email, d.Action, d.Reason, d.Detail, exp.action, exp.reason)
+		}
+	}
+	if c := rep.Counts; c != (ticagasync.Counts{Contacts: 11, Linked: 3, NoMatch: 1, Conflict: 5, InvalidEmail: 2}) {
+		t.Errorf("counts = %+v", c)
+	}
+	if rep.Outcome != ticagasync.OutcomeCompleted {
+		t.Errorf("outcome = %s", rep.Outcome)
+	}
+
+	// Ticaga: exactly the two users without a billing id got one; heidi's
+	// already carried it, so no assign was needed for her.
+	after := h.billingIDs()
+	wantIDs := maps.Clone(before)
+	wantIDs[w.uLink] = strconv.FormatInt(w.link, 10)
+	wantIDs[w.uLinkPadded] = strconv.FormatInt(w.linkPadded, 10)
+	if !maps.Equal(after, wantIDs) {
+		t.Errorf("Ticaga billing ids after the run = %v, want %v", after, wantIDs)
+	}
+	if n := h.fake.Calls("customers/assign"); n != 2 {
+		t.Errorf("customers/assign calls = %d, want 2", n)
+	}
+	// ticaga_billing: one row per link, as connectAccounts writes it.
+	wantPairs := map[int64]int64{w.uLink: w.link, w.uLinkPadded: w.linkPadded, w.uAlready: w.alreadyBilling}
+	if got := h.pairings(); !maps.Equal(got, wantPairs) {
+		t.Errorf("ticaga_billing = %v, want %v", got, wantPairs)
+	}
+	var email, system string
+	var company int64
+	if err := h.db.QueryRow("SELECT email_address, billing_system, company_id FROM ticaga_billing WHERE ticaga_userid = ?", w.uLinkPadded).
+		Scan(&email, &system, &company); err != nil {
+		t.Fatal(err)
+	}
+	if email != "  Bob@Example.COM " || system != "Blesta" || company != 1 {
+		t.Errorf("row = %q %q %d; want the billing email as stored, Blesta, company 1", email, system, company)
+	}
+	// The open decisions are the eight customers not linked.
+	if n := h.count("ticaga_sync_decisions"); n != 8 {
+		t.Errorf("ticaga_sync_decisions has %d rows, want 8", n)
+	}
+}
+
+func TestSecondRunMakesNoAssignCall(t *testing.T) {
+	h := newHarness(t)
+	seedWorld(h)
+	h.mustRun(ticagasync.RunOptions{})
+	pairs := h.pairings()
+	ids := h.billingIDs()
+	h.fake.ResetCalls()
+
+	rep := h.mustRun(ticagasync.RunOptions{})
+
+	if n := h.fake.Calls("customers/assign"); n != 0 {
+		t.Fatalf("second run made %d customers/assign calls, want 0", n)
+	}
+	if rep.Counts.AlreadyLinked != 3 || rep.Counts.Linked != 0 {
+		t.Fatalf("second run counts = %+v, want 3 already_linked and 0 linked", rep.Counts)
+	}
+	if !maps.Equal(h.pairings(), pairs) || !maps.Equal(h.billingIDs(), ids) {
+		t.Fatal("second run changed pairings or Ticaga")
+	}
+	// The cache makes re-reading known users unnecessary: the only reads
+	// are the probe for new users above the highest known id.
+	if got, limit := h.fake.Calls("customers/get"), h.engine.DirectoryGap+h.engine.Concurrency; got > limit {
+		t.Fatalf("second run made %d customers/get calls, want at most %d (the probe for new users)", got, limit)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	w := seedWorld(h)
+	before := h.billingIDs()
+
+	rep := h.mustRun(ticagasync.RunOptions{DryRun: true})
+
+	if rep.Counts.Linked != 3 || decisionFor(rep, w.link).Action != ticagasync.ActionLink {
+		t.Fatalf("dry run should plan the same links: %+v", rep.Counts)
+	}
+	if n := h.fake.Calls("customers/assign") + h.fake.Calls("register") + h.fake.Calls("tickets/close"); n != 0 {
+		t.Fatalf("dry run called a write endpoint %d times", n)
+	}
+	for _, table := range []string{"ticaga_billing", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_runs"} {
+		if n := h.count(table); n != 0 {
+			t.Errorf("dry run wrote %d rows into %s", n, table)
+		}
+	}
+	if !maps.Equal(h.billingIDs(), before) {
+		t.Fatal("dry run changed Ticaga")
+	}
+}
+
+func TestAuthFailureWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	seedWorld(h)
+	h.engine = h.newEngine("wrong-token")
+
+	rep, err := h.run(ticagasync.RunOptions{})
+
+	if !errors.Is(err, ticagasync.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	if rep.Outcome != ticagasync.OutcomeFailed {
+		t.Fatalf("outcome = %s", rep.Outcome)
+	}
+	for _, table := range []string{"ticaga_billing", "ticaga_sync_directory", "ticaga_sync_decisions"} {
+		if n := h.count(table); n != 0 {
+			t.Errorf("auth failure wrote %d rows into %s", n, table)
+		}
+	}
+	if n := h.fake.TotalCalls(); n != 1 {
+		t.Errorf("made %d Ticaga calls after the token was rejected, want only the preflight", n)
+	}
+	// The failure itself is on record for ops.
+	runs, err := h.store.RecentRuns(t.Context(), 1)
+	if err != nil || len(runs) != 1 || runs[0].Outcome != ticagasync.OutcomeFailed || runs[0].Error == "" {
+		t.Fatalf("run history = %+v, %v; want one failed run with its error", runs, err)
+	}
+}
+
+func TestServerErrorStormLeavesDataAndNextRunConverges(t *testing.T) {
+	for _, endpoint := range []string{"customers/get", "customers/assign"} {
+		t.Run(endpoint, func(t *testing.T) {
+			h := newHarness(t)
+			w := seedWorld(h)
+			before := h.billingIDs()
+			h.fake.FailEndpoint(endpoint, 1000, 503)
+
+			rep, err := h.run(ticagasync.RunOptions{})
+
+			switch endpoint {
+			case "customers/get": // the directory cannot be trusted: the run stops
+				if err == nil || rep.Outcome != ticagasync.OutcomeFailed {
+					t.Fatalf("run = %v, %v; want a failed run", rep.Outcome, err)
+				}
+			case "customers/assign": // each link's outcome is unknown: failed, retried next run
+				if err != nil || rep.Outcome != ticagasync.OutcomePartial || rep.Counts.Failed != 2 {
+					t.Fatalf("run = %v, %+v, %v; want partial with 2 failed", rep.Outcome, rep.Counts, err)
+				}
+				if d := decisionFor(rep, w.link); d.Reason != ticagasync.ReasonTicagaUnknown {
+					t.Fatalf("decision = %+v", d)
+				}
+			}
+			if !maps.Equal(h.billingIDs(), before) {
+				t.Fatal("the storm changed Ticaga")
+			}
+			if got := h.pairings(); len(got) > 1 || (len(got) == 1 && got[w.uAlready] != w.alreadyBilling) {
+				t.Fatalf("ticaga_billing = %v; only heidi's row (Ticaga already carries her id) may be written", got)
+			}
+
+			h.fake.FailEndpoint(endpoint, 0, 0)
+			rep = h.mustRun(ticagasync.RunOptions{})
+			if rep.Counts.Failed != 0 || h.pairings()[w.uLink] != w.link || h.billingIDs()[w.uLink] != fmt.Sprint(w.link) {
+				t.Fatalf("next run did not converge: %+v, pairings %v", rep.Counts, h.pairings())
+			}
+		})
+	}
+}
+
+func TestRunLockHeldElsewhere(t *testing.T) {
+	h := newHarness(t)
+	seedWorld(h)
+	unlock, err := h.store.Lock(t.Context(), "blesta", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.run(ticagasync.RunOptions{})
+	if !errors.Is(err, ticagasync.ErrLocked) {
+		t.Fatalf("err = %v, want ErrLocked", err)
+	}
+	if h.fake.TotalCalls() != 0 || h.count("ticaga_sync_runs") != 0 {
+		t.Fatal("a locked-out run talked to Ticaga or recorded a run")
+	}
+
+	// With a wait, the run proceeds once the lock is released.
+	go func() { time.Sleep(300 * time.Millisecond); unlock() }()
+	if _, err := h.run(ticagasync.RunOptions{LockWait: 10 * time.Second}); err != nil {
+		t.Fatalf("run with --wait: %v", err)
+	}
+}
+
+func TestClientScopeActsOnThoseClientsOnly(t *testing.T) {
+	h := newHarness(t)
+	w := seedWorld(h)
+
+	rep := h.mustRun(ticagasync.RunOptions{Clients: []int64{w.link, w.dupBill1}})
+
+	if len(rep.Decisions) != 2 {
+		t.Fatalf("got %d decisions, want 2", len(rep.Decisions))
+	}
+	// Duplicates are still seen: every contact was read.
+	if d := decisionFor(rep, w.dupBill1); d.Reason != ticagasync.ReasonDuplicateBillingEmail {
+		t.Fatalf("dupBill1 = %+v", d)
+	}
+	if got := h.pairings(); len(got) != 1 || got[w.uLink] != w.link {
+		t.Fatalf("ticaga_billing = %v, want only alice", got)
+	}
+}
+
+func TestTicagaUserChangedSinceTheCacheIsNotLinked(t *testing.T) {
+	h := newHarness(t)
+	c := h.client(blestatest.Client{Email: "ivan@example.com"})
+	u := h.user("ivan@example.com", "", "")
+	h.mustRun(ticagasync.RunOptions{Clients: []int64{-1}}) // fills the cache, acts on nobody
+	// After the cache was filled, the Ticaga user changed email.
+	h.fake.DeleteUser(u)
+	h.fake.AddUser(ticagatest.User{ID: u, Name: "Ivan", Email: "ivan.new@example.com"})
+
+	rep := h.mustRun(ticagasync.RunOptions{})
+
+	d := decisionFor(rep, c)
+	if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonTicagaEmailDiff {
+		t.Fatalf("decision = %+v, want no_match/ticaga_email_changed from the fresh answer", d)
+	}
+	if h.fake.Calls("customers/assign") != 0 || len(h.pairings()) != 0 {
+		t.Fatal("linked a user whose email no longer matches")
+	}
+}
+
+func TestStaleEntriesAreRevalidatedAndDriftRepaired(t *testing.T) {
+	h := newHarness(t)
+	c := h.client(blestatest.Client{Email: "judy@example.com"})
+	u := h.user("judy@example.com", "", "")
+	h.mustRun(ticagasync.RunOptions{})
+	// Someone cleared the billing id in Ticaga; the pairing row remains.
+	h.fake.DeleteUser(u)
+	h.fake.AddUser(ticagatest.User{ID: u, Name: "Judy", Email: "judy@example.com"})
+
+	// While the cache is young, the run trusts it: already linked.
+	if rep := h.mustRun(ticagasync.RunOptions{}); rep.Counts.AlreadyLinked != 1 {
+		t.Fatalf("young cache: %+v", rep.Counts)
+	}
+	// A day later the entry is stale: re-read, and the link is made again.
+	h.engine.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	h.fake.ResetCalls()
+	rep := h.mustRun(ticagasync.RunOptions{})
+	if rep.Counts.Linked != 1 || h.fake.Calls("customers/assign") != 1 || h.billingIDs()[u] != fmt.Sprint(c) {
+		t.Fatalf("stale entry not revalidated: %+v, assign calls %d", rep.Counts, h.fake.Calls("customers/assign"))
+	}
+	if rep.Directory.Fetched < 1 {
+		t.Fatalf("directory report = %+v", rep.Directory)
+	}
+}

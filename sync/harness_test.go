@@ -1,0 +1,164 @@
+package sync_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ticaga/ticaga-sync/billing"
+	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/internal/testdb"
+	"github.com/ticaga/ticaga-sync/store"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+	"github.com/ticaga/ticaga-sync/ticaga"
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
+)
+
+const token = "tok-engine-test-4f1d"
+
+// harness is a Blesta database on a real MariaDB, the store in the same
+// database, the fake Ticaga on loopback and the real client: every part of a
+// run as in production.
+type harness struct {
+	t      *testing.T
+	db     *sql.DB
+	dsn    string
+	store  *store.Store
+	fake   *ticagatest.Server
+	engine *ticagasync.Engine
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := t.Context()
+	db, dsn := testdb.Open(t)
+	if err := blestatest.Create(ctx, db, false); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dsn, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake := ticagatest.New(ticagatest.Options{Token: token})
+	t.Cleanup(fake.Close)
+
+	h := &harness{t: t, db: db, dsn: dsn, store: st, fake: fake}
+	h.engine = h.newEngine(token)
+	return h
+}
+
+// newEngine builds an engine whose client presents tok.
+func (h *harness) newEngine(tok string) *ticagasync.Engine {
+	h.t.Helper()
+	client, err := ticaga.New(ticaga.Config{
+		BaseURL: h.fake.URL(), Token: ticaga.Secret(tok), Timeout: 5 * time.Second,
+		MaxRetries: 1, Logger: zerolog.Nop(),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	gdb, err := billing.OpenDB(h.dsn)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() {
+		if sqlDB, err := gdb.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	src, err := billing.Open("blesta", gdb, billing.Options{CompanyIDs: []int64{1}, PageSize: 7})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return &ticagasync.Engine{
+		Name: "blesta", Target: h.fake.URL(), System: "Blesta",
+		Source: src, Ticaga: client, Store: h.store,
+		Concurrency: 4, DirectoryGap: 5, Revalidate: 200, Log: zerolog.Nop(),
+	}
+}
+
+// client adds a Blesta client (company 1, active unless said otherwise).
+func (h *harness) client(c blestatest.Client) int64 {
+	h.t.Helper()
+	if c.CompanyID == 0 {
+		c.CompanyID = 1
+	}
+	if c.Status == "" {
+		c.Status = "active"
+	}
+	if c.FirstName == "" {
+		c.FirstName, c.LastName = "Test", "Client"
+	}
+	id, err := blestatest.AddClient(h.t.Context(), h.db, c)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+func (h *harness) user(email, billingID, system string) int64 {
+	return h.fake.AddUser(ticagatest.User{Name: "User " + email, Email: email, BillingID: billingID, BillingSystem: system})
+}
+
+func (h *harness) run(opt ticagasync.RunOptions) (*ticagasync.Report, error) {
+	h.t.Helper()
+	return h.engine.Run(h.t.Context(), opt)
+}
+
+func (h *harness) mustRun(opt ticagasync.RunOptions) *ticagasync.Report {
+	h.t.Helper()
+	rep, err := h.run(opt)
+	if err != nil {
+		h.t.Fatalf("run: %v", err)
+	}
+	return rep
+}
+
+// pairings returns ticaga_billing as ticaga_userid -> billing_userid.
+func (h *harness) pairings() map[int64]int64 {
+	h.t.Helper()
+	out := map[int64]int64{}
+	err := h.store.EachPairing(h.t.Context(), func(p ticagasync.Pairing) error {
+		out[p.TicagaUserID] = p.BillingUserID
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// count returns SELECT COUNT(*) FROM table.
+func (h *harness) count(table string) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// billingIDs returns each fake Ticaga user's billing id.
+func (h *harness) billingIDs() map[int64]string {
+	out := map[int64]string{}
+	for _, u := range h.fake.Users() {
+		out[u.ID] = u.BillingID
+	}
+	return out
+}
+
+func decisionFor(rep *ticagasync.Report, billingID int64) ticagasync.Decision {
+	for _, d := range rep.Decisions {
+		if d.Contact.BillingID == billingID {
+			return d
+		}
+	}
+	return ticagasync.Decision{}
+}
