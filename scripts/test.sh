@@ -96,5 +96,11 @@ export TEST_REQUIRE_MYSQL=1
 
 log "go vet ./..."
 go vet ./...
+if command -v systemd-analyze >/dev/null; then
+	log "systemd unit: verify and security score"
+	./scripts/check-unit.sh
+else
+	log "systemd-analyze not installed: the unit check is left to a machine with systemd"
+fi
 log "go test -race ./..."
 go test -race -count=1 -timeout 12m "$@" ./...

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,8 +278,27 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	// Play systemd: a notify socket and a watchdog of 300ms.
+	sockPath := filepath.Join(t.TempDir(), "notify.sock")
+	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	var notes syncBuffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := sock.Read(buf)
+			if err != nil {
+				return
+			}
+			notes.Write(append(buf[:n:n], '\n'))
+		}
+	}()
+
 	cmd := exec.Command(bin, "run")
-	cmd.Env = append(os.Environ(), "SYNC_SCHEDULE=@every 1h")
+	cmd.Env = append(os.Environ(), "SYNC_SCHEDULE=@every 1h", "NOTIFY_SOCKET="+sockPath, "WATCHDOG_USEC=300000")
 	for k, v := range f.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -296,6 +316,7 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	time.Sleep(400 * time.Millisecond) // at least one watchdog ping
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +335,11 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), testToken) {
 		t.Fatal("the token appears in the daemon's logs")
+	}
+	for _, want := range []string{"READY=1", "WATCHDOG=1", "STOPPING=1"} {
+		if !strings.Contains(notes.String(), want) {
+			t.Errorf("systemd was not told %s; it got:\n%s", want, notes.String())
+		}
 	}
 	for _, want := range []string{`"message":"ticaga-sync daemon stopped"`, `"message":"run finished"`} {
 		if !strings.Contains(logs.String(), want) {
