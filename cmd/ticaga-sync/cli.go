@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/configs"
 )
 
@@ -103,6 +104,12 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 // the exit code 2.
 func loadConfig(ctx context.Context, file string, env Env) (configs.Config, int) {
 	cfg, err := configs.LoadFile(ctx, file, env.Getenv)
+	if err == nil {
+		// Status words are each billing system's own; configs knows none.
+		if serr := billing.ValidateStatuses(cfg.BillingSystem, cfg.BillingStatuses); serr != nil {
+			err = &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()}
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: %s\n", oneLine(err))
 		return cfg, exitUsage

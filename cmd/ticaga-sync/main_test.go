@@ -159,7 +159,7 @@ func TestExitCodes(t *testing.T) {
 		{"malformed setting", with("SYNC_CONCURRENCY", "lots"), []string{"sync"}, exitUsage, "SYNC_CONCURRENCY"},
 		{"bad schedule", with("SYNC_SCHEDULE", "every day"), []string{"run"}, exitUsage, "SYNC_SCHEDULE"},
 		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "TICAGA_API_TOKEN"},
-		{"unknown billing status", with("BILLING_STATUSES", "activ"), []string{"sync"}, exitFailed, `unknown status "activ"`},
+		{"unknown billing status", with("BILLING_STATUSES", "activ"), []string{"sync"}, exitUsage, `BILLING_STATUSES: unknown status "activ" for blesta (valid: active, inactive, fraud)`},
 		{"config file missing", f.env, []string{"sync", "--config", "/nonexistent/ticaga.env"}, exitUsage, "/nonexistent/ticaga.env"},
 		{"version", f.env, []string{"version"}, exitOK, ""},
 		{"help", f.env, []string{"help"}, exitOK, ""},
