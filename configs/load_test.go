@@ -141,7 +141,8 @@ func TestLoadInvalid(t *testing.T) {
 		want string // the whole line expected in the error
 	}{
 		{map[string]string{"BILLING_DSN": ""}, "BILLING_DSN: required (user:password@tcp(host:3306)/dbname)"},
-		{map[string]string{"TICAGA_URL": ""}, "TICAGA_URL: required (e.g. https://support.example.com)"},
+		{map[string]string{"BILLING_SYSTEM": "whmcs", "TICAGA_URL": ""}, "TICAGA_URL: required (e.g. https://support.example.com)"},
+		{map[string]string{"BILLING_SYSTEM": "whmcs", "TICAGA_API_TOKEN": ""}, "TICAGA_API_TOKEN: required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)"},
 		{map[string]string{"TICAGA_API_TOKEN": ""}, "TICAGA_API_TOKEN: required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)"},
 		{map[string]string{"BILLING_SYSTEM": "hostbill"}, `BILLING_SYSTEM: "hostbill" is not a supported billing system (use blesta, whmcs, clientexec or fossbilling)`},
 		{map[string]string{"BILLING_DSN": "ticaga:" + testPassword + "@tcp(db:3306/blesta"}, "BILLING_DSN: not a valid DSN (user:password@tcp(host:3306)/dbname): network address not terminated (missing closing brace)"},
@@ -197,6 +198,7 @@ func TestLoadInvalid(t *testing.T) {
 func TestLoadReportsEveryProblemOnce(t *testing.T) {
 	_, err := Load(t.Context(), env(map[string]string{
 		"SYNC_CONCURRENCY": "many", "TICAGA_TIMEOUT": "x", "LOG_LEVEL": "loud", "BILLING_DSN": testPassword,
+		"BILLING_SYSTEM": "whmcs",
 	}))
 	want := []string{
 		"BILLING_DSN: not a valid DSN",
@@ -219,4 +221,20 @@ func TestLoadReportsEveryProblemOnce(t *testing.T) {
 		}
 	}
 	assertNoSecret(t, err)
+}
+
+func TestBlestaWithoutTicagaURLReadsThePluginSettings(t *testing.T) {
+	cfg, err := Load(t.Context(), env(map[string]string{"BILLING_DSN": "u:p@tcp(db:3306)/blesta"}))
+	if err != nil {
+		t.Fatalf("Blesta without TICAGA_URL or token: %v", err)
+	}
+	if !cfg.FromPluginSettings() {
+		t.Fatal("FromPluginSettings = false")
+	}
+	for _, sys := range []string{"whmcs", "clientexec", "fossbilling"} {
+		_, err := Load(t.Context(), env(map[string]string{"BILLING_DSN": "u:p@tcp(db:3306)/x", "BILLING_SYSTEM": sys}))
+		if err == nil || !strings.Contains(err.Error(), "TICAGA_URL: required") {
+			t.Errorf("%s without TICAGA_URL: %v", sys, err)
+		}
+	}
 }

@@ -59,7 +59,10 @@ func (c Config) problems() []*Error {
 		}
 	}
 
-	if msg := checkTicagaURL(c.TicagaURL); msg != "" {
+	// For Blesta, an unset TICAGA_URL means "each company's Ticaga from the
+	// plugin's ticaga_settings table" (see FromPluginSettings).
+	fromPlugin := c.FromPluginSettings()
+	if msg := checkTicagaURL(c.TicagaURL); msg != "" && !fromPlugin {
 		add("TICAGA_URL", "%s", msg)
 	}
 	tokenVar := "TICAGA_API_TOKEN"
@@ -67,6 +70,7 @@ func (c Config) problems() []*Error {
 		tokenVar = "TICAGA_API_TOKEN_FILE"
 	}
 	switch {
+	case c.TicagaAPIToken == "" && fromPlugin:
 	case c.TicagaAPIToken == "":
 		add("TICAGA_API_TOKEN", "required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)")
 	case strings.ContainsFunc(c.TicagaAPIToken.Reveal(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
@@ -154,6 +158,12 @@ func checkDSN(d DSN) string {
 
 // checkTicagaURL returns "" for an http(s) URL with a host and no query or
 // fragment, else a message. A URL is shown only with its password removed.
+// FromPluginSettings reports whether the Ticaga target of each company comes
+// from the Blesta plugin's ticaga_settings table: Blesta without TICAGA_URL.
+func (c Config) FromPluginSettings() bool {
+	return c.BillingSystem == "blesta" && c.TicagaURL == ""
+}
+
 func checkTicagaURL(s string) string {
 	if s == "" {
 		return "required (e.g. https://support.example.com)"
