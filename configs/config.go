@@ -42,6 +42,10 @@ type Config struct {
 	BillingDSN DSN `env:"BILLING_DSN"`
 	// CompanyIDs are the billing companies to sync; nil means all.
 	CompanyIDs CompanyIDs `env:"BILLING_COMPANY_ID"`
+	// CompanyIDsSet reports whether BILLING_COMPANY_ID was given rather than
+	// defaulted: with the plugin's settings, the default is every company
+	// the plugin is set up for.
+	CompanyIDsSet bool
 	// BillingStatuses are the client status words to sync, trimmed; empty
 	// means the billing system's default. Checked by the billing reader.
 	BillingStatuses []string `env:"BILLING_STATUSES"`

@@ -164,6 +164,9 @@ func normalize(cfg *Config, lookup func(string) (string, bool)) {
 	if len(cfg.BillingStatuses) == 0 {
 		cfg.BillingStatuses = nil
 	}
+	if v, _ := lookup("BILLING_COMPANY_ID"); v != "" {
+		cfg.CompanyIDsSet = true
+	}
 	if v, _ := lookup("TICAGA_BILLING_SYSTEM_NAME"); v == "" {
 		cfg.TicagaBillingSystemName = DefaultBillingSystemName(cfg.BillingSystem)
 	}

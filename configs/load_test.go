@@ -98,7 +98,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		BillingSystem: "whmcs", BillingDSN: testDSN, CompanyIDs: CompanyIDs{2, 5},
+		BillingSystem: "whmcs", BillingDSN: testDSN, CompanyIDs: CompanyIDs{2, 5}, CompanyIDsSet: true,
 		BillingStatuses: []string{"active", "suspended"},
 		TicagaURL:       "https://support.example.com/sub", TicagaAPIToken: testToken,
 		TicagaAPIEmail: "admin@example.com", TicagaBillingSystemName: "WHMCS Prod",
