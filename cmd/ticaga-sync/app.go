@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,88 +15,211 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ticaga/ticaga-sync/billing"
+	"github.com/ticaga/ticaga-sync/billing/blesta"
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
 
-// app is the wired program: every adapter built from one Config.
-type app struct {
+// source is one wired source: a billing database (or one company of it)
+// and its Ticaga, with its own engine, lock, directory and report.
+type source struct {
+	name    string
 	cfg     configs.Config
-	log     zerolog.Logger
 	billing *gorm.DB
-	source  ticagasync.ContactSource
 	store   *store.Store
 	ticaga  *ticaga.Client
 	engine  *ticagasync.Engine
+	// problem is why the source cannot run (an incomplete plugin settings
+	// row, an unreachable store); check reports it and runs skip it.
+	problem error
 }
 
-// openApp connects to the billing database and the store and builds the
-// Ticaga client and the engine. It does not talk to Ticaga yet.
-func openApp(ctx context.Context, cfg configs.Config, log zerolog.Logger) (*app, error) {
-	a := &app{cfg: cfg, log: log}
-	var err error
-	if a.billing, err = billing.OpenDB(string(cfg.BillingDSN)); err != nil {
-		return nil, fmt.Errorf("BILLING_DSN: %w", err)
+// companies returns the billing companies the source covers; nil means all.
+func (s *source) companies() []int64 { return s.cfg.CompanyIDs }
+
+// engineFor returns the source's engine, its reader limited to companies
+// when given (sync --company).
+func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
+	if len(companies) == 0 {
+		return s.engine, nil
 	}
-	a.source, err = billing.Open(cfg.BillingSystem, a.billing, billing.Options{
-		CompanyIDs: cfg.CompanyIDs, Statuses: cfg.BillingStatuses,
-	})
+	reader, err := billing.Open(s.cfg.BillingSystem, s.billing, billing.Options{CompanyIDs: companies, Statuses: s.cfg.BillingStatuses})
 	if err != nil {
-		a.Close()
 		return nil, err
 	}
-	if a.store, err = store.Open(ctx, cfg.StoreDSNOrBilling(), log); err != nil {
-		a.Close()
-		return nil, fmt.Errorf("%s: %w", storeVar(cfg), err)
+	e := *s.engine
+	e.Source = reader
+	return &e, nil
+}
+
+// app is the wired program: every source, sharing database pools and
+// stores by DSN.
+type app struct {
+	log     zerolog.Logger
+	sources []*source
+	dbs     map[string]*gorm.DB
+	stores  map[string]*store.Store
+}
+
+// openApp wires every source. A source that cannot be wired is kept with its
+// problem, so one broken source never stops the others; the error is only
+// for what stops everything.
+func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger) (*app, error) {
+	a := &app{log: log, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
+	for _, s := range srcs {
+		cfg := s.Config
+		db, err := a.billingDB(cfg)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("source %s: BILLING_DSN: %w", s.Name, err)
+		}
+		st, err := a.storeFor(ctx, cfg)
+		if err != nil {
+			a.sources = append(a.sources, &source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err)})
+			continue
+		}
+		if !cfg.FromPluginSettings() {
+			a.addSource(s.Name, cfg, db, st)
+			continue
+		}
+		a.addPluginSources(ctx, s.Name, cfg, db, st)
 	}
-	a.ticaga, err = ticaga.New(ticaga.Config{
+	return a, nil
+}
+
+// addPluginSources adds one source per Blesta company the Ticaga plugin is
+// set up for (ticaga_settings), each with its own Ticaga.
+func (a *app) addPluginSources(ctx context.Context, name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
+	settings, err := blesta.PluginSettings(ctx, db)
+	if err != nil {
+		a.sources = append(a.sources, &source{name: name, cfg: cfg, problem: err})
+		return
+	}
+	added := 0
+	for _, ps := range settings {
+		if cfg.CompanyIDsSet && cfg.CompanyIDs != nil && !slices.Contains(cfg.CompanyIDs, ps.CompanyID) {
+			continue
+		}
+		sub := cfg
+		sub.TicagaURL = ps.APIURL
+		sub.TicagaAPIToken = configs.Secret(ps.APIKey)
+		sub.CompanyIDs = configs.CompanyIDs{ps.CompanyID}
+		subName := fmt.Sprintf("%s:company-%s", name, strings.TrimSpace(ps.RawCompanyID))
+		added++
+		if p := ps.Problem(); p != "" {
+			a.sources = append(a.sources, &source{name: subName, cfg: sub,
+				problem: fmt.Errorf("the plugin's ticaga_settings row for company %q is incomplete: %s", ps.RawCompanyID, p)})
+			continue
+		}
+		a.addSource(subName, sub, db, st)
+	}
+	if added == 0 {
+		a.sources = append(a.sources, &source{name: name, cfg: cfg,
+			problem: errors.New("TICAGA_URL is not set and the plugin's ticaga_settings has no row for the selected companies")})
+	}
+}
+
+func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
+	s := &source{name: name, cfg: cfg, billing: db, store: st}
+	a.sources = append(a.sources, s)
+	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, Statuses: cfg.BillingStatuses})
+	if err != nil {
+		s.problem = err
+		return
+	}
+	s.ticaga, err = ticaga.New(ticaga.Config{
 		BaseURL:    cfg.TicagaURL,
 		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
 		AdminEmail: cfg.TicagaAPIEmail,
 		Timeout:    cfg.TicagaTimeout,
 		RateLimit:  cfg.TicagaRateLimit,
-		Logger:     log,
+		Logger:     a.log,
 		UserAgent:  "ticaga-sync/" + version,
 	})
 	if err != nil {
-		a.Close()
-		return nil, fmt.Errorf("TICAGA_URL: %w", err)
+		s.problem = fmt.Errorf("ticaga: %w", err)
+		return
 	}
-	a.engine = &ticagasync.Engine{
-		Name:         sourceName(cfg),
+	s.engine = &ticagasync.Engine{
+		Name:         name,
 		Target:       cfg.TicagaURL,
 		System:       cfg.TicagaBillingSystemName,
-		Source:       a.source,
-		Ticaga:       a.ticaga,
-		Store:        a.store,
+		Source:       reader,
+		Ticaga:       s.ticaga,
+		Store:        st,
 		Concurrency:  cfg.SyncConcurrency,
 		DirectoryGap: cfg.TicagaDirectoryGap,
 		Revalidate:   cfg.TicagaDirectoryRevalidate,
 		MaxAge:       cfg.TicagaDirectoryMaxAge,
-		Log:          log,
+		Log:          a.log.With().Str("source", name).Logger(),
 	}
-	return a, nil
+}
+
+func (a *app) billingDB(cfg configs.Config) (*gorm.DB, error) {
+	dsn := cfg.BillingDSN.Reveal()
+	if db, ok := a.dbs[dsn]; ok {
+		return db, nil
+	}
+	db, err := billing.OpenDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	a.dbs[dsn] = db
+	return db, nil
+}
+
+func (a *app) storeFor(ctx context.Context, cfg configs.Config) (*store.Store, error) {
+	dsn := cfg.StoreDSNOrBilling()
+	if st, ok := a.stores[dsn]; ok {
+		return st, nil
+	}
+	st, err := store.Open(ctx, dsn, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.stores[dsn] = st
+	return st, nil
+}
+
+// eachStore calls fn for every distinct store.
+func (a *app) eachStore(fn func(*store.Store) error) error {
+	var errs []error
+	for _, st := range a.stores {
+		errs = append(errs, fn(st))
+	}
+	return errors.Join(errs...)
+}
+
+// selected returns the sources named in names (all when empty) that cover
+// at least one of companies (any when empty).
+func (a *app) selected(names []string, companies []int64) []*source {
+	var out []*source
+	for _, s := range a.sources {
+		if len(names) > 0 && !slices.Contains(names, s.name) {
+			continue
+		}
+		if len(companies) > 0 && s.companies() != nil && !slices.ContainsFunc(companies, func(id int64) bool { return slices.Contains(s.companies(), id) }) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Close releases the database connections.
 func (a *app) Close() error {
 	var errs []error
-	if a.store != nil {
-		errs = append(errs, a.store.Close())
+	for _, st := range a.stores {
+		errs = append(errs, st.Close())
 	}
-	if a.billing != nil {
-		if db, err := a.billing.DB(); err == nil {
-			errs = append(errs, db.Close())
+	for _, db := range a.dbs {
+		if sqlDB, err := db.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// sourceName names the source in locks, run history and decisions.
-func sourceName(cfg configs.Config) string {
-	return cfg.BillingSystem
 }
 
 func storeVar(cfg configs.Config) string {

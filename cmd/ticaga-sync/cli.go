@@ -9,8 +9,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/store"
 )
 
 // Exit codes.
@@ -100,23 +103,62 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
-// loadConfig reads the settings; on error it prints one line and returns
-// the exit code 2.
-func loadConfig(ctx context.Context, file string, env Env) (configs.Config, int) {
-	cfg, err := configs.LoadFile(ctx, file, env.Getenv)
+// loadSources reads the settings of every source (an env file, or a TOML
+// sources file); on error it prints one line per problem and returns the
+// exit code 2.
+func loadSources(ctx context.Context, file string, env Env) ([]configs.Source, int) {
+	srcs, err := configs.LoadSources(ctx, file, env.Getenv)
 	if err == nil {
-		// Status words are each billing system's own; configs knows none.
-		if serr := billing.ValidateStatuses(cfg.BillingSystem, cfg.BillingStatuses); serr != nil {
-			err = &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()}
+		for _, s := range srcs {
+			// Status words are each billing system's own; configs knows none.
+			if serr := billing.ValidateStatuses(s.Config.BillingSystem, s.Config.BillingStatuses); serr != nil {
+				err = errors.Join(err, &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()})
+			}
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: %s\n", oneLine(err))
-		return cfg, exitUsage
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: %s\n", line)
+		}
+		return srcs, exitUsage
 	}
-	return cfg, -1
+	return srcs, -1
+}
+
+// logConfig is the configuration whose logging settings apply: the first
+// source's (logging is the same for every source in practice).
+func logConfig(srcs []configs.Source) configs.Config {
+	if len(srcs) == 0 {
+		return configs.DefaultConfig()
+	}
+	return srcs[0].Config
 }
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// withApp loads the settings, wires the app and calls fn with it; quiet
+// commands log nothing.
+func withApp(ctx context.Context, configFile string, env Env, quiet bool, fn func(a *app) int) int {
+	srcs, code := loadSources(ctx, configFile, env)
+	if code >= 0 {
+		return code
+	}
+	log := zerolog.Nop()
+	if !quiet {
+		log = newLogger(logConfig(srcs), env.Stderr)
+	}
+	a, err := openApp(ctx, srcs, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
+		return exitFailed
+	}
+	defer a.Close()
+	return fn(a)
+}
+
+// migrateAll brings every store up to date.
+func migrateAll(ctx context.Context, a *app) error {
+	return a.eachStore(func(st *store.Store) error { return st.Migrate(ctx) })
 }

@@ -8,62 +8,69 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/ticaga/ticaga-sync/configs"
 )
 
-// cmdCheck checks every precondition of a run and prints each result; the
-// exit code is 1 when any fails (2 when the configuration itself is wrong).
+// cmdCheck checks every precondition of a run, source by source, and prints
+// each result; the exit code is 1 when any fails (2 when the configuration
+// itself is wrong). A source that cannot run (an incomplete plugin settings
+// row) is reported and the others are still checked.
 func cmdCheck(ctx context.Context, args []string, env Env) int {
 	var configFile string
 	fs := newFlags("check", env, &configFile)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	cfg, code := loadConfig(ctx, configFile, env)
+	srcs, code := loadSources(ctx, configFile, env)
 	if code >= 0 {
 		fmt.Fprintln(env.Stdout, "FAIL  configuration (see the message above)")
 		return code
 	}
-	ok := checkLine(env.Stdout, "configuration", nil)
-	printSettings(env.Stdout, cfg)
+	checkLine(env.Stdout, "configuration", nil)
+	return withApp(ctx, configFile, env, true, func(a *app) int {
+		ok := true
+		for _, s := range a.sources {
+			fmt.Fprintf(env.Stdout, "\nsource %s (%s, companies %s):\n", s.name, s.cfg.BillingSystem, s.cfg.CompanyIDs)
+			printSettings(env.Stdout, s.cfg)
+			ok = checkSource(ctx, env.Stdout, s) && ok
+		}
+		if len(srcs) == 0 || !ok {
+			fmt.Fprintln(env.Stdout, "\nsome checks failed")
+			return exitFailed
+		}
+		fmt.Fprintln(env.Stdout, "\nall checks passed")
+		return exitOK
+	})
+}
 
-	a, err := openApp(ctx, cfg, zerolog.Nop())
-	if err != nil {
-		checkLine(env.Stdout, "open databases and Ticaga client", err)
-		return exitFailed
+func checkSource(ctx context.Context, w io.Writer, s *source) bool {
+	if s.problem != nil {
+		return checkLine(w, "source can run", s.problem)
 	}
-	defer a.Close()
-
+	ok := true
 	step := func(name string, f func(ctx context.Context) error) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		ok = checkLine(env.Stdout, name, f(cctx)) && ok
+		ok = checkLine(w, name, f(cctx)) && ok
 	}
 	step("billing database reachable (BILLING_DSN)", func(ctx context.Context) error {
-		db, err := a.billing.DB()
+		db, err := s.billing.DB()
 		if err != nil {
 			return err
 		}
 		return db.PingContext(ctx)
 	})
-	step(fmt.Sprintf("billing tables readable (%s)", cfg.BillingSystem), a.source.Check)
-	if cur, latest, err := a.store.SchemaVersion(ctx); err == nil && cur < latest {
+	step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
+	if cur, latest, err := s.store.SchemaVersion(ctx); err == nil && cur < latest {
 		// Nothing to write to yet: the daemon creates its tables on start.
-		fmt.Fprintf(env.Stdout, "note  store (%s) not migrated yet (schema %d of %d): `ticaga-sync migrate` or the daemon's start creates the tables\n",
-			storeVar(cfg), cur, latest)
-		step("store reachable ("+storeVar(cfg)+")", a.store.Ping)
+		fmt.Fprintf(w, "note  store (%s) not migrated yet (schema %d of %d): `ticaga-sync migrate` or the daemon's start creates the tables\n",
+			storeVar(s.cfg), cur, latest)
+		step("store reachable ("+storeVar(s.cfg)+")", s.store.Ping)
 	} else {
-		step("store reachable and writable ("+storeVar(cfg)+")", a.store.CheckWritable)
+		step("store reachable and writable ("+storeVar(s.cfg)+")", s.store.CheckWritable)
 	}
-	step("Ticaga reachable and API token accepted (TICAGA_URL, TICAGA_API_TOKEN)", a.ticaga.Ping)
-	if !ok {
-		fmt.Fprintln(env.Stdout, "\nsome checks failed")
-		return exitFailed
-	}
-	fmt.Fprintln(env.Stdout, "\nall checks passed")
-	return exitOK
+	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", s.ticaga.Ping)
+	return ok
 }
 
 func checkLine(w io.Writer, name string, err error) bool {

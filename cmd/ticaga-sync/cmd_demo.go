@@ -65,16 +65,20 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail("configuration", err)
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, env.Stderr))
+	a, err := openApp(ctx, []configs.Source{{Name: "blesta", Config: cfg}}, newLogger(cfg, env.Stderr))
 	if err != nil {
 		return fail("open", err)
 	}
 	defer a.Close()
-	if err := a.store.Migrate(ctx); err != nil {
+	src := a.sources[0]
+	if src.problem != nil {
+		return fail("wire the source", src.problem)
+	}
+	if err := src.store.Migrate(ctx); err != nil {
 		return fail("migrate", err)
 	}
 	// One customer was linked by hand through the Blesta plugin earlier.
-	if err := a.store.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+	if err := src.store.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 		return fail("seed the plugin's pairing", err)
 	}
 
@@ -91,7 +95,7 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	}
 	for _, s := range steps {
 		fmt.Fprintf(w, "== %s\n", s.title)
-		rep, err := a.engine.Run(ctx, s.opt)
+		rep, err := src.engine.Run(ctx, s.opt)
 		if rep != nil {
 			writeTextReport(w, rep)
 		}

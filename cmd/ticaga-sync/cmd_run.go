@@ -4,78 +4,115 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
-// cmdRun is the daemon: a run at start and then on SYNC_SCHEDULE, one at a
-// time, until ctx is cancelled (SIGTERM/SIGINT). The run in progress then
-// gets SYNC_SHUTDOWN_TIMEOUT to finish before it is abandoned; the exit code
-// is 0 either way, since the next start repairs anything left half-done.
+// cmdRun is the daemon: for each source, a run at start and then on its
+// SYNC_SCHEDULE, one at a time, until ctx is cancelled (SIGTERM/SIGINT).
+// Sources run independently: one failing never stops another. A run in
+// progress at the stop gets SYNC_SHUTDOWN_TIMEOUT to finish before it is
+// abandoned; the exit code is 0 either way, since the next start repairs
+// anything left half-done.
 func cmdRun(ctx context.Context, args []string, env Env) int {
 	var configFile string
 	fs := newFlags("run", env, &configFile)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	cfg, code := loadConfig(ctx, configFile, env)
+	srcs, code := loadSources(ctx, configFile, env)
 	if code >= 0 {
 		return code
 	}
-	schedule, err := ticagasync.ParseSchedule(cfg.SyncSchedule)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: SYNC_SCHEDULE: %v\n", err)
-		return exitUsage
+	for _, s := range srcs {
+		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: SYNC_SCHEDULE: %v\n", err)
+			return exitUsage
+		}
 	}
-	log := newLogger(cfg, env.Stderr)
-	a, err := openApp(ctx, cfg, log)
+	log := newLogger(logConfig(srcs), env.Stderr)
+	a, err := openApp(ctx, srcs, log)
 	if err != nil {
 		log.Error().Msg(oneLine(err))
 		return exitFailed
 	}
 	defer a.Close()
-	if err := a.store.Migrate(ctx); err != nil {
+	if err := migrateAll(ctx, a); err != nil {
 		log.Error().Err(err).Msg("migrate the store")
 		return exitFailed
 	}
 
 	sd := newSystemd(env.Getenv)
-	a.engine.Observer = readyObserver{sd: sd}
 	stopWatchdog := make(chan struct{})
 	defer close(stopWatchdog)
 	go sd.keepAlive(stopWatchdog)
 
-	log.Info().Str("version", version).Str("source", a.engine.Name).Str("schedule", cfg.SyncSchedule).
-		Str("ticaga", cfg.TicagaURL).Msg("ticaga-sync daemon started")
-	sched := ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
+	var scheds []*ticagasync.Scheduler
+	var runnable []*source
+	for _, s := range a.sources {
+		if s.problem != nil {
+			log.Error().Str("source", s.name).Str("problem", oneLine(s.problem)).Msg("source skipped")
+			continue
+		}
+		scheds = append(scheds, newSourceScheduler(s, sd))
+		runnable = append(runnable, s)
+	}
+	if len(scheds) == 0 {
+		log.Error().Msg("no source can run; see ticaga-sync check")
+		return exitFailed
+	}
+	log.Info().Str("version", version).Int("sources", len(scheds)).Msg("ticaga-sync daemon started")
+
+	if env.Trigger != nil {
+		go forwardTriggers(ctx, env, scheds, a)
+	}
+	var wg sync.WaitGroup
+	for i, sched := range scheds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sched.Loop(ctx, runnable[i].cfg.SyncShutdownTimeout)
+		}()
+	}
+	wg.Wait()
+	sd.notify("STOPPING=1")
+	log.Info().Msg("ticaga-sync daemon stopped")
+	return exitOK
+}
+
+// newSourceScheduler schedules one source's runs.
+func newSourceScheduler(s *source, sd *systemd) *ticagasync.Scheduler {
+	schedule, _ := ticagasync.ParseSchedule(s.cfg.SyncSchedule) // validated by cmdRun
+	s.engine.Observer = readyObserver{sd: sd}
+	log := s.engine.Log
+	return ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
 		// A run that finds the lock held (a one-off sync, or another host)
 		// is skipped: the next tick tries again.
-		_, err := a.engine.Run(runCtx, ticagasync.RunOptions{})
+		_, err := s.engine.Run(runCtx, ticagasync.RunOptions{})
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
 		}
 		// A first run that failed its preflight still leaves a running
 		// daemon that retries on schedule: ready, with the reason shown.
 		if err != nil {
-			sd.markReady("last run failed: " + oneLine(err))
+			sd.markReady("last run of " + s.name + " failed: " + oneLine(err))
 		}
 	}, log)
-	if env.Trigger != nil {
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-env.Trigger:
-					if !sched.Trigger() {
-						log.Info().Msg("a triggered run is already pending")
-					}
+}
+
+// forwardTriggers starts a run of every source on SIGUSR1.
+func forwardTriggers(ctx context.Context, env Env, scheds []*ticagasync.Scheduler, a *app) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-env.Trigger:
+			for _, s := range scheds {
+				if !s.Trigger() {
+					a.log.Info().Msg("a triggered run is already pending")
 				}
 			}
-		}()
+		}
 	}
-	sched.Loop(ctx, cfg.SyncShutdownTimeout)
-	sd.notify("STOPPING=1")
-	log.Info().Msg("ticaga-sync daemon stopped")
-	return exitOK
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"text/tabwriter"
 	"time"
 
-	"github.com/rs/zerolog"
-
+	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -23,29 +23,35 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	cfg, code := loadConfig(ctx, configFile, env)
-	if code >= 0 {
-		return code
-	}
-	a, err := openApp(ctx, cfg, zerolog.Nop())
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
-		return exitFailed
-	}
-	defer a.Close()
+	return withApp(ctx, configFile, env, true, func(a *app) int {
+		var recent []ticagasync.RunRecord
+		var open []ticagasync.DecisionRecord
+		err := a.eachStore(func(st *store.Store) error {
+			r, err := st.RecentRuns(ctx, runs)
+			if err != nil {
+				return fmt.Errorf("read run history: %w", err)
+			}
+			o, err := st.OpenDecisions(ctx)
+			if err != nil {
+				return fmt.Errorf("read open decisions: %w", err)
+			}
+			recent, open = append(recent, r...), append(open, o...)
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
+			return exitFailed
+		}
+		sort.SliceStable(recent, func(i, j int) bool { return recent[i].StartedAt.After(recent[j].StartedAt) })
+		recent = recent[:min(len(recent), runs)]
+		printStatus(env.Stdout, recent, open, per)
+		return exitOK
+	})
+}
 
-	recent, err := a.store.RecentRuns(ctx, runs)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: read run history: %s\n", oneLine(err))
-		return exitFailed
-	}
-	open, err := a.store.OpenDecisions(ctx)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: read open decisions: %s\n", oneLine(err))
-		return exitFailed
-	}
-
-	w := env.Stdout
+// printStatus prints the recent runs and the open decisions grouped by
+// source, action and reason.
+func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.DecisionRecord, per int) {
 	fmt.Fprintf(w, "Recent runs (%d):\n", len(recent))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  RUN\tSOURCE\tSTARTED\tTOOK\tOUTCOME\tCONTACTS\tLINKED\tALREADY\tNO MATCH\tCONFLICT\tINVALID\tFAILED\tAPI CALLS")
@@ -66,7 +72,7 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 
 	groups := map[string][]ticagasync.DecisionRecord{}
 	for _, d := range open {
-		k := string(d.Action) + " / " + string(d.Reason)
+		k := d.Source + ": " + string(d.Action) + " / " + string(d.Reason)
 		groups[k] = append(groups[k], d)
 	}
 	keys := make([]string, 0, len(groups))
@@ -90,7 +96,6 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 		}
 		tw.Flush()
 	}
-	return exitOK
 }
 
 // rank orders the actions by how urgently a person should look.

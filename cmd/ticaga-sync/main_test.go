@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
@@ -154,8 +156,10 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", f.env, []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{"unknown flag", f.env, []string{"sync", "--nope"}, exitUsage, "flag provided but not defined"},
 		{"bad output", f.env, []string{"sync", "--output", "xml"}, exitUsage, "--output must be text or json"},
-		{"bad client", f.env, []string{"sync", "--client", "x"}, exitUsage, "not a billing client id"},
-		{"missing setting", with("TICAGA_URL", ""), []string{"sync"}, exitUsage, "TICAGA_URL: required"},
+		{"bad client", f.env, []string{"sync", "--client", "x"}, exitUsage, `"x" is not an id`},
+		{"unknown source", f.env, []string{"sync", "--source", "nope"}, exitUsage, "no source matches"},
+		{"missing setting", with("BILLING_DSN", ""), []string{"sync"}, exitUsage, "BILLING_DSN: required"},
+		{"no Ticaga setting and no plugin", with("TICAGA_URL", ""), []string{"sync"}, exitFailed, "source blesta skipped: blesta: read the Ticaga plugin's ticaga_settings (set TICAGA_URL when the plugin is not installed)"},
 		{"malformed setting", with("SYNC_CONCURRENCY", "lots"), []string{"sync"}, exitUsage, "SYNC_CONCURRENCY"},
 		{"bad schedule", with("SYNC_SCHEDULE", "every day"), []string{"run"}, exitUsage, "SYNC_SCHEDULE"},
 		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "TICAGA_API_TOKEN"},
@@ -189,7 +193,8 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := a.store.Lock(t.Context(), a.engine.Name, 0)
+	src := a.sources[0]
+	unlock, err := src.store.Lock(t.Context(), src.engine.Name, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,14 +355,14 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 
 func openAppForTest(t *testing.T, env map[string]string) (*app, error) {
 	t.Helper()
-	cfg, code := loadConfig(t.Context(), "", Env{Stderr: &bytes.Buffer{}, Getenv: func(k string) (string, bool) {
+	srcs, code := loadSources(t.Context(), "", Env{Stderr: &bytes.Buffer{}, Getenv: func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
 	}})
 	if code >= 0 {
 		t.Fatalf("config: exit %d", code)
 	}
-	a, err := openApp(context.Background(), cfg, newLogger(cfg, &bytes.Buffer{}))
+	a, err := openApp(context.Background(), srcs, zerolog.Nop())
 	if err == nil {
 		t.Cleanup(func() { a.Close() })
 	}

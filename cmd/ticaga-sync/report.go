@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -66,12 +65,6 @@ func toJSONReport(rep *ticagasync.Report) jsonReport {
 		out.Decisions = append(out.Decisions, jd)
 	}
 	return out
-}
-
-func writeJSONReport(w io.Writer, rep *ticagasync.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(toJSONReport(rep))
 }
 
 // listLimit is how many decisions of each kind the text report lists.
