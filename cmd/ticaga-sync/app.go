@@ -17,6 +17,7 @@ import (
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/billing/blesta"
 	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/metrics"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
@@ -58,6 +59,7 @@ func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 // stores by DSN.
 type app struct {
 	log     zerolog.Logger
+	metrics *metrics.Metrics // nil outside the daemon
 	sources []*source
 	dbs     map[string]*gorm.DB
 	stores  map[string]*store.Store
@@ -66,8 +68,8 @@ type app struct {
 // openApp wires every source. A source that cannot be wired is kept with its
 // problem, so one broken source never stops the others; the error is only
 // for what stops everything.
-func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger) (*app, error) {
-	a := &app{log: log, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
+func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger, m *metrics.Metrics) (*app, error) {
+	a := &app{log: log, metrics: m, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
 	for _, s := range srcs {
 		cfg := s.Config
 		db, err := a.billingDB(cfg)
@@ -129,7 +131,7 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		s.problem = err
 		return
 	}
-	s.ticaga, err = ticaga.New(ticaga.Config{
+	tc := ticaga.Config{
 		BaseURL:    cfg.TicagaURL,
 		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
 		AdminEmail: cfg.TicagaAPIEmail,
@@ -137,10 +139,18 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		RateLimit:  cfg.TicagaRateLimit,
 		Logger:     a.log,
 		UserAgent:  "ticaga-sync/" + version,
-	})
+	}
+	if a.metrics != nil {
+		tc.Observer = a.metrics.TicagaHook(name)
+	}
+	s.ticaga, err = ticaga.New(tc)
 	if err != nil {
 		s.problem = fmt.Errorf("ticaga: %w", err)
 		return
+	}
+	if a.metrics != nil {
+		client := s.ticaga
+		a.metrics.CountRetries(name, func() int64 { return client.Stats().Retries })
 	}
 	s.engine = &ticagasync.Engine{
 		Name:         name,

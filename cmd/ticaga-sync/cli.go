@@ -149,7 +149,7 @@ func withApp(ctx context.Context, configFile string, env Env, quiet bool, fn fun
 	if !quiet {
 		log = newLogger(logConfig(srcs), env.Stderr)
 	}
-	a, err := openApp(ctx, srcs, log)
+	a, err := openApp(ctx, srcs, log, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed

@@ -65,7 +65,7 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail("configuration", err)
 	}
-	a, err := openApp(ctx, []configs.Source{{Name: "blesta", Config: cfg}}, newLogger(cfg, env.Stderr))
+	a, err := openApp(ctx, []configs.Source{{Name: "blesta", Config: cfg}}, newLogger(cfg, env.Stderr), nil)
 	if err != nil {
 		return fail("open", err)
 	}

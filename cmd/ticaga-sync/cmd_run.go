@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/ticaga/ticaga-sync/metrics"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -31,8 +33,13 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 			return exitUsage
 		}
 	}
-	log := newLogger(logConfig(srcs), env.Stderr)
-	a, err := openApp(ctx, srcs, log)
+	cfg := logConfig(srcs)
+	log := newLogger(cfg, env.Stderr)
+	reg := metrics.NewRegistry()
+	m := metrics.New(reg)
+	m.SetBuildInfo(version, commit)
+	health := metrics.NewHealth(time.Now)
+	a, err := openApp(ctx, srcs, log, m)
 	if err != nil {
 		log.Error().Msg(oneLine(err))
 		return exitFailed
@@ -41,6 +48,24 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	if err := migrateAll(ctx, a); err != nil {
 		log.Error().Err(err).Msg("migrate the store")
 		return exitFailed
+	}
+
+	// Metrics and health on HTTP_ADDR, bound before anything runs so a
+	// taken port fails the start at once.
+	if cfg.HTTPAddr != "" {
+		ln, err := metrics.Listen(cfg.HTTPAddr)
+		if err != nil {
+			log.Error().Msg("HTTP_ADDR: " + err.Error())
+			return exitFailed
+		}
+		srvDone := make(chan error, 1)
+		go func() { srvDone <- metrics.Serve(ctx, ln, metrics.Handler(health, reg), log) }()
+		defer func() {
+			if err := <-srvDone; err != nil {
+				log.Error().Err(err).Msg("metrics listener")
+			}
+		}()
+		log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
 	}
 
 	sd := newSystemd(env.Getenv)
@@ -55,7 +80,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 			log.Error().Str("source", s.name).Str("problem", oneLine(s.problem)).Msg("source skipped")
 			continue
 		}
-		scheds = append(scheds, newSourceScheduler(s, sd))
+		scheds = append(scheds, newSourceScheduler(s, sd, m, health))
 		runnable = append(runnable, s)
 	}
 	if len(scheds) == 0 {
@@ -82,9 +107,10 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 }
 
 // newSourceScheduler schedules one source's runs.
-func newSourceScheduler(s *source, sd *systemd) *ticagasync.Scheduler {
+func newSourceScheduler(s *source, sd *systemd, m *metrics.Metrics, health *metrics.Health) *ticagasync.Scheduler {
 	schedule, _ := ticagasync.ParseSchedule(s.cfg.SyncSchedule) // validated by cmdRun
-	s.engine.Observer = readyObserver{sd: sd}
+	s.engine.Observer = metrics.Multi(readyObserver{sd: sd}, m.Observer(s.name), health.Observer(s.name))
+	health.Watch(s.name, metrics.ScheduleInterval(schedule, time.Now()))
 	log := s.engine.Log
 	return ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
 		// A run that finds the lock held (a one-off sync, or another host)

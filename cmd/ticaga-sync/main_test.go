@@ -279,10 +279,7 @@ func TestDemo(t *testing.T) {
 // waits for its first run, sends SIGTERM and expects exit 0.
 func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 	f := newFixture(t)
-	bin := filepath.Join(t.TempDir(), "ticaga-sync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	// Play systemd: a notify socket and a watchdog of 300ms.
 	sockPath := filepath.Join(t.TempDir(), "notify.sock")
 	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
@@ -362,7 +359,7 @@ func openAppForTest(t *testing.T, env map[string]string) (*app, error) {
 	if code >= 0 {
 		t.Fatalf("config: exit %d", code)
 	}
-	a, err := openApp(context.Background(), srcs, zerolog.Nop())
+	a, err := openApp(context.Background(), srcs, zerolog.Nop(), nil)
 	if err == nil {
 		t.Cleanup(func() { a.Close() })
 	}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildBinary builds the ticaga-sync binary once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ticaga-sync-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ticaga-sync")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v", buildErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// daemon is the real binary running `run` with the fixture's settings.
+type daemon struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	addr string
+}
+
+func startDaemon(t *testing.T, f *fixture, extra ...string) *daemon {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	d := &daemon{cmd: exec.Command(buildBinary(t), "run"), logs: &syncBuffer{}, addr: addr}
+	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
+	for k, v := range f.env {
+		d.cmd.Env = append(d.cmd.Env, k+"="+v)
+	}
+	d.cmd.Env = append(d.cmd.Env, extra...)
+	d.cmd.Stderr = d.logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.cmd.Process.Kill(); d.cmd.Wait() })
+	return d
+}
+
+func (d *daemon) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + d.addr + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// waitFor polls cond for up to 30 seconds.
+func (d *daemon) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; daemon logs:\n%s", what, d.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Wait(); err != nil {
+		t.Fatalf("daemon exited with %v\n%s", err, d.logs.String())
+	}
+}
+
+// The daemon with the unit's settings serves /metrics with the domain
+// series after one run against the fake Ticaga; /readyz turns 503 when
+// Ticaga becomes unreachable and 200 again after recovery.
+func TestDaemonMetricsAndReadiness(t *testing.T) {
+	f := newFixture(t)
+	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1s", "TICAGA_TIMEOUT=2s")
+
+	d.waitFor(t, "ready", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
+	d.waitFor(t, "a finished run in /metrics", func() bool {
+		_, body := d.get(t, "/metrics")
+		return strings.Contains(body, `ticaga_sync_runs_total{outcome="completed",source="blesta"} `) &&
+			!strings.Contains(body, `ticaga_sync_runs_total{outcome="completed",source="blesta"} 0`)
+	})
+	_, body := d.get(t, "/metrics")
+	for _, series := range []string{
+		`ticaga_sync_decisions{action="no_match",reason="no_ticaga_user",source="blesta"} 1`,
+		`ticaga_sync_decisions_total{action="link",reason="none",source="blesta"} 2`,
+		`ticaga_sync_ticaga_requests_total{endpoint="customers/get",source="blesta",status="200"}`,
+		`ticaga_sync_run_duration_seconds_bucket{source="blesta"`,
+		`ticaga_sync_directory_users{source="blesta"} 2`,
+		`ticaga_sync_last_success_timestamp_seconds{source="blesta"}`,
+		`ticaga_sync_lock_held{source="blesta"}`,
+		`ticaga_sync_ticaga_retries_total{source="blesta"}`,
+		`ticaga_sync_build_info{`,
+	} {
+		if !strings.Contains(body, series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
+	if code, _ := d.get(t, "/healthz"); code != 200 {
+		t.Errorf("/healthz = %d", code)
+	}
+
+	f.fake.Down(true)
+	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { code, _ := d.get(t, "/readyz"); return code == 503 })
+	_, reasons := d.get(t, "/readyz")
+	if !strings.Contains(reasons, "blesta") {
+		t.Errorf("/readyz body does not name the source: %q", reasons)
+	}
+	f.fake.Down(false)
+	d.waitFor(t, "/readyz 200 after recovery", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
+	d.stop(t)
+}
