@@ -99,6 +99,10 @@ type Config struct {
 	LogFormat string `env:"LOG_FORMAT"`
 	// HTTPAddr is the metrics listener's address; empty disables it.
 	HTTPAddr string `env:"HTTP_ADDR"`
+	// ControlSocket is the daemon's Unix socket for one-off runs (sync
+	// against a running daemon); access is by file permissions. Empty
+	// disables it.
+	ControlSocket string `env:"CONTROL_SOCKET"`
 }
 
 // DefaultConfig returns the defaults of every setting. BillingDSN,
@@ -117,6 +121,7 @@ func DefaultConfig() Config {
 		SyncShutdownTimeout:       30 * time.Second,
 		LogLevel:                  "info",
 		HTTPAddr:                  "127.0.0.1:9464",
+		ControlSocket:             "/run/ticaga-sync/control.sock",
 	}
 }
 
@@ -188,5 +193,6 @@ func (c Config) Redacted() map[string]string {
 		"LOG_LEVEL":                   c.LogLevel,
 		"LOG_FORMAT":                  c.LogFormat,
 		"HTTP_ADDR":                   c.HTTPAddr,
+		"CONTROL_SOCKET":              c.ControlSocket,
 	}
 }

@@ -173,4 +173,7 @@ func normalize(cfg *Config, lookup func(string) (string, bool)) {
 	if v, ok := lookup("HTTP_ADDR"); ok && v == "" {
 		cfg.HTTPAddr = ""
 	}
+	if v, ok := lookup("CONTROL_SOCKET"); ok && v == "" {
+		cfg.ControlSocket = ""
+	}
 }

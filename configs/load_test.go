@@ -92,6 +92,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_LEVEL":                   "Debug",
 		"LOG_FORMAT":                  "JSON",
 		"HTTP_ADDR":                   "",
+		"CONTROL_SOCKET":              "/tmp/ticaga.sock",
 	}
 	got, err := Load(t.Context(), env(m))
 	if err != nil {
@@ -105,7 +106,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		TicagaTimeout: 5 * time.Second, TicagaRateLimit: 0.75, TicagaDirectoryGap: 10, TicagaDirectoryMaxAge: 6 * time.Hour,
 		StoreDSN:     DSN(m["STORE_DSN"]),
 		SyncSchedule: "*/5 * * * *", SyncConcurrency: 64, SyncShutdownTimeout: 2 * time.Minute,
-		LogLevel: "debug", LogFormat: "json",
+		LogLevel: "debug", LogFormat: "json", ControlSocket: "/tmp/ticaga.sock",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load = %#v\nwant %#v", got, want)

@@ -35,6 +35,37 @@ type source struct {
 	// problem is why the source cannot run (an incomplete plugin settings
 	// row, an unreachable store); check reports it and runs skip it.
 	problem error
+	// slot holds one token while a run of this source is in progress in
+	// this process: the scheduler and control-socket requests share it.
+	slot chan struct{}
+}
+
+// errBusy is a run refused because this process is already running the
+// source.
+var errBusy = fmt.Errorf("a run of this source is in progress in the daemon: %w", ticagasync.ErrLocked)
+
+// run carries out one run of the source, waiting up to wait for a run in
+// progress in this process to end (the store's lock then guards against
+// other hosts).
+func (s *source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.RunOptions, wait time.Duration) (*ticagasync.Report, error) {
+	select {
+	case s.slot <- struct{}{}:
+	default:
+		if wait <= 0 {
+			return nil, errBusy
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case s.slot <- struct{}{}:
+		case <-t.C:
+			return nil, errBusy
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	defer func() { <-s.slot }()
+	return e.Run(ctx, opt)
 }
 
 // companies returns the billing companies the source covers; nil means all.
@@ -124,7 +155,7 @@ func (a *app) addPluginSources(ctx context.Context, name string, cfg configs.Con
 }
 
 func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
-	s := &source{name: name, cfg: cfg, billing: db, store: st}
+	s := &source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
 	a.sources = append(a.sources, s)
 	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, Statuses: cfg.BillingStatuses})
 	if err != nil {

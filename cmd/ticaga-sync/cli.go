@@ -145,6 +145,11 @@ func withApp(ctx context.Context, configFile string, env Env, quiet bool, fn fun
 	if code >= 0 {
 		return code
 	}
+	return withSources(ctx, srcs, env, quiet, fn)
+}
+
+// withSources is withApp with the settings already loaded.
+func withSources(ctx context.Context, srcs []configs.Source, env Env, quiet bool, fn func(a *app) int) int {
 	log := zerolog.Nop()
 	if !quiet {
 		log = newLogger(logConfig(srcs), env.Stderr)

@@ -68,6 +68,16 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
 	}
 
+	if cfg.ControlSocket != "" {
+		done, err := serveControl(ctx, cfg.ControlSocket, a, log)
+		if err != nil {
+			log.Warn().Err(err).Msg("no control socket: one-off syncs will run in their own process")
+		} else {
+			defer func() { <-done }()
+			log.Info().Str("socket", cfg.ControlSocket).Msg("control socket listening")
+		}
+	}
+
 	sd := newSystemd(env.Getenv)
 	stopWatchdog := make(chan struct{})
 	defer close(stopWatchdog)
@@ -115,7 +125,7 @@ func newSourceScheduler(s *source, sd *systemd, m *metrics.Metrics, health *metr
 	return ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
 		// A run that finds the lock held (a one-off sync, or another host)
 		// is skipped: the next tick tries again.
-		_, err := s.engine.Run(runCtx, ticagasync.RunOptions{})
+		_, err := s.run(runCtx, s.engine, ticagasync.RunOptions{}, 0)
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
 		}

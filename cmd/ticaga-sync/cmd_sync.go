@@ -66,7 +66,27 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "ticaga-sync sync: --output must be text or json, got %q\n", f.output)
 		return exitUsage
 	}
-	return withApp(ctx, f.config, env, false, func(a *app) int {
+	cfgs, code := loadSources(ctx, f.config, env)
+	if code >= 0 {
+		return code
+	}
+	// With a daemon running, the daemon does the run: a one-off never
+	// races its schedule.
+	if sock := logConfig(cfgs).ControlSocket; sock != "" {
+		outs, err := syncViaDaemon(ctx, sock, controlRequest{DryRun: f.dryRun, Full: f.full, Clients: f.clients,
+			Companies: f.companies, Sources: f.sources, Wait: f.wait})
+		switch {
+		case err == nil && len(outs) == 0:
+			fmt.Fprintln(env.Stderr, "ticaga-sync: no source of the running daemon matches --source/--company")
+			return exitUsage
+		case err == nil:
+			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
+			return printOutcomes(env, f.output, outs)
+		case !errors.Is(err, errNoDaemon):
+			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
+		}
+	}
+	return withSources(ctx, cfgs, env, false, func(a *app) int {
 		srcs := a.selected(f.sources, f.companies)
 		if len(srcs) == 0 {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source matches --source/--company (ticaga-sync check lists them)")
@@ -79,58 +99,78 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			}
 		}
 		opt := ticagasync.RunOptions{DryRun: f.dryRun, Full: f.full, Clients: f.clients, LockWait: f.wait}
-		var reports []*ticagasync.Report
-		code := exitOK
+		var outs []outcome
 		for _, s := range srcs {
-			rep, c := syncSource(ctx, env, s, f.companies, opt)
-			code = worse(code, c)
-			if rep != nil {
-				reports = append(reports, rep)
-				if f.output == "text" {
-					if len(reports) > 1 {
-						fmt.Fprintln(env.Stdout)
-					}
-					writeTextReport(env.Stdout, rep)
-				}
-			}
+			outs = append(outs, syncSource(ctx, s, f.companies, opt))
 		}
-		if f.output == "json" {
-			if err := writeJSONReports(env.Stdout, reports); err != nil {
-				fmt.Fprintf(env.Stderr, "ticaga-sync: write report: %v\n", err)
-				return exitFailed
-			}
-		}
+		code := printOutcomes(env, f.output, outs)
 		return code
 	})
 }
 
-// syncSource runs one source and returns its report and exit code. One
-// source failing never stops the others.
-func syncSource(ctx context.Context, env Env, s *source, companies []int64, opt ticagasync.RunOptions) (*ticagasync.Report, int) {
+// outcome is one source's result of a one-off sync: its report (when the
+// run started), the line for stderr (when there is one) and its exit code.
+type outcome struct {
+	source string
+	report *ticagasync.Report
+	msg    string
+	code   int
+}
+
+// syncSource runs one source; one source failing never stops the others.
+func syncSource(ctx context.Context, s *source, companies []int64, opt ticagasync.RunOptions) outcome {
+	o := outcome{source: s.name}
 	if s.problem != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: source %s skipped: %s\n", s.name, oneLine(s.problem))
-		return nil, exitFailed
+		o.msg, o.code = fmt.Sprintf("source %s skipped: %s", s.name, oneLine(s.problem)), exitFailed
+		return o
 	}
 	engine, err := s.engineFor(companies)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.name, oneLine(err))
-		return nil, exitFailed
+		o.msg, o.code = fmt.Sprintf("source %s: %s", s.name, oneLine(err)), exitFailed
+		return o
 	}
-	rep, err := engine.Run(ctx, opt)
+	o.report, err = s.run(ctx, engine, opt, opt.LockWait)
 	switch {
 	case errors.Is(err, ticagasync.ErrLocked):
-		fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s; another run is in progress (use --wait to queue behind it)\n", s.name, oneLine(err))
-		return nil, exitLocked
-	case rep == nil:
-		fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.name, oneLine(err))
-		return nil, exitFailed
+		o.msg, o.code = fmt.Sprintf("source %s: %s; another run is in progress (use --wait to queue behind it)", s.name, oneLine(err)), exitLocked
+	case o.report == nil:
+		o.msg, o.code = fmt.Sprintf("source %s: %s", s.name, oneLine(err)), exitFailed
 	case err != nil:
-		fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: run failed: %s\n", s.name, explain(err))
-		return rep, exitFailed
-	case rep.Counts.Failed > 0:
-		return rep, exitFailed
+		o.msg, o.code = fmt.Sprintf("source %s: run failed: %s", s.name, explain(err)), exitFailed
+	case o.report.Counts.Failed > 0:
+		o.code = exitFailed
 	}
-	return rep, exitOK
+	return o
+}
+
+// printOutcomes prints the reports and messages of a sync and returns its
+// exit code.
+func printOutcomes(env Env, output string, outs []outcome) int {
+	code := exitOK
+	var reports []*ticagasync.Report
+	for _, o := range outs {
+		code = worse(code, o.code)
+		if o.msg != "" {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", o.msg)
+		}
+		if o.report == nil {
+			continue
+		}
+		reports = append(reports, o.report)
+		if output == "text" {
+			if len(reports) > 1 {
+				fmt.Fprintln(env.Stdout)
+			}
+			writeTextReport(env.Stdout, o.report)
+		}
+	}
+	if output == "json" && len(reports) > 0 {
+		if err := writeJSONReports(env.Stdout, reports); err != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: write report: %v\n", err)
+			return exitFailed
+		}
+	}
+	return code
 }
 
 // worse returns the exit code that matters more: a failure over a held

@@ -152,3 +152,37 @@ func TestDaemonMetricsAndReadiness(t *testing.T) {
 	d.waitFor(t, "/readyz 200 after recovery", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
 	d.stop(t)
 }
+
+// A one-off sync while the daemon runs is executed by the daemon: one run
+// at a time, no second lock holder, the report printed by the client.
+func TestOneOffSyncRunsInsideTheDaemon(t *testing.T) {
+	f := newFixture(t)
+	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1h")
+	d.waitFor(t, "the first run", func() bool { return strings.Contains(d.logs.String(), "waiting for the next scheduled run") })
+	runsBefore := f.fake.Calls("connection")
+
+	code, out, stderr := runMain(t, f.env, "sync", "--output", "json")
+	if code != exitOK || !strings.Contains(stderr, "the running daemon did the run") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	if !strings.Contains(out, `"already_linked": 2`) {
+		t.Fatalf("report: %s", out)
+	}
+	if !strings.Contains(d.logs.String(), "one-off run requested on the control socket") {
+		t.Fatalf("the daemon did not log the request:\n%s", d.logs.String())
+	}
+	if n := f.fake.Calls("connection") - runsBefore; n != 1 {
+		t.Fatalf("%d runs happened for one one-off sync", n)
+	}
+	// The text report comes through the socket as well, and a dry run too.
+	code, out, _ = runMain(t, f.env, "sync", "--dry-run")
+	if code != exitOK || !strings.Contains(out, "Dry run") || !strings.Contains(out, "2 already linked") {
+		t.Fatalf("dry run via the daemon: exit %d\n%s", code, out)
+	}
+	d.stop(t)
+	// After the daemon is gone, sync runs in its own process again.
+	code, _, stderr = runMain(t, f.env, "sync")
+	if code != exitOK || strings.Contains(stderr, "the running daemon did the run") {
+		t.Fatalf("after stop: exit %d, %s", code, stderr)
+	}
+}

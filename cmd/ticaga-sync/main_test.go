@@ -52,6 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{fake: fake, env: map[string]string{
 		"BILLING_DSN": dsn, "TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": testToken,
 		"TICAGA_DIRECTORY_GAP": "5", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+		"CONTROL_SOCKET": filepath.Join(t.TempDir(), "control.sock"),
 	}}
 }
 

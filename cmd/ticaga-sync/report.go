@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -65,6 +66,30 @@ func toJSONReport(rep *ticagasync.Report) jsonReport {
 		out.Decisions = append(out.Decisions, jd)
 	}
 	return out
+}
+
+// report turns a JSON report (from the daemon's control socket) back into
+// a Report for printing. Decisions of already-linked customers are not in
+// JSON reports; the counts are.
+func (jr jsonReport) report() *ticagasync.Report {
+	rep := &ticagasync.Report{
+		RunID: jr.RunID, Source: jr.Source, StartedAt: jr.StartedAt, FinishedAt: jr.FinishedAt, DryRun: jr.DryRun,
+		Outcome: ticagasync.Outcome(jr.Outcome), Counts: jr.Counts, APICalls: jr.ByEndpoint, Directory: jr.Directory,
+	}
+	if jr.Error != "" {
+		rep.Err = errors.New(jr.Error)
+	}
+	for _, d := range jr.Decisions {
+		dec := ticagasync.Decision{
+			Contact: ticagasync.Contact{BillingID: d.BillingID, Email: d.Email},
+			Action:  ticagasync.Action(d.Action), Reason: ticagasync.Reason(d.Reason), Detail: d.Detail, Assigned: d.Assigned,
+		}
+		if d.TicagaID != nil {
+			dec.TicagaID = *d.TicagaID
+		}
+		rep.Decisions = append(rep.Decisions, dec)
+	}
+	return rep
 }
 
 // listLimit is how many decisions of each kind the text report lists.

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// The control socket lets `ticaga-sync sync` ask a running daemon to do the
+// run, so a one-off never races the scheduler. It speaks HTTP over a Unix
+// socket with mode 0660: access is by file permissions (the service user
+// and its group).
+
+type controlRequest struct {
+	DryRun    bool          `json:"dry_run"`
+	Full      bool          `json:"full"`
+	Clients   []int64       `json:"clients"`
+	Companies []int64       `json:"companies"`
+	Sources   []string      `json:"sources"`
+	Wait      time.Duration `json:"wait_ns"`
+}
+
+type controlResult struct {
+	Source string      `json:"source"`
+	Report *jsonReport `json:"report,omitempty"`
+	Msg    string      `json:"message,omitempty"`
+	Code   int         `json:"code"`
+}
+
+// serveControl listens on path and serves sync requests with a's sources
+// until ctx ends. It returns once listening.
+func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) (done <-chan struct{}, err error) {
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("CONTROL_SOCKET: another daemon is listening on %s", path)
+	}
+	_ = os.Remove(path) // a stale socket from a daemon that died
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/sync", func(w http.ResponseWriter, r *http.Request) {
+		var req controlRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+			http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		log.Info().Bool("dry_run", req.DryRun).Strs("sources", req.Sources).Msg("one-off run requested on the control socket")
+		opt := ticagasync.RunOptions{DryRun: req.DryRun, Full: req.Full, Clients: req.Clients, LockWait: req.Wait}
+		results := []controlResult{}
+		for _, s := range a.selected(req.Sources, req.Companies) {
+			// The run belongs to the daemon: a client that goes away does
+			// not cancel it halfway; the daemon's stop does.
+			o := syncSource(ctx, s, req.Companies, opt)
+			res := controlResult{Source: o.source, Msg: o.msg, Code: o.code}
+			if o.report != nil {
+				jr := toJSONReport(o.report)
+				res.Report = &jr
+			}
+			results = append(results, res)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(results)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = srv.Serve(ln)
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = os.Remove(path)
+	}()
+	return stopped, nil
+}
+
+// errNoDaemon means no daemon answers on the control socket.
+var errNoDaemon = errors.New("no daemon on the control socket")
+
+// syncViaDaemon asks the daemon listening on path to run; it returns
+// errNoDaemon when none listens there.
+func syncViaDaemon(ctx context.Context, path string, req controlRequest) ([]outcome, error) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("the daemon's control socket %s is not accessible (run as the service user or a member of its group): %w", path, err)
+		}
+		return nil, errNoDaemon
+	}
+	conn.Close()
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
+	body, _ := json.Marshal(req)
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ticaga-sync/v1/sync", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("control socket %s: HTTP %d: %s", path, resp.StatusCode, bytes.TrimSpace(msg))
+	}
+	var results []controlResult
+	if err := json.NewDecoder(resp.Body).Decode(&results); err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	outs := make([]outcome, len(results))
+	for i, r := range results {
+		outs[i] = outcome{source: r.Source, msg: r.Msg, code: r.Code}
+		if r.Report != nil {
+			outs[i].report = r.Report.report()
+		}
+	}
+	return outs, nil
+}
