@@ -70,6 +70,13 @@ func (h *Health) Watch(source string, interval time.Duration) {
 	h.source(source).interval = interval
 }
 
+// Forget removes source from readiness (a source dropped by a reload).
+func (h *Health) Forget(source string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.sources, source)
+}
+
 // source returns the state of name, adding it; h.mu must be held.
 func (h *Health) source(name string) *sourceHealth {
 	s := h.sources[name]

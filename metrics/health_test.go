@@ -145,3 +145,17 @@ func TestScheduleInterval(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthForget(t *testing.T) {
+	h := NewHealth(time.Now)
+	h.Watch("gone", time.Minute)
+	if ok, _ := h.Ready(); ok {
+		t.Fatal("ready before any run")
+	}
+	h.Forget("gone")
+	h.Watch("kept", time.Minute)
+	h.Observer("kept").Progress(ticagasync.StagePreflight, 1, 1)
+	if ok, reasons := h.Ready(); !ok {
+		t.Fatalf("a forgotten source still counts: %v", reasons)
+	}
+}

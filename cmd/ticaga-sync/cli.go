@@ -29,6 +29,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// Trigger delivers SIGUSR1: start a run now.
 	Trigger <-chan os.Signal
+	// Reload delivers SIGHUP: reload the configuration.
+	Reload <-chan os.Signal
 	// Getenv looks up an environment variable.
 	Getenv func(string) (string, bool)
 }

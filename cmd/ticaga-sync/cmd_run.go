@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/metrics"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -16,42 +20,26 @@ import (
 // Sources run independently: one failing never stops another. A run in
 // progress at the stop gets SYNC_SHUTDOWN_TIMEOUT to finish before it is
 // abandoned; the exit code is 0 either way, since the next start repairs
-// anything left half-done.
+// anything left half-done. SIGHUP reloads the configuration (an invalid one
+// is reported and the running one kept); SIGUSR1 starts a run now.
 func cmdRun(ctx context.Context, args []string, env Env) int {
 	var configFile string
 	fs := newFlags("run", env, &configFile)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	srcs, code := loadSources(ctx, configFile, env)
+	srcs, code := loadRunSources(ctx, configFile, env)
 	if code >= 0 {
 		return code
 	}
-	for _, s := range srcs {
-		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
-			fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: SYNC_SCHEDULE: %v\n", err)
-			return exitUsage
-		}
-	}
 	cfg := logConfig(srcs)
-	log := newLogger(cfg, env.Stderr)
-	reg := metrics.NewRegistry()
-	m := metrics.New(reg)
-	m.SetBuildInfo(version, commit)
-	health := metrics.NewHealth(time.Now)
-	a, err := openApp(ctx, srcs, log, m)
-	if err != nil {
-		log.Error().Msg(oneLine(err))
-		return exitFailed
-	}
-	defer a.Close()
-	if err := migrateAll(ctx, a); err != nil {
-		log.Error().Err(err).Msg("migrate the store")
-		return exitFailed
-	}
+	d := &daemonState{log: newLogger(cfg, env.Stderr), reg: metrics.NewRegistry(), health: metrics.NewHealth(time.Now), sd: newSystemd(env.Getenv)}
+	d.metrics = metrics.New(d.reg)
+	d.metrics.SetBuildInfo(version, commit)
+	log := d.log
 
 	// Metrics and health on HTTP_ADDR, bound before anything runs so a
-	// taken port fails the start at once.
+	// taken port fails the start at once. Kept across reloads.
 	if cfg.HTTPAddr != "" {
 		ln, err := metrics.Listen(cfg.HTTPAddr)
 		if err != nil {
@@ -59,7 +47,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 			return exitFailed
 		}
 		srvDone := make(chan error, 1)
-		go func() { srvDone <- metrics.Serve(ctx, ln, metrics.Handler(health, reg), log) }()
+		go func() { srvDone <- metrics.Serve(ctx, ln, metrics.Handler(d.health, d.reg), log) }()
 		defer func() {
 			if err := <-srvDone; err != nil {
 				log.Error().Err(err).Msg("metrics listener")
@@ -67,64 +55,150 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		}()
 		log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
 	}
-
-	if cfg.ControlSocket != "" {
-		done, err := serveControl(ctx, cfg.ControlSocket, a, log)
-		if err != nil {
-			log.Warn().Err(err).Msg("no control socket: one-off syncs will run in their own process")
-		} else {
-			defer func() { <-done }()
-			log.Info().Str("socket", cfg.ControlSocket).Msg("control socket listening")
-		}
-	}
-
-	sd := newSystemd(env.Getenv)
 	stopWatchdog := make(chan struct{})
 	defer close(stopWatchdog)
-	go sd.keepAlive(stopWatchdog)
+	go d.sd.keepAlive(stopWatchdog)
 
+	log.Info().Str("version", version).Msg("ticaga-sync daemon started")
+	for {
+		gen, err := d.start(ctx, srcs, env)
+		if err != nil {
+			log.Error().Msg(oneLine(err))
+			return exitFailed
+		}
+		if d.started {
+			d.sd.notify("READY=1") // reloaded; the first READY waits for a preflight
+		}
+		d.started = true
+		reloaded := false
+		for !reloaded {
+			select {
+			case <-ctx.Done():
+				gen.stop()
+				d.sd.notify("STOPPING=1")
+				log.Info().Msg("ticaga-sync daemon stopped")
+				return exitOK
+			case <-env.Reload:
+				next, code := loadRunSources(ctx, configFile, Env{Stderr: logWriter{log}, Getenv: env.Getenv})
+				if code >= 0 {
+					log.Error().Msg("reload: the new configuration is invalid (see above); keeping the running one")
+					continue
+				}
+				log.Info().Msg("reload: configuration read; restarting the sources")
+				d.sd.notify("RELOADING=1")
+				gen.stop()
+				srcs, reloaded = next, true
+			}
+		}
+	}
+}
+
+// loadRunSources loads the settings and checks every schedule.
+func loadRunSources(ctx context.Context, configFile string, env Env) ([]configs.Source, int) {
+	srcs, code := loadSources(ctx, configFile, env)
+	if code >= 0 {
+		return nil, code
+	}
+	for _, s := range srcs {
+		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: source %s: SYNC_SCHEDULE: %v\n", s.Name, err)
+			return nil, exitUsage
+		}
+	}
+	return srcs, -1
+}
+
+// daemonState is what the daemon keeps across reloads.
+type daemonState struct {
+	log     zerolog.Logger
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
+	health  *metrics.Health
+	sd      *systemd
+	started bool // a generation has run: later ones are reloads
+}
+
+// generation is the daemon wired from one configuration: its app, its
+// schedulers and its control socket.
+type generation struct {
+	cancel context.CancelFunc
+	wait   func()
+}
+
+func (g *generation) stop() { g.cancel(); g.wait() }
+
+// start wires srcs and starts one scheduler per source that can run.
+func (d *daemonState) start(ctx context.Context, srcs []configs.Source, env Env) (*generation, error) {
+	log := d.log
+	a, err := openApp(ctx, srcs, log, d.metrics)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateAll(ctx, a); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("migrate the store: %w", err)
+	}
+	genCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
 	var scheds []*ticagasync.Scheduler
-	var runnable []*source
+	var names []string
 	for _, s := range a.sources {
 		if s.problem != nil {
 			log.Error().Str("source", s.name).Str("problem", oneLine(s.problem)).Msg("source skipped")
 			continue
 		}
-		scheds = append(scheds, newSourceScheduler(s, sd, m, health))
-		runnable = append(runnable, s)
-	}
-	if len(scheds) == 0 {
-		log.Error().Msg("no source can run; see ticaga-sync check")
-		return exitFailed
-	}
-	log.Info().Str("version", version).Int("sources", len(scheds)).Msg("ticaga-sync daemon started")
-
-	if env.Trigger != nil {
-		go forwardTriggers(ctx, env, scheds, a)
-	}
-	var wg sync.WaitGroup
-	for i, sched := range scheds {
+		sched := d.newSourceScheduler(s)
+		scheds, names = append(scheds, sched), append(names, s.name)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sched.Loop(ctx, runnable[i].cfg.SyncShutdownTimeout)
+			sched.Loop(genCtx, s.cfg.SyncShutdownTimeout)
 		}()
 	}
-	wg.Wait()
-	sd.notify("STOPPING=1")
-	log.Info().Msg("ticaga-sync daemon stopped")
-	return exitOK
+	if len(scheds) == 0 {
+		cancel()
+		a.Close()
+		return nil, errors.New("no source can run; see ticaga-sync check")
+	}
+	log.Info().Strs("sources", names).Msg("sources started")
+
+	var controlDone <-chan struct{}
+	if sock := srcs[0].Config.ControlSocket; sock != "" {
+		controlDone, err = serveControl(genCtx, sock, a, log)
+		if err != nil {
+			log.Warn().Err(err).Msg("no control socket: one-off syncs will run in their own process")
+		} else {
+			log.Info().Str("socket", sock).Msg("control socket listening")
+		}
+	}
+	triggersDone := make(chan struct{})
+	go func() {
+		defer close(triggersDone)
+		forwardTriggers(genCtx, env, scheds, log)
+	}()
+	return &generation{cancel: cancel, wait: func() {
+		wg.Wait()
+		<-triggersDone
+		if controlDone != nil {
+			<-controlDone
+		}
+		for _, n := range names {
+			d.health.Forget(n)
+		}
+		a.Close()
+	}}, nil
 }
 
 // newSourceScheduler schedules one source's runs.
-func newSourceScheduler(s *source, sd *systemd, m *metrics.Metrics, health *metrics.Health) *ticagasync.Scheduler {
-	schedule, _ := ticagasync.ParseSchedule(s.cfg.SyncSchedule) // validated by cmdRun
-	s.engine.Observer = metrics.Multi(readyObserver{sd: sd}, m.Observer(s.name), health.Observer(s.name))
-	health.Watch(s.name, metrics.ScheduleInterval(schedule, time.Now()))
+func (d *daemonState) newSourceScheduler(s *source) *ticagasync.Scheduler {
+	schedule, _ := ticagasync.ParseSchedule(s.cfg.SyncSchedule) // checked by loadRunSources
+	s.engine.Observer = metrics.Multi(readyObserver{sd: d.sd}, d.metrics.Observer(s.name), d.health.Observer(s.name))
+	d.health.Watch(s.name, metrics.ScheduleInterval(schedule, time.Now()))
 	log := s.engine.Log
 	return ticagasync.NewScheduler(schedule, func(runCtx context.Context) {
-		// A run that finds the lock held (a one-off sync, or another host)
-		// is skipped: the next tick tries again.
+		// A run that finds the source busy (a one-off on the control
+		// socket) or the lock held (another host) is skipped: the next
+		// tick tries again.
 		_, err := s.run(runCtx, s.engine, ticagasync.RunOptions{}, 0)
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
@@ -132,13 +206,16 @@ func newSourceScheduler(s *source, sd *systemd, m *metrics.Metrics, health *metr
 		// A first run that failed its preflight still leaves a running
 		// daemon that retries on schedule: ready, with the reason shown.
 		if err != nil {
-			sd.markReady("last run of " + s.name + " failed: " + oneLine(err))
+			d.sd.markReady("last run of " + s.name + " failed: " + oneLine(err))
 		}
 	}, log)
 }
 
-// forwardTriggers starts a run of every source on SIGUSR1.
-func forwardTriggers(ctx context.Context, env Env, scheds []*ticagasync.Scheduler, a *app) {
+// forwardTriggers starts a run of every source on SIGUSR1 until ctx ends.
+func forwardTriggers(ctx context.Context, env Env, scheds []*ticagasync.Scheduler, log zerolog.Logger) {
+	if env.Trigger == nil {
+		return
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -146,9 +223,25 @@ func forwardTriggers(ctx context.Context, env Env, scheds []*ticagasync.Schedule
 		case <-env.Trigger:
 			for _, s := range scheds {
 				if !s.Trigger() {
-					a.log.Info().Msg("a triggered run is already pending")
+					log.Info().Msg("a triggered run is already pending")
 				}
 			}
 		}
 	}
+}
+
+// logWriter turns lines written to it into error log events (for the
+// configuration messages of a reload).
+type logWriter struct{ log zerolog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Error().Msg(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
 }

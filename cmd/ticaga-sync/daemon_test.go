@@ -56,13 +56,18 @@ type daemon struct {
 
 func startDaemon(t *testing.T, f *fixture, extra ...string) *daemon {
 	t.Helper()
+	return startDaemonArgs(t, f, []string{"run"}, extra...)
+}
+
+func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *daemon {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	d := &daemon{cmd: exec.Command(buildBinary(t), "run"), logs: &syncBuffer{}, addr: addr}
+	d := &daemon{cmd: exec.Command(buildBinary(t), args...), logs: &syncBuffer{}, addr: addr}
 	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
 	for k, v := range f.env {
 		d.cmd.Env = append(d.cmd.Env, k+"="+v)
@@ -185,4 +190,44 @@ func TestOneOffSyncRunsInsideTheDaemon(t *testing.T) {
 	if code != exitOK || strings.Contains(stderr, "the running daemon did the run") {
 		t.Fatalf("after stop: exit %d, %s", code, stderr)
 	}
+}
+
+// SIGHUP reloads the configuration file (an invalid one is refused and the
+// running configuration kept); SIGUSR1 starts a run now.
+func TestDaemonReloadAndTrigger(t *testing.T) {
+	f := newFixture(t)
+	file := filepath.Join(t.TempDir(), "ticaga-sync.env")
+	write := func(extra string) {
+		var b strings.Builder
+		for k, v := range f.env {
+			b.WriteString(k + "=" + v + "\n")
+		}
+		b.WriteString("SYNC_SCHEDULE=@every 1h\n" + extra)
+		if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	d := startDaemonArgs(t, &fixture{fake: f.fake, env: map[string]string{}}, []string{"run", "--config", file})
+	runs := func() int { return f.fake.Calls("connection") }
+	d.waitFor(t, "the first run", func() bool { return runs() == 1 })
+
+	d.cmd.Process.Signal(syscall.SIGUSR1)
+	d.waitFor(t, "a run on SIGUSR1", func() bool { return runs() == 2 })
+
+	write("SYNC_CONCURRENCY=lots\n")
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitFor(t, "the invalid reload refused", func() bool {
+		return strings.Contains(d.logs.String(), "keeping the running one")
+	})
+	if !strings.Contains(d.logs.String(), "SYNC_CONCURRENCY") {
+		t.Errorf("the refused reload does not name the variable:\n%s", d.logs.String())
+	}
+
+	write("SYNC_CONCURRENCY=2\n")
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitFor(t, "the reload and its first run", func() bool {
+		return strings.Count(d.logs.String(), "sources started") == 2 && runs() == 3
+	})
+	d.stop(t)
 }

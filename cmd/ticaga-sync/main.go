@@ -21,7 +21,8 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	trigger := make(chan os.Signal, 1)
+	trigger, reload := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(trigger, syscall.SIGUSR1)
-	os.Exit(Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Trigger: trigger, Getenv: os.LookupEnv}))
+	signal.Notify(reload, syscall.SIGHUP)
+	os.Exit(Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Trigger: trigger, Reload: reload, Getenv: os.LookupEnv}))
 }
