@@ -158,6 +158,21 @@ func (c *Client) Assign(ctx context.Context, ticagaID, billingID int64, system s
 		return fmt.Errorf("ticaga: customers/assign: invalid assignment (ticaga id %d, billing id %d, system %q)",
 			ticagaID, billingID, system)
 	}
+	return c.assign(ctx, ticagaID, billingID, system)
+}
+
+// ClearBilling removes the billing id of Ticaga user ticagaID through
+// customers/assign with billing_id 0 (system keeps Ticaga's enum valid).
+// It exists for the operator's explicit `unlink --clear-remote`; the sync
+// engine never clears a billing id.
+func (c *Client) ClearBilling(ctx context.Context, ticagaID int64, system string) error {
+	if ticagaID <= 0 {
+		return fmt.Errorf("ticaga: customers/assign: invalid ticaga id %d", ticagaID)
+	}
+	return c.assign(ctx, ticagaID, 0, system)
+}
+
+func (c *Client) assign(ctx context.Context, ticagaID, billingID int64, system string) error {
 	cl := call{name: "customers/assign", method: http.MethodPost, path: "customers/assign", idempotent: true,
 		form: url.Values{
 			"ticaga_id":      {strconv.FormatInt(ticagaID, 10)},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
 
 // checkRequest asserts the method, path, form and headers of a request.
@@ -205,5 +206,24 @@ func TestAssignAnswers(t *testing.T) {
 		if err == nil || errors.Is(err, ErrNotFound) != tc.notFound {
 			t.Errorf("%d %s: Assign = %v, want not found %v", tc.status, tc.body, err, tc.notFound)
 		}
+	}
+}
+
+func TestClearBillingSendsZero(t *testing.T) {
+	fake := ticagatest.New(ticagatest.Options{Token: "tok"})
+	defer fake.Close()
+	id := fake.AddUser(ticagatest.User{Name: "A", Email: "a@example.com", BillingID: "7", BillingSystem: "Blesta"})
+	c, err := New(Config{BaseURL: fake.URL(), Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ClearBilling(t.Context(), id, "Blesta"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := fake.User(id); u.BillingID != "0" {
+		t.Fatalf("billing id after ClearBilling = %q, want 0", u.BillingID)
+	}
+	if err := c.ClearBilling(t.Context(), 0, "Blesta"); err == nil {
+		t.Fatal("ClearBilling accepted ticaga id 0")
 	}
 }

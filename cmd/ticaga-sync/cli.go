@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/term"
 
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/configs"
@@ -26,7 +27,10 @@ const (
 
 // Env is the program's outside world, injectable for tests.
 type Env struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// AssumeTerminal treats Stdin as a terminal (tests of prompts).
+	AssumeTerminal bool
 	// Trigger delivers SIGUSR1: start a run now.
 	Trigger <-chan os.Signal
 	// Reload delivers SIGHUP: reload the configuration.
@@ -46,6 +50,8 @@ func commands() []command {
 		{"sync", "one run now, then exit (--dry-run, --full, --client ID, --output json, --wait 1m)", cmdSync},
 		{"check", "check every precondition: config, billing database, store, Ticaga token", cmdCheck},
 		{"status", "recent runs and the customers that are not linked, and why", cmdStatus},
+		{"explain", "why one customer is or is not linked, with every fact behind it (--client ID or --email)", cmdExplain},
+		{"unlink", "remove a customer's pairing (--client ID; --clear-remote also clears Ticaga's billing id)", cmdUnlink},
 		{"migrate", "create or upgrade the store's tables, then exit", cmdMigrate},
 		{"demo", "run the real engine against an embedded database and a fake Ticaga", cmdDemo},
 		{"version", "print version, commit and build date", cmdVersion},
@@ -168,4 +174,10 @@ func withSources(ctx context.Context, srcs []configs.Source, env Env, quiet bool
 // migrateAll brings every store up to date.
 func migrateAll(ctx context.Context, a *app) error {
 	return a.eachStore(func(st *store.Store) error { return st.Migrate(ctx) })
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

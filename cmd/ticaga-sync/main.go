@@ -24,5 +24,5 @@ func main() {
 	trigger, reload := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(trigger, syscall.SIGUSR1)
 	signal.Notify(reload, syscall.SIGHUP)
-	os.Exit(Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Trigger: trigger, Reload: reload, Getenv: os.LookupEnv}))
+	os.Exit(Main(ctx, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Trigger: trigger, Reload: reload, Getenv: os.LookupEnv}))
 }

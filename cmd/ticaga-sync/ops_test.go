@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
+)
+
+// runMainIn is runMain with stdin, treated as a terminal.
+func runMainIn(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(t.Context(), args, Env{Stdin: strings.NewReader(stdin), AssumeTerminal: true, Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	return code, out.String(), errOut.String()
+}
+
+func TestExplain(t *testing.T) {
+	f := newFixture(t)
+	if code, _, stderr := f.main(t, "sync"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	tests := []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"--client", "3"}, exitOK, []string{
+			"Client 3 (source blesta", "decision now:  no_match no_ticaga_user",
+			"it links on the first run after a Ticaga account with this email exists",
+			`email "cy@example.com", matched as "cy@example.com"`, "no Ticaga user in the directory has this email",
+			"no row pairs this client", "last recorded: no_match no_ticaga_user since",
+		}},
+		{[]string{"--client", "2"}, exitOK, []string{
+			"decision now:  already_linked", `Ticaga user 2 "BEN@example.com": billing id 2 of "Blesta"`,
+			"Ticaga user 2 <-> Blesta client 2", "last recorded: nothing open",
+		}},
+		{[]string{"--email", " Ann@Example.com"}, exitOK, []string{"Client 1 ", "already_linked"}},
+		{[]string{"--email", "nobody@example.com"}, exitFailed, []string{`no selected billing customer has "nobody@example.com"`}},
+		{[]string{"--client", "999"}, exitFailed, []string{"No billing customer matches"}},
+	}
+	for _, tt := range tests {
+		code, out, stderr := f.main(t, append([]string{"explain"}, tt.args...)...)
+		if code != tt.code {
+			t.Errorf("explain %v: exit %d, want %d\n%s%s", tt.args, code, tt.code, out, stderr)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("explain %v lacks %q:\n%s", tt.args, w, out)
+			}
+		}
+	}
+	if code, _, _ := f.main(t, "explain"); code != exitUsage {
+		t.Errorf("explain without --client or --email: exit %d", code)
+	}
+}
+
+func TestUnlink(t *testing.T) {
+	f := newFixture(t)
+	if code, _, stderr := f.main(t, "sync"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	rowFor := func(client string) bool {
+		_, out, _ := f.main(t, "explain", "--client", client)
+		return strings.Contains(out, "<-> Blesta client "+client)
+	}
+
+	// No terminal and no --yes: refused, nothing changed.
+	if code, _, stderr := f.main(t, "unlink", "--client", "1"); code != exitUsage || !strings.Contains(stderr, "pass --yes") || !rowFor("1") {
+		t.Fatalf("unlink without a terminal: exit %d, %s", code, stderr)
+	}
+	// Answered no: nothing changed.
+	if code, out, _ := runMainIn(t, f.env, "no\n", "unlink", "--client", "1"); code != exitFailed || !strings.Contains(out, "nothing changed") || !rowFor("1") {
+		t.Fatalf("unlink answered no: exit %d\n%s", code, out)
+	}
+	// Answered yes: the row goes, Ticaga keeps its billing id.
+	code, out, stderr := runMainIn(t, f.env, "yes\n", "unlink", "--client", "1")
+	if code != exitOK || rowFor("1") {
+		t.Fatalf("unlink: exit %d\n%s%s", code, out, stderr)
+	}
+	if u, _ := f.fake.User(1); u.BillingID != "1" {
+		t.Fatalf("unlink without --clear-remote changed Ticaga: %q", u.BillingID)
+	}
+
+	// --clear-remote refuses when Ticaga carries someone else's id.
+	f.fake.DeleteUser(2)
+	f.fake.AddUser(ticagatest.User{ID: 2, Name: "Ben", Email: "BEN@example.com", BillingID: "77", BillingSystem: "Blesta"})
+	code, _, stderr = f.main(t, "unlink", "--client", "2", "--clear-remote", "--yes")
+	if code != exitFailed || !strings.Contains(stderr, "not clearing it, nothing changed") || !rowFor("2") {
+		t.Fatalf("clear-remote over another id: exit %d, %s", code, stderr)
+	}
+	// ... and clears it when it is this customer's.
+	f.fake.DeleteUser(2)
+	f.fake.AddUser(ticagatest.User{ID: 2, Name: "Ben", Email: "BEN@example.com", BillingID: "2", BillingSystem: "Blesta"})
+	code, out, stderr = f.main(t, "unlink", "--client", "2", "--clear-remote", "--yes")
+	if code != exitOK || rowFor("2") || !strings.Contains(out, "cleared the billing id of Ticaga user 2") {
+		t.Fatalf("clear-remote: exit %d\n%s%s", code, out, stderr)
+	}
+	if u, _ := f.fake.User(2); u.BillingID != "0" {
+		t.Fatalf("Ticaga user 2 carries %q after --clear-remote", u.BillingID)
+	}
+	// A customer without a row.
+	if code, _, stderr := f.main(t, "unlink", "--client", "3", "--yes"); code != exitFailed || !strings.Contains(stderr, "no row for Blesta client 3") {
+		t.Fatalf("unlink of an unpaired client: exit %d, %s", code, stderr)
+	}
+}
