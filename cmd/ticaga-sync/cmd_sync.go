@@ -42,6 +42,7 @@ type syncFlags struct {
 	companies idList
 	sources   nameList
 	output    string
+	report    string
 	wait      time.Duration
 }
 
@@ -52,6 +53,7 @@ func (f *syncFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.companies, "company", "limit the run to this billing company `ID` (repeatable)")
 	fs.Var(&f.sources, "source", "limit the run to the source `NAME` (repeatable; see check)")
 	fs.StringVar(&f.output, "output", "text", "report format: text or json")
+	fs.StringVar(&f.report, "report", "", "also write every decision to `FILE` (.csv or .json), for a spreadsheet")
 	fs.DurationVar(&f.wait, "wait", 0, "wait up to `DURATION` for a run lock held elsewhere (default: exit 3 at once)")
 }
 
@@ -65,6 +67,12 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 	if f.output != "text" && f.output != "json" {
 		fmt.Fprintf(env.Stderr, "ticaga-sync sync: --output must be text or json, got %q\n", f.output)
 		return exitUsage
+	}
+	if f.report != "" {
+		if err := checkReportPath(f.report); err != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync sync: %v\n", err)
+			return exitUsage
+		}
 	}
 	cfgs, code := loadSources(ctx, f.config, env)
 	if code >= 0 {
@@ -81,7 +89,7 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			return exitUsage
 		case err == nil:
 			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
-			return printOutcomes(env, f.output, outs)
+			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
 		case !errors.Is(err, errNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
 		}
@@ -103,7 +111,7 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		for _, s := range srcs {
 			outs = append(outs, syncSource(ctx, s, f.companies, opt))
 		}
-		code := printOutcomes(env, f.output, outs)
+		code := worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
 		return code
 	})
 }
@@ -173,6 +181,24 @@ func printOutcomes(env Env, output string, outs []outcome) int {
 	return code
 }
 
+// writeReport writes the --report file, if asked, and returns an exit code.
+func writeReport(env Env, path string, outs []outcome) int {
+	if path == "" {
+		return exitOK
+	}
+	var reps []*ticagasync.Report
+	for _, o := range outs {
+		if o.report != nil {
+			reps = append(reps, o.report)
+		}
+	}
+	if err := writeReportFile(path, reps); err != nil {
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
 // worse returns the exit code that matters more: a failure over a held
 // lock over success.
 func worse(a, b int) int {
@@ -189,13 +215,13 @@ func writeJSONReports(w io.Writer, reps []*ticagasync.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if len(reps) == 1 {
-		return enc.Encode(toJSONReport(reps[0]))
+		return enc.Encode(toJSONReport(reps[0], false))
 	}
 	out := struct {
 		Sources []jsonReport `json:"sources"`
 	}{Sources: []jsonReport{}}
 	for _, r := range reps {
-		out.Sources = append(out.Sources, toJSONReport(r))
+		out.Sources = append(out.Sources, toJSONReport(r, false))
 	}
 	return enc.Encode(out)
 }

@@ -75,7 +75,7 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) 
 			o := syncSource(ctx, s, req.Companies, opt)
 			res := controlResult{Source: o.source, Msg: o.msg, Code: o.code}
 			if o.report != nil {
-				jr := toJSONReport(o.report)
+				jr := toJSONReport(o.report, true)
 				res.Report = &jr
 			}
 			results = append(results, res)

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -104,5 +107,44 @@ func TestUnlink(t *testing.T) {
 	// A customer without a row.
 	if code, _, stderr := f.main(t, "unlink", "--client", "3", "--yes"); code != exitFailed || !strings.Contains(stderr, "no row for Blesta client 3") {
 		t.Fatalf("unlink of an unpaired client: exit %d, %s", code, stderr)
+	}
+}
+
+func TestSyncReportFile(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	csvPath, jsonPath := dir+"/run.csv", dir+"/run.json"
+	if code, _, stderr := f.main(t, "sync", "--report", csvPath); code != exitOK {
+		t.Fatal(stderr)
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(reportColumns, ",") {
+		t.Fatalf("csv = %v", rows)
+	}
+	if rows[3][3] != "3" || rows[3][6] != "cy@example.com" || rows[3][8] != "no_match" || rows[1][8] != "link" {
+		t.Fatalf("csv rows = %v", rows)
+	}
+
+	// The second run's file lists the already linked customers too.
+	if code, _, stderr := f.main(t, "sync", "--report", jsonPath); code != exitOK {
+		t.Fatal(stderr)
+	}
+	var decisions []fileDecision
+	data, _ = os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &decisions); err != nil || len(decisions) != 3 || decisions[0].Action != "already_linked" {
+		t.Fatalf("json report = %s, %v", data, err)
+	}
+	if code, _, stderr := f.main(t, "sync", "--report", dir+"/run.xlsx"); code != exitUsage || !strings.Contains(stderr, ".csv or .json") {
+		t.Fatalf("bad --report name: exit %d, %s", code, stderr)
+	}
+	if got := csvSafe("=HYPERLINK(1)"); got != "'=HYPERLINK(1)" {
+		t.Fatalf("csvSafe = %q", got)
 	}
 }

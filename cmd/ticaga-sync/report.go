@@ -17,6 +17,8 @@ import (
 type jsonDecision struct {
 	BillingID int64  `json:"billing_id"`
 	Email     string `json:"email"`
+	CompanyID int64  `json:"company_id,omitempty"`
+	Name      string `json:"name,omitempty"`
 	TicagaID  *int64 `json:"ticaga_id"`
 	Action    string `json:"action"`
 	Reason    string `json:"reason"`
@@ -40,7 +42,10 @@ type jsonReport struct {
 	Decisions  []jsonDecision             `json:"decisions"`
 }
 
-func toJSONReport(rep *ticagasync.Report) jsonReport {
+// toJSONReport is the JSON report of a run: decisions of already-linked
+// customers are left out unless all is set (the control socket carries
+// every decision, so the client can write a --report file).
+func toJSONReport(rep *ticagasync.Report, all bool) jsonReport {
 	out := jsonReport{
 		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.FinishedAt.UTC(), Counts: rep.Counts,
@@ -54,10 +59,11 @@ func toJSONReport(rep *ticagasync.Report) jsonReport {
 		out.Error = rep.Err.Error()
 	}
 	for _, d := range rep.Decisions {
-		if d.Action == ticagasync.ActionAlreadyLinked {
+		if d.Action == ticagasync.ActionAlreadyLinked && !all {
 			continue
 		}
-		jd := jsonDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, Action: string(d.Action),
+		jd := jsonDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
+			Name: d.Contact.Name(), Action: string(d.Action),
 			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
 		if d.TicagaID != 0 {
 			id := d.TicagaID
@@ -81,7 +87,7 @@ func (jr jsonReport) report() *ticagasync.Report {
 	}
 	for _, d := range jr.Decisions {
 		dec := ticagasync.Decision{
-			Contact: ticagasync.Contact{BillingID: d.BillingID, Email: d.Email},
+			Contact: ticagasync.Contact{BillingID: d.BillingID, CompanyID: d.CompanyID, Email: d.Email, FirstName: d.Name},
 			Action:  ticagasync.Action(d.Action), Reason: ticagasync.Reason(d.Reason), Detail: d.Detail, Assigned: d.Assigned,
 		}
 		if d.TicagaID != nil {

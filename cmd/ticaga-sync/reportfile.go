@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// checkReportPath rejects a --report path whose format is unknown, before
+// anything runs.
+func checkReportPath(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".json":
+		return nil
+	}
+	return fmt.Errorf("--report %s: the file name must end in .csv or .json", path)
+}
+
+// writeReportFile writes every decision of every report (already linked
+// customers included) to path, as CSV or JSON by its extension. The file is
+// written whole to a temporary name and renamed, so a reader never sees
+// half of it.
+func writeReportFile(path string, reps []*ticagasync.Report) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ticaga-sync-report-*")
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		err = writeDecisionsJSON(tmp, reps)
+	} else {
+		err = writeDecisionsCSV(tmp, reps)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+var reportColumns = []string{"source", "run_id", "dry_run", "billing_id", "company_id", "name", "email", "ticaga_id", "action", "reason", "detail", "assigned"}
+
+func writeDecisionsCSV(f *os.File, reps []*ticagasync.Report) error {
+	w := csv.NewWriter(f)
+	if err := w.Write(reportColumns); err != nil {
+		return err
+	}
+	for _, rep := range reps {
+		for _, d := range rep.Decisions {
+			ticaga := ""
+			if d.TicagaID != 0 {
+				ticaga = strconv.FormatInt(d.TicagaID, 10)
+			}
+			row := []string{rep.Source, strconv.FormatInt(rep.RunID, 10), strconv.FormatBool(rep.DryRun),
+				strconv.FormatInt(d.Contact.BillingID, 10), strconv.FormatInt(d.Contact.CompanyID, 10),
+				csvSafe(d.Contact.Name()), csvSafe(d.Contact.Email), ticaga, string(d.Action), string(d.Reason),
+				csvSafe(d.Detail), strconv.FormatBool(d.Assigned)}
+			if err := w.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a customer's name or email as a
+// formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+type fileDecision struct {
+	Source    string `json:"source"`
+	RunID     int64  `json:"run_id"`
+	DryRun    bool   `json:"dry_run"`
+	BillingID int64  `json:"billing_id"`
+	CompanyID int64  `json:"company_id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	TicagaID  *int64 `json:"ticaga_id"`
+	Action    string `json:"action"`
+	Reason    string `json:"reason"`
+	Detail    string `json:"detail"`
+	Assigned  bool   `json:"assigned"`
+}
+
+func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {
+	out := []fileDecision{}
+	for _, rep := range reps {
+		for _, d := range rep.Decisions {
+			fd := fileDecision{Source: rep.Source, RunID: rep.RunID, DryRun: rep.DryRun, BillingID: d.Contact.BillingID,
+				CompanyID: d.Contact.CompanyID, Name: d.Contact.Name(), Email: d.Contact.Email, Action: string(d.Action),
+				Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
+			if d.TicagaID != 0 {
+				id := d.TicagaID
+				fd.TicagaID = &id
+			}
+			out = append(out, fd)
+		}
+	}
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
