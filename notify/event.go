@@ -1,0 +1,153 @@
+package notify
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// Kind is why a notification is sent.
+type Kind string
+
+// The kinds of notification.
+const (
+	// KindChanged: the run went through and its open decisions differ from
+	// the ones last notified (some are new, some resolved, or both).
+	KindChanged Kind = "changed"
+	// KindFailed: the run failed, and the previous run did not fail with
+	// the same error.
+	KindFailed Kind = "failed"
+	// KindRecovered: the run went through after a failed one. It carries
+	// the new and resolved decisions too, and is sent even when there are
+	// none.
+	KindRecovered Kind = "recovered"
+)
+
+// maxErrorLen caps the error text carried by a notification.
+const maxErrorLen = 2000
+
+// event is one notification about one run, for one channel.
+type event struct {
+	kind   Kind
+	source string
+	rep    *ticagasync.Report
+	// fresh are the open decisions not notified before, most urgent first.
+	fresh []ticagasync.Decision
+	// resolved counts the notified open decisions that are gone.
+	resolved int
+	// open counts the open decisions of the run.
+	open int
+	// err is the run's error text for KindFailed.
+	err string
+	// now is the open set to remember once delivered (nil for KindFailed).
+	now map[fingerprint]struct{}
+}
+
+// openSet is a run's watched open decisions by fingerprint.
+type openSet map[fingerprint]ticagasync.Decision
+
+// openDecisions returns the decisions of rep whose action is open and
+// watched.
+func openDecisions(rep *ticagasync.Report, watch func(ticagasync.Action) bool) openSet {
+	set := openSet{}
+	for _, d := range rep.Decisions {
+		if isOpen(d.Action) && watch(d.Action) {
+			set[fingerprintOf(d)] = d
+		}
+	}
+	return set
+}
+
+// failed reports whether rep is a failed run, and its error text.
+func failed(rep *ticagasync.Report) (bool, string) {
+	if rep.Err == nil && rep.Outcome != ticagasync.OutcomeFailed {
+		return false, ""
+	}
+	msg := "run failed"
+	if rep.Err != nil {
+		msg = rep.Err.Error()
+	}
+	if len(msg) > maxErrorLen {
+		msg = msg[:maxErrorLen] + "..."
+	}
+	return true, msg
+}
+
+// interrupted reports whether rep was cut short by its context being
+// cancelled (the daemon stopping): it failed with context.Canceled, or left
+// links untried (reason run_cancelled). That is not news, and its decisions
+// are not the customers' real state.
+func interrupted(rep *ticagasync.Report) bool {
+	if rep.Err != nil && errors.Is(rep.Err, context.Canceled) {
+		return true
+	}
+	return slices.ContainsFunc(rep.Decisions, func(d ticagasync.Decision) bool {
+		return d.Reason == ticagasync.ReasonCancelled
+	})
+}
+
+// decide returns the notification a channel whose state is cs should get
+// about rep, whose watched open decisions are open, and false when it should
+// get none.
+func decide(cs *channelState, source string, rep *ticagasync.Report, open openSet) (event, bool) {
+	ev := event{source: source, rep: rep}
+	if bad, msg := failed(rep); bad {
+		if cs.failed && cs.err == msg {
+			return ev, false
+		}
+		ev.kind, ev.err = KindFailed, msg
+		return ev, true
+	}
+	ev.now = make(map[fingerprint]struct{}, len(open))
+	for fp, d := range open {
+		ev.now[fp] = struct{}{}
+		if _, seen := cs.open[fp]; !seen {
+			ev.fresh = append(ev.fresh, d)
+		}
+	}
+	for fp := range cs.open {
+		if _, still := open[fp]; !still {
+			ev.resolved++
+		}
+	}
+	ev.open = len(open)
+	slices.SortFunc(ev.fresh, func(a, b ticagasync.Decision) int {
+		return cmp.Or(cmp.Compare(urgency(a.Action), urgency(b.Action)),
+			cmp.Compare(a.Contact.BillingID, b.Contact.BillingID), cmp.Compare(a.Reason, b.Reason))
+	})
+	switch {
+	case cs.failed:
+		ev.kind = KindRecovered
+	case len(ev.fresh) > 0 || ev.resolved > 0:
+		ev.kind = KindChanged
+	default:
+		return ev, false
+	}
+	return ev, true
+}
+
+// delivered moves cs on once ev reached the channel.
+func (cs *channelState) delivered(ev event) {
+	if ev.kind == KindFailed {
+		cs.failed, cs.err = true, ev.err
+		return
+	}
+	cs.failed, cs.err, cs.open = false, "", ev.now
+}
+
+// urgency orders actions for lists: what a person must decide first.
+func urgency(a ticagasync.Action) int {
+	switch a {
+	case ticagasync.ActionConflict:
+		return 0
+	case ticagasync.ActionFailed:
+		return 1
+	case ticagasync.ActionInvalidEmail:
+		return 2
+	default:
+		return 3
+	}
+}
