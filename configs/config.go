@@ -103,6 +103,24 @@ type Config struct {
 	// against a running daemon); access is by file permissions. Empty
 	// disables it.
 	ControlSocket string `env:"CONTROL_SOCKET"`
+
+	// NotifyWebhookURL receives a JSON report after a run whose decisions
+	// changed, or that failed; empty disables. It may carry a token.
+	NotifyWebhookURL Secret `env:"NOTIFY_WEBHOOK_URL"`
+	// NotifyActions are the open decisions worth a notification.
+	NotifyActions []string `env:"NOTIFY_ACTIONS"`
+	// SMTPAddr is the mail server (host:port) for email reports; empty
+	// disables email.
+	SMTPAddr     string `env:"SMTP_ADDR"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	// SMTPPassword or SMTPPasswordFile authenticate to SMTPAddr.
+	SMTPPassword     Secret   `env:"SMTP_PASSWORD"`
+	SMTPPasswordFile string   `env:"SMTP_PASSWORD_FILE"`
+	SMTPFrom         string   `env:"SMTP_FROM"`
+	SMTPTo           []string `env:"SMTP_TO"`
+	// SMTPTLS is starttls (required unless the server is on loopback), tls
+	// (implicit, port 465) or none.
+	SMTPTLS string `env:"SMTP_TLS"`
 }
 
 // DefaultConfig returns the defaults of every setting. BillingDSN,
@@ -122,6 +140,8 @@ func DefaultConfig() Config {
 		LogLevel:                  "info",
 		HTTPAddr:                  "127.0.0.1:9464",
 		ControlSocket:             "/run/ticaga-sync/control.sock",
+		NotifyActions:             []string{"conflict", "invalid_email", "failed"},
+		SMTPTLS:                   "starttls",
 	}
 }
 
@@ -194,5 +214,22 @@ func (c Config) Redacted() map[string]string {
 		"LOG_FORMAT":                  c.LogFormat,
 		"HTTP_ADDR":                   c.HTTPAddr,
 		"CONTROL_SOCKET":              c.ControlSocket,
+		"NOTIFY_WEBHOOK_URL":          setOrNot(c.NotifyWebhookURL != ""),
+		"NOTIFY_ACTIONS":              strings.Join(c.NotifyActions, ","),
+		"SMTP_ADDR":                   c.SMTPAddr,
+		"SMTP_USERNAME":               c.SMTPUsername,
+		"SMTP_PASSWORD":               setOrNot(c.SMTPPassword != ""),
+		"SMTP_PASSWORD_FILE":          c.SMTPPasswordFile,
+		"SMTP_FROM":                   c.SMTPFrom,
+		"SMTP_TO":                     strings.Join(c.SMTPTo, ","),
+		"SMTP_TLS":                    c.SMTPTLS,
 	}
+}
+
+// setOrNot shows a secret setting as "[redacted]" when set, "" when not.
+func setOrNot(set bool) string {
+	if set {
+		return redacted
+	}
+	return ""
 }

@@ -36,6 +36,9 @@ func Load(ctx context.Context, lookup func(key string) (string, bool)) (Config, 
 	cfg, problems := decode(ctx, trimmed)
 	normalize(&cfg, trimmed)
 	reported := make(map[string]bool)
+	if p := resolveSMTPPassword(&cfg); p != nil {
+		problems = append(problems, p)
+	}
 	if p := resolveToken(&cfg, trimmed); p != nil {
 		problems = append(problems, p)
 		reported["TICAGA_API_TOKEN"] = true // unreadable is also missing: say it once

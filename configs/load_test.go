@@ -93,6 +93,14 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_FORMAT":                  "JSON",
 		"HTTP_ADDR":                   "",
 		"CONTROL_SOCKET":              "/tmp/ticaga.sock",
+		"NOTIFY_WEBHOOK_URL":          "https://hooks.example.com/T0K3N",
+		"NOTIFY_ACTIONS":              "conflict,failed",
+		"SMTP_ADDR":                   "mail.example.com:465",
+		"SMTP_USERNAME":               "ticaga",
+		"SMTP_PASSWORD":               "smtp-pw",
+		"SMTP_FROM":                   "ticaga-sync@example.com",
+		"SMTP_TO":                     "ops@example.com, dev@example.com",
+		"SMTP_TLS":                    "tls",
 	}
 	got, err := Load(t.Context(), env(m))
 	if err != nil {
@@ -107,6 +115,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		StoreDSN:     DSN(m["STORE_DSN"]),
 		SyncSchedule: "*/5 * * * *", SyncConcurrency: 64, SyncShutdownTimeout: 2 * time.Minute,
 		LogLevel: "debug", LogFormat: "json", ControlSocket: "/tmp/ticaga.sock",
+		NotifyWebhookURL: "https://hooks.example.com/T0K3N", NotifyActions: []string{"conflict", "failed"},
+		SMTPAddr: "mail.example.com:465", SMTPUsername: "ticaga", SMTPPassword: "smtp-pw", SMTPFrom: "ticaga-sync@example.com",
+		SMTPTo: []string{"ops@example.com", "dev@example.com"}, SMTPTLS: "tls",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load = %#v\nwant %#v", got, want)
@@ -168,6 +179,13 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"TICAGA_DIRECTORY_GAP": "ten"}, `TICAGA_DIRECTORY_GAP: "ten" is not a whole number`},
 		{map[string]string{"TICAGA_DIRECTORY_REVALIDATE": "-1"}, "TICAGA_DIRECTORY_REVALIDATE: must be 0 or more, got -1"},
 		{map[string]string{"TICAGA_DIRECTORY_MAX_AGE": "-1h"}, "TICAGA_DIRECTORY_MAX_AGE: must be more than 0, got -1h0m0s"},
+		{map[string]string{"NOTIFY_WEBHOOK_URL": "hooks.example.com/x"}, "NOTIFY_WEBHOOK_URL: not an http or https URL with a host"},
+		{map[string]string{"NOTIFY_ACTIONS": "linked"}, `NOTIFY_ACTIONS: "linked" is not an action (use conflict, invalid_email, failed, no_match)`},
+		{map[string]string{"SMTP_TLS": "ssl"}, `SMTP_TLS: "ssl" is not starttls, tls or none`},
+		{map[string]string{"SMTP_ADDR": "mail.example.com", "SMTP_FROM": "a@example.com", "SMTP_TO": "b@example.com"}, `SMTP_ADDR: "mail.example.com" is not host:port (e.g. mail.example.com:587)`},
+		{map[string]string{"SMTP_ADDR": "mail.example.com:587", "SMTP_TO": "ops@example.com"}, "SMTP_FROM: required with SMTP_ADDR: the sender's email address"},
+		{map[string]string{"SMTP_ADDR": "mail.example.com:587", "SMTP_FROM": "a@example.com"}, "SMTP_TO: required with SMTP_ADDR: who gets the reports (addresses separated by commas)"},
+		{map[string]string{"SMTP_PASSWORD": "x", "SMTP_PASSWORD_FILE": "/etc/pw"}, "SMTP_PASSWORD_FILE: set only one of SMTP_PASSWORD and SMTP_PASSWORD_FILE"},
 		{map[string]string{"SYNC_SCHEDULE": "every 5m"}, `SYNC_SCHEDULE: "every 5m" is not a cron expression or @every duration: expected exactly 5 fields, found 2: [every 5m]`},
 		{map[string]string{"SYNC_SCHEDULE": "@every 5"}, `SYNC_SCHEDULE: "@every 5" is not a cron expression or @every duration: `},
 		{map[string]string{"SYNC_CONCURRENCY": "0"}, "SYNC_CONCURRENCY: must be between 1 and 64, got 0"},

@@ -135,6 +135,7 @@ func (c Config) problems() []*Error {
 			add("HTTP_ADDR", "%q is not host:port (e.g. 127.0.0.1:9464; empty disables)", c.HTTPAddr)
 		}
 	}
+	c.notifyProblems(add)
 	return ps
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/metrics"
+	"github.com/ticaga/ticaga-sync/notify"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -34,6 +35,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	}
 	cfg := logConfig(srcs)
 	d := &daemonState{log: newLogger(cfg, env.Stderr), reg: metrics.NewRegistry(), health: metrics.NewHealth(time.Now), sd: newSystemd(env.Getenv)}
+	d.notifier = newNotifier(cfg, d.log)
 	d.metrics = metrics.New(d.reg)
 	d.metrics.SetBuildInfo(version, commit)
 	log := d.log
@@ -93,6 +95,21 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	}
 }
 
+// newNotifier builds the run reports' notifier from the settings.
+func newNotifier(cfg configs.Config, log zerolog.Logger) *notify.Notifier {
+	actions := make([]ticagasync.Action, len(cfg.NotifyActions))
+	for i, a := range cfg.NotifyActions {
+		actions[i] = ticagasync.Action(a)
+	}
+	return notify.New(notify.Config{
+		WebhookURL: cfg.NotifyWebhookURL.Reveal(),
+		UserAgent:  "ticaga-sync/" + version,
+		Actions:    actions,
+		SMTP: notify.SMTPConfig{Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: notify.Secret(cfg.SMTPPassword.Reveal()),
+			From: cfg.SMTPFrom, To: cfg.SMTPTo, TLS: notify.TLSMode(cfg.SMTPTLS)},
+	}, log.With().Str("component", "notify").Logger())
+}
+
 // loadRunSources loads the settings and checks every schedule.
 func loadRunSources(ctx context.Context, configFile string, env Env) ([]configs.Source, int) {
 	srcs, code := loadSources(ctx, configFile, env)
@@ -115,7 +132,10 @@ type daemonState struct {
 	metrics *metrics.Metrics
 	health  *metrics.Health
 	sd      *systemd
-	started bool // a generation has run: later ones are reloads
+	// notifier reports changed decisions and failed runs; its memory of
+	// what was sent lives across reloads.
+	notifier *notify.Notifier
+	started  bool // a generation has run: later ones are reloads
 }
 
 // generation is the daemon wired from one configuration: its app, its
@@ -199,9 +219,14 @@ func (d *daemonState) newSourceScheduler(s *source) *ticagasync.Scheduler {
 		// A run that finds the source busy (a one-off on the control
 		// socket) or the lock held (another host) is skipped: the next
 		// tick tries again.
-		_, err := s.run(runCtx, s.engine, ticagasync.RunOptions{}, 0)
+		rep, err := s.run(runCtx, s.engine, ticagasync.RunOptions{}, 0)
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
+		}
+		if rep != nil && d.notifier.Enabled() {
+			nctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), time.Minute)
+			_ = d.notifier.AfterRun(nctx, s.name, rep) // it logs each delivery and failure
+			cancel()
 		}
 		// A first run that failed its preflight still leaves a running
 		// daemon that retries on schedule: ready, with the reason shown.

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,5 +230,46 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	d.waitFor(t, "the reload and its first run", func() bool {
 		return strings.Count(d.logs.String(), "sources started") == 2 && runs() == 3
 	})
+	d.stop(t)
+}
+
+// The daemon reports changed decisions to the webhook once, not every
+// run, and reports a failed run.
+func TestDaemonWebhook(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(body))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	got := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), posts...) }
+
+	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1h", "NOTIFY_WEBHOOK_URL="+hook.URL+"/hook?token=s3cr3t", "NOTIFY_ACTIONS=no_match,failed")
+	d.waitFor(t, "the first report", func() bool { return len(got()) == 1 })
+	if p := got()[0]; !strings.Contains(p, `"billing_id":3`) || !strings.Contains(p, `"reason":"no_ticaga_user"`) {
+		t.Fatalf("first report: %s", p)
+	}
+	runs := f.fake.Calls("connection")
+	d.cmd.Process.Signal(syscall.SIGUSR1)
+	d.waitFor(t, "the second run", func() bool {
+		return f.fake.Calls("connection") > runs && strings.Count(d.logs.String(), `"message":"run finished"`) == 2
+	})
+	time.Sleep(200 * time.Millisecond)
+	if n := len(got()); n != 1 {
+		t.Fatalf("the unchanged second run sent a report (%d in all)", n)
+	}
+	f.fake.Down(true)
+	d.cmd.Process.Signal(syscall.SIGUSR1)
+	d.waitFor(t, "the failure report", func() bool { return len(got()) == 2 })
+	if p := got()[1]; !strings.Contains(p, `"event":"failed"`) {
+		t.Fatalf("failure report: %s", p)
+	}
+	if strings.Contains(d.logs.String(), "s3cr3t") {
+		t.Fatal("the webhook token appears in the logs")
+	}
 	d.stop(t)
 }
