@@ -44,9 +44,35 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 		}
 		sort.SliceStable(recent, func(i, j int) bool { return recent[i].StartedAt.After(recent[j].StartedAt) })
 		recent = recent[:min(len(recent), runs)]
+		printDirectories(ctx, env.Stdout, a)
 		printStatus(env.Stdout, recent, open, per)
 		return exitOK
 	})
+}
+
+// printDirectories prints each source's cached Ticaga directory: its size
+// and how old its oldest entry is.
+func printDirectories(ctx context.Context, w io.Writer, a *app) {
+	fmt.Fprintln(w, "Ticaga directories:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range a.sources {
+		if s.problem != nil {
+			fmt.Fprintf(tw, "  %s\tcannot run: %s\n", s.name, oneLine(s.problem))
+			continue
+		}
+		n, maxID, oldest, err := s.store.DirectoryStats(ctx, s.engine.Target)
+		switch {
+		case err != nil:
+			fmt.Fprintf(tw, "  %s\t%s\n", s.name, oneLine(err))
+		case n == 0:
+			fmt.Fprintf(tw, "  %s\t%s\tempty: the first run scans it\n", s.name, s.engine.Target)
+		default:
+			fmt.Fprintf(tw, "  %s\t%s\t%d users (highest id %d), oldest entry read %s ago\n", s.name, s.engine.Target, n, maxID,
+				time.Since(oldest).Round(time.Second))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }
 
 // printStatus prints the recent runs and the open decisions grouped by

@@ -109,6 +109,9 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		opt := ticagasync.RunOptions{DryRun: f.dryRun, Full: f.full, Clients: f.clients, LockWait: f.wait}
 		var outs []outcome
 		for _, s := range srcs {
+			if bar := newProgressBar(env.Stderr, s.name); bar != nil && s.engine != nil {
+				s.engine.Observer = bar
+			}
 			outs = append(outs, syncSource(ctx, s, f.companies, opt))
 		}
 		code := worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))

@@ -245,7 +245,7 @@ func TestStatusShowsRunsAndOpenDecisions(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Recent runs (1)", "completed", "Not linked (1)", "no_match / no_ticaga_user: 1", "client 3", "cy@example.com"} {
+	for _, want := range []string{"Ticaga directories:", "2 users (highest id 2), oldest entry read", "Recent runs (1)", "completed", "Not linked (1)", "no_match / no_ticaga_user: 1", "client 3", "cy@example.com"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
