@@ -102,5 +102,11 @@ if command -v systemd-analyze >/dev/null; then
 else
 	log "systemd-analyze not installed: the unit check is left to a machine with systemd"
 fi
+if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null; then
+	log "Debian package: build, install, check, purge"
+	./scripts/test-deb.sh
+else
+	log "not root or no dpkg: the .deb install test (scripts/test-deb.sh) needs both"
+fi
 log "go test -race ./..."
 go test -race -count=1 -timeout 12m "$@" ./...

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Builds the ticaga-sync .deb, installs it on this machine with dpkg, checks
+# what it installed, and purges it again. Needs root (CI runs as root) and a
+# Debian-like system with dpkg; needs no TTY and reads no input.
+#
+#   sudo ./scripts/test-deb.sh
+#   DEB=dist/ticaga-sync_1.2.3_amd64.deb ./scripts/test-deb.sh   # test a .deb already built
+#
+# Checked: the binary runs and reports the stamped version and commit; the unit
+# is installed and passes `systemd-analyze verify` (where systemd-analyze
+# exists); /etc/ticaga-sync/ticaga-sync.env is a conffile, mode 0640
+# root:ticaga-sync, and an edit to it survives a reinstall; ticaga-sync is a
+# system user with a nologin shell; nothing is enabled or started; remove keeps
+# the configuration, and purge removes everything, the user included.
+#
+# It never leaves the package installed. It refuses to run over an
+# installation it did not make itself (a package, the user, or files of the
+# README's manual installation): it would replace and then delete them.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PKG=ticaga-sync
+BIN=/usr/bin/ticaga-sync
+UNIT=/lib/systemd/system/ticaga-sync.service
+CONF_DIR=/etc/ticaga-sync
+ENV_FILE=$CONF_DIR/ticaga-sync.env
+# Present while this script has the package installed, so that a run that was
+# killed before its cleanup is recognised (and cleaned up) by the next one.
+MARKER=/var/tmp/ticaga-sync-test-deb.installed
+
+log() { printf 'test-deb: %s\n' "$*" >&2; }
+fail() {
+	log "FAIL: $*"
+	exit 1
+}
+checks=0
+ok() {
+	checks=$((checks + 1))
+	log "ok: $*"
+}
+
+# dpkg never prompts here: no stdin, no frontend, and conffile questions
+# answered by the defaults.
+dpkg_() {
+	DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold "$@" </dev/null
+}
+
+pkg_status() { dpkg-query -W -f='${db:Status-Abbrev}' "$PKG" 2>/dev/null | tr -d ' ' || true; }
+
+purge_pkg() {
+	if [ -n "$(pkg_status)" ] && [ "$(pkg_status)" != un ]; then
+		dpkg_ --purge "$PKG" >&2
+	fi
+}
+
+cleanup() {
+	local rc=$?
+	if [ -e "$MARKER" ]; then
+		log "cleanup: purging $PKG"
+		if purge_pkg; then rm -f "$MARKER"; else
+			log "cleanup: 'dpkg --purge $PKG' failed; the package may still be installed"
+			rc=1
+		fi
+	fi
+	exit "$rc"
+}
+
+# --- Preconditions -----------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || fail "must run as root: it installs and purges the package with dpkg"
+for tool in dpkg dpkg-deb dpkg-query getent stat; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed (a Debian-like system is needed)"
+done
+
+if [ -e "$MARKER" ]; then
+	log "a previous run left $PKG installed; purging it first"
+	purge_pkg || fail "could not purge the $PKG left by a previous run"
+	rm -f "$MARKER"
+fi
+status=$(pkg_status)
+if [ -n "$status" ] && [ "$status" != un ]; then
+	fail "$PKG is already installed here (dpkg status '$status'), not by this test; it would be purged. Run 'dpkg --purge $PKG' first if that is intended."
+fi
+for path in "$BIN" "$CONF_DIR" "$UNIT" /etc/systemd/system/ticaga-sync.service; do
+	[ ! -e "$path" ] || fail "$path exists but no package owns it (a manual installation?); the test would overwrite and delete it"
+done
+if getent passwd ticaga-sync >/dev/null || getent group ticaga-sync >/dev/null; then
+	fail "the user or group ticaga-sync already exists; the test's purge would delete it"
+fi
+
+# The package depends on adduser; install it if this machine lacks it.
+if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' adduser 2>/dev/null | tr -d ' ')" != ii ]; then
+	log "installing adduser (a dependency of the package)"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends adduser >/dev/null ||
+		fail "could not install adduser"
+fi
+
+# --- Build -------------------------------------------------------------------
+
+if [ -n "${DEB:-}" ]; then
+	deb=$DEB
+	[ -f "$deb" ] || fail "DEB=$deb does not exist"
+	want_version="" want_commit=""
+else
+	log "building the package with scripts/build-deb.sh"
+	start=$SECONDS
+	deb=$(./scripts/build-deb.sh) || fail "scripts/build-deb.sh failed"
+	log "built $deb in $((SECONDS - start))s"
+	# shellcheck source=/dev/null
+	. dist/ticaga-sync-deb.env
+	[ "$DEB" = "$deb" ] || fail "dist/ticaga-sync-deb.env names $DEB, build-deb.sh printed $deb"
+	want_version=$VERSION want_commit=$COMMIT
+	[ "$(dpkg-deb -f "$deb" Version)" = "$DEB_VERSION" ] ||
+		fail "the package's Version is '$(dpkg-deb -f "$deb" Version)', expected '$DEB_VERSION'"
+	ok "package version $DEB_VERSION"
+fi
+[ "$(dpkg-deb -f "$deb" Package)" = "$PKG" ] || fail "$deb is not the $PKG package"
+
+# --- Install -----------------------------------------------------------------
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+touch "$MARKER"
+
+log "dpkg -i $deb"
+out=$(dpkg_ -i "$deb" 2>&1) || {
+	printf '%s\n' "$out" >&2
+	fail "dpkg -i failed"
+}
+printf '%s\n' "$out" | sed 's/^/  | /' >&2
+[ "$(pkg_status)" = ii ] || fail "after dpkg -i the package status is '$(pkg_status)', not ii"
+ok "dpkg -i installed $PKG"
+grep -q 'systemctl enable --now ticaga-sync' <<<"$out" ||
+	fail "the postinst did not print how to configure and enable the service"
+ok "the postinst says how to configure and enable the service"
+
+# --- The binary --------------------------------------------------------------
+
+[ -x "$BIN" ] || fail "$BIN is missing or not executable"
+vout=$("$BIN" version </dev/null 2>&1) || fail "'$BIN version' failed: $vout"
+log "  | $vout"
+if [ -n "$want_version" ]; then
+	case "$vout" in
+	"ticaga-sync $want_version (commit ${want_commit:-unknown},"*) ;;
+	*) fail "'ticaga-sync version' printed '$vout', expected version $want_version and commit ${want_commit:-unknown}" ;;
+	esac
+	ok "ticaga-sync version reports $want_version, commit ${want_commit:-unknown}"
+else
+	ok "ticaga-sync version runs"
+fi
+
+# --- The unit ----------------------------------------------------------------
+
+[ -f "$UNIT" ] || fail "$UNIT is missing"
+[ "$(stat -c '%a %U %G' "$UNIT")" = "644 root root" ] ||
+	fail "$UNIT is $(stat -c '%a %U:%G' "$UNIT"), expected 644 root:root"
+dpkg-query -S "$UNIT" >/dev/null 2>&1 || fail "$UNIT is not owned by the package"
+ok "unit installed at $UNIT"
+if command -v systemd-analyze >/dev/null; then
+	vlog=$(systemd-analyze verify "$UNIT" 2>&1) || {
+		printf '%s\n' "$vlog" >&2
+		fail "systemd-analyze verify $UNIT failed"
+	}
+	[ -z "$vlog" ] || printf '%s\n' "$vlog" | sed 's/^/  | /' >&2
+	ok "systemd-analyze verify passes on the installed unit"
+else
+	log "systemd-analyze not installed: unit verification skipped"
+fi
+
+# --- Configuration -----------------------------------------------------------
+
+[ -f "$ENV_FILE" ] || fail "$ENV_FILE is missing"
+[ "$(stat -c '%a %U %G' "$ENV_FILE")" = "640 root ticaga-sync" ] ||
+	fail "$ENV_FILE is $(stat -c '%a %U:%G' "$ENV_FILE"), expected 640 root:ticaga-sync"
+ok "$ENV_FILE is 0640 root:ticaga-sync"
+[ "$(stat -c '%a %U %G' "$CONF_DIR")" = "750 root ticaga-sync" ] ||
+	fail "$CONF_DIR is $(stat -c '%a %U:%G' "$CONF_DIR"), expected 750 root:ticaga-sync"
+ok "$CONF_DIR is 0750 root:ticaga-sync"
+conffiles=$(dpkg-query --showformat='${Conffiles}\n' --show "$PKG")
+grep -q "^ $ENV_FILE " <<<"$conffiles" ||
+	fail "$ENV_FILE is not a conffile of $PKG (Conffiles: $conffiles)"
+ok "$ENV_FILE is listed in the package's Conffiles"
+
+# --- The user ----------------------------------------------------------------
+
+pw=$(getent passwd ticaga-sync) || fail "the user ticaga-sync does not exist"
+IFS=: read -r _ _ uid gid _ home shell <<<"$pw"
+sys_max=$(sed -n 's/^LAST_SYSTEM_UID=\([0-9]*\).*/\1/p' /etc/adduser.conf 2>/dev/null || true)
+sys_max=${sys_max:-999}
+[ "$uid" -gt 0 ] && [ "$uid" -le "$sys_max" ] || fail "ticaga-sync has uid $uid, not a system uid (1..$sys_max)"
+[ "$shell" = /usr/sbin/nologin ] || fail "ticaga-sync has shell '$shell', expected /usr/sbin/nologin"
+[ "$home" = /nonexistent ] || fail "ticaga-sync has home '$home', expected /nonexistent"
+[ "$(getent group ticaga-sync | cut -d: -f3)" = "$gid" ] || fail "the primary group of ticaga-sync is not the group ticaga-sync"
+[ ! -e /nonexistent ] || fail "/nonexistent exists"
+ok "ticaga-sync is a system user (uid $uid) with group ticaga-sync and shell /usr/sbin/nologin"
+
+# --- Nothing enabled or started ----------------------------------------------
+
+not_running() {
+	local exe
+	for exe in /proc/[0-9]*/exe; do
+		[ "$(readlink "$exe" 2>/dev/null || true)" != "$BIN" ] || return 1
+	done
+	if [ -d /run/systemd/system ] && systemctl is-active --quiet ticaga-sync.service; then return 1; fi
+	return 0
+}
+not_enabled() {
+	local link
+	for link in /etc/systemd/system/*.wants/ticaga-sync.service; do
+		[ ! -e "$link" ] && [ ! -L "$link" ] || return 1
+	done
+	if command -v systemctl >/dev/null; then
+		local state
+		state=$(systemctl --root=/ is-enabled ticaga-sync.service 2>/dev/null || true)
+		[ "$state" = disabled ] || return 1
+	fi
+	return 0
+}
+not_enabled || fail "ticaga-sync.service is enabled after install"
+not_running || fail "ticaga-sync is running after install"
+ok "ticaga-sync.service is neither enabled nor started"
+
+# --- Reinstall keeps the administrator's edit ---------------------------------
+
+printf '\n# edited by test-deb\n' >>"$ENV_FILE"
+log "dpkg -i $deb (again, over an edited configuration)"
+out=$(dpkg_ -i "$deb" 2>&1) || {
+	printf '%s\n' "$out" >&2
+	fail "reinstalling with dpkg -i failed"
+}
+grep -q '^# edited by test-deb$' "$ENV_FILE" || fail "reinstalling replaced the edited $ENV_FILE"
+[ "$(stat -c '%a %U %G' "$ENV_FILE")" = "640 root ticaga-sync" ] ||
+	fail "after reinstalling $ENV_FILE is $(stat -c '%a %U:%G' "$ENV_FILE"), expected 640 root:ticaga-sync"
+[ "$(getent passwd ticaga-sync | cut -d: -f3)" = "$uid" ] || fail "reinstalling changed the user ticaga-sync"
+not_enabled && not_running || fail "reinstalling enabled or started the service"
+ok "reinstall keeps the edited configuration, the user, and the service stopped"
+
+# --- Remove, then purge --------------------------------------------------------
+
+log "dpkg --remove $PKG"
+dpkg_ --remove "$PKG" >&2 || fail "dpkg --remove failed"
+[ ! -e "$BIN" ] || fail "$BIN is still there after remove"
+[ ! -e "$UNIT" ] || fail "$UNIT is still there after remove"
+[ -f "$ENV_FILE" ] || fail "remove deleted $ENV_FILE (only purge should)"
+getent passwd ticaga-sync >/dev/null || fail "remove deleted the user ticaga-sync (only purge should)"
+[ "$(pkg_status)" = rc ] || fail "after remove the package status is '$(pkg_status)', expected rc"
+ok "remove deletes the binary and unit, keeps the configuration and the user"
+
+log "dpkg --purge $PKG"
+dpkg_ --purge "$PKG" >&2 || fail "dpkg --purge failed"
+rm -f "$MARKER"
+st=$(pkg_status)
+[ -z "$st" ] || [ "$st" = un ] || fail "after purge the package status is '$st'"
+for path in "$BIN" "$UNIT" "$ENV_FILE" "$CONF_DIR"; do
+	[ ! -e "$path" ] || fail "$path is still there after purge"
+done
+! getent passwd ticaga-sync >/dev/null || fail "the user ticaga-sync is still there after purge"
+! getent group ticaga-sync >/dev/null || fail "the group ticaga-sync is still there after purge"
+ok "purge removes the package, its configuration, and the user and group"
+
+log "PASS: all $checks checks passed; $PKG is not installed"
