@@ -19,14 +19,17 @@ const maxDetail = 16000
 const decisionColumns = "source, billing_id, email, action, reason, ticaga_id, detail, since, last_seen, run_id"
 
 // ReplaceDecisions makes the open decisions of source exactly open, in one
-// transaction: each one is inserted or updated (since is kept when its action
-// and reason are unchanged and set to now otherwise; email, ticaga_id,
-// detail, last_seen and run_id are always updated), and every other decision
-// of source is deleted. When scope is not empty only customers whose billing
-// id is in scope are touched: decisions in open outside scope are ignored
-// and those of other customers are kept. An empty scope, like nil, means
-// every customer (as the engine reads an empty client list). Statements are multi-row, at most
-// 500 rows each. When open holds a customer twice, the last one counts.
+// transaction, writing only what changed: a decision that is new, or whose
+// email, action, reason, ticaga_id or detail changed, is inserted or
+// updated (since is kept when its action and reason are unchanged and set
+// to now otherwise; last_seen and run_id then record this run), and every
+// other decision of source is deleted. An unchanged decision is not
+// written, so a run over unchanged data writes nothing here. When scope is
+// not empty only customers whose billing id is in scope are touched:
+// decisions in open outside scope are ignored and those of other customers
+// are kept. An empty scope, like nil, means every customer (as the engine
+// reads an empty client list). Statements are multi-row, at most 500 rows
+// each. When open holds a customer twice, the last one counts.
 func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
 	var inScope map[int64]bool
 	if len(scope) > 0 {
@@ -54,7 +57,17 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 	defer s.exclusive()()
 
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		err := chunks(list, s.batchSize, func(batch []ticagasync.Decision) error {
+		existing, err := storedDecisions(tx, source)
+		if err != nil {
+			return err
+		}
+		var changed []ticagasync.Decision
+		for _, d := range list {
+			if old, ok := existing[d.Contact.BillingID]; !ok || old != fingerprintOf(d) {
+				changed = append(changed, d)
+			}
+		}
+		err = chunks(changed, s.batchSize, func(batch []ticagasync.Decision) error {
 			args := make([]any, 0, len(batch)*10)
 			for _, d := range batch {
 				var ticagaID any
@@ -76,13 +89,8 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 			return err
 		}
 		// Delete the source's other decisions (within scope).
-		var existing []int64
-		if err := tx.Raw("SELECT billing_id FROM ticaga_sync_decisions WHERE source = ?", source).
-			Scan(&existing).Error; err != nil {
-			return err
-		}
 		var gone []int64
-		for _, id := range existing {
+		for id := range existing {
 			if _, open := keep[id]; !open && (inScope == nil || inScope[id]) {
 				gone = append(gone, id)
 			}
@@ -95,6 +103,36 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 		return fmt.Errorf("replace decisions of %s: %w", source, err)
 	}
 	return nil
+}
+
+// fingerprint is what makes a stored decision different from a new one.
+type fingerprint struct {
+	email, action, reason, detail string
+	ticagaID                      int64
+}
+
+func fingerprintOf(d ticagasync.Decision) fingerprint {
+	return fingerprint{email: clip(d.Contact.Email, 255), action: clip(string(d.Action), 32), reason: clip(string(d.Reason), 64),
+		detail: clip(d.Detail, maxDetail), ticagaID: d.TicagaID}
+}
+
+// storedDecisions reads the fingerprints of source's decisions by billing id.
+func storedDecisions(tx *gorm.DB, source string) (map[int64]fingerprint, error) {
+	rows, err := tx.Raw("SELECT billing_id, email, action, reason, COALESCE(ticaga_id, 0), detail FROM ticaga_sync_decisions WHERE source = ?", source).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]fingerprint{}
+	for rows.Next() {
+		var id int64
+		var f fingerprint
+		if err := rows.Scan(&id, &f.email, &f.action, &f.reason, &f.ticagaID, &f.detail); err != nil {
+			return nil, err
+		}
+		out[id] = f
+	}
+	return out, rows.Err()
 }
 
 // OpenDecisions returns the open decisions of every source, ordered by

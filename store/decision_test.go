@@ -67,9 +67,10 @@ func TestReplaceDecisions(t *testing.T) {
 	check(record("blesta", b2, at(10), at(10), 2), record("blesta", d, at(10), at(10), 2),
 		record("blesta", e, at(20), at(20), 3), record("whmcs", w, at(0), at(0), 1))
 
-	// A nil open list clears the source; an empty scope means every customer.
+	// An unchanged decision is not written again (last_seen and run_id stay
+	// those of the run that recorded it); the others are resolved.
 	replace("blesta", 4, []ticagasync.Decision{d}, nil, at(30))
-	check(record("blesta", d, at(10), at(30), 4), record("whmcs", w, at(0), at(0), 1))
+	check(record("blesta", d, at(10), at(10), 2), record("whmcs", w, at(0), at(0), 1))
 	replace("blesta", 5, nil, []int64{}, at(40))
 	check(record("whmcs", w, at(0), at(0), 1))
 
@@ -112,9 +113,9 @@ func TestReplaceDecisionsInBatches(t *testing.T) {
 	}
 	for _, r := range got {
 		changed := r.BillingID%4 == 0
-		if r.BillingID%2 != 0 || r.RunID != 2 || !r.LastSeen.Equal(at(5)) ||
-			(changed && (!r.Since.Equal(at(5)) || r.Action != ticagasync.ActionConflict)) ||
-			(!changed && !r.Since.Equal(at(0))) {
+		if r.BillingID%2 != 0 ||
+			(changed && (!r.Since.Equal(at(5)) || r.RunID != 2 || r.Action != ticagasync.ActionConflict)) ||
+			(!changed && (!r.Since.Equal(at(0)) || r.RunID != 1 || !r.LastSeen.Equal(at(0)))) {
 			t.Fatalf("unexpected %+v", r)
 		}
 	}

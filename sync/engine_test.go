@@ -133,8 +133,23 @@ func TestSecondRunMakesNoAssignCall(t *testing.T) {
 	pairs := h.pairings()
 	ids := h.billingIDs()
 	h.fake.ResetCalls()
+	tables := []string{"ticaga_billing", "ticaga_sync_directory", "ticaga_sync_decisions"}
+	before := map[string]string{}
+	for _, table := range tables {
+		before[table] = h.dump(table)
+	}
 
 	rep := h.mustRun(ticagasync.RunOptions{})
+
+	// It writes nothing but its run record.
+	for _, table := range tables {
+		if after := h.dump(table); after != before[table] {
+			t.Errorf("the second run changed %s:\nbefore:\n%s\nafter:\n%s", table, before[table], after)
+		}
+	}
+	if n := h.count("ticaga_sync_runs"); n != 2 {
+		t.Errorf("%d run records, want 2", n)
+	}
 
 	if n := h.fake.Calls("customers/assign"); n != 0 {
 		t.Fatalf("second run made %d customers/assign calls, want 0", n)

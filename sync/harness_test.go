@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,4 +162,32 @@ func decisionFor(rep *ticagasync.Report, billingID int64) ticagasync.Decision {
 		}
 	}
 	return ticagasync.Decision{}
+}
+
+// dump returns every row of table, in primary key order, as text.
+func (h *harness) dump(table string) string {
+	h.t.Helper()
+	rows, err := h.db.QueryContext(context.Background(), "SELECT * FROM "+table+" ORDER BY 1, 2")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			h.t.Fatal(err)
+		}
+		for _, v := range vals {
+			b.Write(v)
+			b.WriteByte('|')
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -30,7 +30,8 @@ type RunRecord struct {
 }
 
 // DecisionRecord is the last decision kept for a customer that is not
-// linked: what it was, since when, and in which run it was last seen.
+// linked: what it was, since when, and which run last recorded a change to
+// it (LastSeen, RunID); a run that finds it unchanged writes nothing.
 type DecisionRecord struct {
 	Source    string
 	BillingID int64
@@ -52,8 +53,9 @@ type RunStore interface {
 	FinishRun(ctx context.Context, r RunRecord) error
 	// ReplaceDecisions makes the open decisions of source exactly the given
 	// ones (customers not linked), keeping Since for a customer whose action
-	// and reason did not change; decisions of customers outside scope (when
-	// scope is not nil) are left as they are.
+	// and reason did not change and writing nothing for an unchanged one;
+	// decisions of customers outside scope (when scope is not empty) are
+	// left as they are.
 	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []int64, now time.Time) error
 	// RecentRuns returns the last n runs, newest first.
 	RecentRuns(ctx context.Context, n int) ([]RunRecord, error)

@@ -136,7 +136,7 @@ func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.D
 		return err
 	}
 	if found {
-		fmt.Fprintf(w, "  last recorded: %s %s since %s (run %d, last seen %s)\n", rec.Action, rec.Reason,
+		fmt.Fprintf(w, "  last recorded: %s %s since %s (recorded by run %d at %s)\n", rec.Action, rec.Reason,
 			rec.Since.Local().Format(time.DateTime), rec.RunID, rec.LastSeen.Local().Format(time.DateTime))
 	} else {
 		fmt.Fprintln(w, "  last recorded: nothing open (linked, or never seen by a run)")
