@@ -83,6 +83,12 @@ func (d *liveDirectory) get(id int64) (TicagaUser, bool, bool) {
 	return u, ok, d.fresh[id]
 }
 
+func (d *liveDirectory) size() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.byID)
+}
+
 func (d *liveDirectory) users() []TicagaUser {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -142,26 +148,90 @@ func (e *Engine) lookupAll(ctx context.Context, api Ticaga, dir *liveDirectory, 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			u, err := api.LookupUser(ctx, id)
-			r := lookupResult{id: id, user: u, err: err}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				r.user.ID = id
-				rep.Directory.Fetched++
-				added, changed := dir.learn(r.user)
-				rep.Directory.Added += b2i(added)
-				rep.Directory.Changed += b2i(changed)
-			case errors.Is(err, ErrNotFound):
-				r.missing, r.err = true, nil
-				rep.Directory.Removed += b2i(dir.forget(id))
-			}
-			out[i] = r
+			out[i] = e.lookup(ctx, api, dir, rep, &mu, id)
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// lookup reads one id and records the answer in dir and rep (under mu).
+func (e *Engine) lookup(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, mu *gosync.Mutex, id int64) lookupResult {
+	u, err := api.LookupUser(ctx, id)
+	r := lookupResult{id: id, user: u, err: err}
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case err == nil:
+		r.user.ID = id
+		rep.Directory.Fetched++
+		added, changed := dir.learn(r.user)
+		rep.Directory.Added += b2i(added)
+		rep.Directory.Changed += b2i(changed)
+	case errors.Is(err, ErrNotFound):
+		r.missing, r.err = true, nil
+		rep.Directory.Removed += b2i(dir.forget(id))
+	}
+	return r
+}
+
+// scan probes ids upward from start with e.Concurrency requests always in
+// flight (a slow answer holds up one slot, not a batch), never more than
+// twice that many ids ahead of the first unanswered one. Answers are
+// counted in id order: the scan stops launching once DirectoryGap
+// consecutive ids above maxKnown are unknown to Ticaga (holes below the
+// highest known id never end it), or at the first unknown answer, which it
+// returns.
+func (e *Engine) scan(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, start, maxKnown int64) []lookupResult {
+	var mu gosync.Mutex
+	results := make(chan lookupResult)
+	next, inOrder := start, start
+	pending := map[int64]lookupResult{}
+	inflight, misses := 0, 0
+	var unknown []lookupResult
+	stop := false
+	// Launch at most window ids ahead of the first unanswered one, so that
+	// one slow answer cannot let the scan run far past where it stops.
+	window := int64(2 * e.Concurrency)
+	for {
+		for !stop && ctx.Err() == nil && inflight < e.Concurrency && next < inOrder+window {
+			id := next
+			next++
+			inflight++
+			go func() { results <- e.lookup(ctx, api, dir, rep, &mu, id) }()
+		}
+		if inflight == 0 {
+			break
+		}
+		r := <-results
+		inflight--
+		pending[r.id] = r
+		for {
+			r, ok := pending[inOrder]
+			if !ok {
+				break
+			}
+			delete(pending, inOrder)
+			switch {
+			case r.err != nil:
+				unknown, stop = append(unknown, r), true
+			case r.missing:
+				misses++
+			default:
+				misses = 0
+			}
+			if misses >= e.DirectoryGap && inOrder >= maxKnown {
+				stop = true
+			}
+			inOrder++
+		}
+		mu.Lock()
+		rep.Directory.Scanned = inOrder - 1
+		fetched := rep.Directory.Fetched
+		mu.Unlock()
+		e.Observer.Progress(StageDirectory, fetched, 0)
+	}
+	return unknown
 }
 
 // refreshDirectory brings the cached directory up to date: it re-reads the
@@ -207,37 +277,14 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		}
 	}
 
-	// Scan upwards in batches of Concurrency ids. Trailing misses are
-	// counted across batches; holes below the highest known id never end it.
-	misses := 0
-	next := start
-	for len(unknown) == 0 && ctx.Err() == nil {
-		if misses >= e.DirectoryGap && next > maxKnown {
-			break
-		}
-		batch := make([]int64, e.Concurrency)
-		for i := range batch {
-			batch[i] = next + int64(i)
-		}
-		next += int64(len(batch))
-		for _, r := range e.lookupAll(ctx, api, dir, rep, batch) {
-			switch {
-			case r.err != nil:
-				unknown = append(unknown, r)
-			case r.missing:
-				misses++
-			default:
-				misses = 0
-			}
-		}
-		rep.Directory.Scanned = next - 1
-		e.Observer.Progress(StageDirectory, rep.Directory.Fetched, 0)
+	if len(unknown) == 0 {
+		unknown = e.scan(ctx, api, dir, rep, start, maxKnown)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("directory refresh: %w", err)
 	}
 
-	rep.Directory.Size = len(dir.users())
+	rep.Directory.Size = dir.size()
 	if !opt.DryRun {
 		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
 			return nil, err
