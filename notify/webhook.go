@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -37,6 +38,10 @@ func newWebhook(cfg Config) *webhook {
 	w := &webhook{url: cfg.WebhookURL, shown: redactURL(u), timeout: cfg.WebhookTimeout,
 		userAgent: cfg.UserAgent, client: &client, retryDelay: 2 * time.Second}
 	w.secrets = scrubber{cfg.WebhookURL, u.RawQuery, u.Fragment}
+	if p := strings.Trim(u.Path, "/"); p != "" {
+		// Slack- and Discord-style hooks carry the token in the path.
+		w.secrets = append(w.secrets, p, u.Path)
+	}
 	if u.User != nil {
 		p, _ := u.User.Password()
 		w.secrets = append(w.secrets, u.User.String(), p)
@@ -92,12 +97,10 @@ func (w *webhook) post(ctx context.Context, body []byte) (retry bool, err error)
 	return retry, fmt.Errorf("post %s: answered %d %s", w.shown, resp.StatusCode, http.StatusText(resp.StatusCode))
 }
 
-// redactURL returns u without user info, query or fragment: what may be
-// shown of a webhook URL.
+// redactURL returns what may be shown of a webhook URL: its scheme and host
+// only, since a hook's path, query and user info may each hold its token.
 func redactURL(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
-	return c.String()
+	return u.Scheme + "://" + u.Host
 }
 
 // withoutURL returns the cause inside a *url.Error, whose text repeats the

@@ -89,3 +89,24 @@ func TestWebhookTimeout(t *testing.T) {
 	}
 	assertAbsent(t, "error", err.Error(), "tok-timeout-1234")
 }
+
+// Slack- and Discord-style hooks carry the token in the path.
+func TestWebhookPathTokenNeverShown(t *testing.T) {
+	h := newHook(t)
+	const token = "T0K3N-secret-path-4242"
+	n, logs := newNotifier(t, Config{WebhookURL: h.srv.URL + "/services/" + token})
+	h.answer(404)
+	err := n.AfterRun(t.Context(), "blesta", report(1, conflict(1, "a@x.example")))
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("err %v, want a 404", err)
+	}
+	assertAbsent(t, "error", err.Error(), token)
+	assertAbsent(t, "logs", logs.String(), token)
+	h.srv.Close()
+	err = n.AfterRun(t.Context(), "blesta", report(2, conflict(1, "a@x.example")))
+	if err == nil {
+		t.Fatal("unreachable hook: no error")
+	}
+	assertAbsent(t, "network error", err.Error(), token)
+	assertAbsent(t, "logs", logs.String(), token)
+}

@@ -71,11 +71,19 @@ func (s *source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 // companies returns the billing companies the source covers; nil means all.
 func (s *source) companies() []int64 { return s.cfg.CompanyIDs }
 
-// engineFor returns the source's engine, its reader limited to companies
-// when given (sync --company).
+// engineFor returns the source's engine, its reader limited to those of
+// companies that the source covers, when given (sync --company). A source
+// never reads a company it does not cover: with the plugin's settings each
+// company has its own Ticaga.
 func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 	if len(companies) == 0 {
 		return s.engine, nil
+	}
+	if own := s.companies(); own != nil {
+		companies = slices.DeleteFunc(slices.Clone(companies), func(id int64) bool { return !slices.Contains(own, id) })
+		if len(companies) == 0 {
+			return nil, fmt.Errorf("source %s covers none of the companies asked for", s.name)
+		}
 	}
 	reader, err := billing.Open(s.cfg.BillingSystem, s.billing, billing.Options{CompanyIDs: companies, Statuses: s.cfg.BillingStatuses})
 	if err != nil {

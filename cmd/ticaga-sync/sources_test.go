@@ -93,6 +93,19 @@ func TestBlestaPluginSettingsSyncEveryCompany(t *testing.T) {
 	if code != exitOK || fakes[1].TotalCalls() != 0 || fakes[2].TotalCalls() == 0 {
 		t.Fatalf("sync --company 2: exit %d, calls %d/%d\n%s", code, fakes[1].TotalCalls(), fakes[2].TotalCalls(), stderr)
 	}
+	// Asking for both companies never reads one company into the other's
+	// Ticaga: each Ticaga keeps only its own customer's billing id.
+	code, out, stderr = runMain(t, env, "sync", "--company", "1", "--company", "2", "--output", "json")
+	if code != exitOK {
+		t.Fatalf("sync --company 1 --company 2: exit %d\n%s", code, stderr)
+	}
+	for company, fake := range fakes {
+		for _, u := range fake.Users() {
+			if u.ID != int64(company) && u.BillingID != "0" {
+				t.Fatalf("company %d's Ticaga user %d got billing id %q from the other company", company, u.ID, u.BillingID)
+			}
+		}
+	}
 }
 
 // Two sources in one daemon, a Blesta brand and a WHMCS brand on one
