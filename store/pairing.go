@@ -47,10 +47,13 @@ func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) err
 	}
 }
 
-// UpsertPairing inserts the pairing or, when ticaga_billing already has a row
-// for p.TicagaUserID, replaces its billing_userid, email_address,
-// billing_system and company_id (INSERT ... ON DUPLICATE KEY UPDATE on the
-// primary key ticaga_userid). Ids must fit the plugin's INT columns.
+// UpsertPairing inserts the pairing (INSERT ... ON DUPLICATE KEY UPDATE on
+// the primary key ticaga_userid, as the Blesta plugin writes it). Unlike the
+// plugin it never changes whom a row pairs: an existing row for
+// p.TicagaUserID that pairs the same customer gets p's email_address and
+// company_id, and one that pairs another customer or billing system is
+// left as it is and the error wraps ticagasync.ErrPairedElsewhere. Ids must
+// fit the plugin's INT columns.
 func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 	for _, f := range []struct {
 		name string
@@ -60,16 +63,36 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 			return fmt.Errorf("upsert pairing: %s %d does not fit ticaga_billing's INT column", f.name, f.v)
 		}
 	}
-	defer s.exclusive()()
+	const same = "billing_userid = VALUES(billing_userid) AND billing_system = VALUES(billing_system)"
+	release := s.exclusive()
 	err := s.with(ctx).Exec("INSERT INTO ticaga_billing "+
 		"(ticaga_userid, billing_userid, email_address, billing_system, company_id) VALUES (?, ?, ?, ?, ?) "+
-		"ON DUPLICATE KEY UPDATE billing_userid = VALUES(billing_userid), email_address = VALUES(email_address), "+
-		"billing_system = VALUES(billing_system), company_id = VALUES(company_id)",
+		"ON DUPLICATE KEY UPDATE email_address = IF("+same+", VALUES(email_address), email_address), "+
+		"company_id = IF("+same+", VALUES(company_id), company_id)",
 		p.TicagaUserID, p.BillingUserID, clip(p.Email, 255), clip(p.BillingSystem, 255), p.CompanyID).Error
+	release()
 	if err != nil {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
+	got, ok, err := s.PairingOf(ctx, p.TicagaUserID)
+	if err != nil {
+		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
+	}
+	if ok && (got.BillingUserID != p.BillingUserID || !strings.EqualFold(got.BillingSystem, p.BillingSystem)) {
+		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
+			p.TicagaUserID, got.BillingSystem, got.BillingUserID, ticagasync.ErrPairedElsewhere)
+	}
 	return nil
+}
+
+// PairingOf returns the ticaga_billing row of Ticaga user ticagaUserID; ok
+// is false when there is none.
+func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.Pairing, bool, error) {
+	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing WHERE ticaga_userid = ?", ticagaUserID)
+	if err != nil || len(page) == 0 {
+		return ticagasync.Pairing{}, false, err
+	}
+	return page[0], true, nil
 }
 
 // DeletePairing removes the ticaga_billing row of Ticaga user ticagaUserID;

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -22,21 +23,40 @@ func allPairings(t *testing.T, s *Store) []ticagasync.Pairing {
 	return got
 }
 
-func TestUpsertPairingReplacesOnTicagaUserID(t *testing.T) {
+func TestUpsertPairingNeverRepairs(t *testing.T) {
 	t.Parallel()
 	s, _ := migrated(t)
 	ctx := t.Context()
 	first := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "dancemike@domain.com", BillingSystem: "Blesta", CompanyID: 1}
-	second := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 5, Email: "Zoë@Exämple.com", BillingSystem: "WHMCS", CompanyID: 3}
+	moved := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "Zoë@Exämple.com", BillingSystem: "blesta", CompanyID: 3}
 	other := ticagasync.Pairing{TicagaUserID: 9, BillingUserID: 5, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 1}
-	for _, p := range []ticagasync.Pairing{first, second, other} {
+	for _, p := range []ticagasync.Pairing{first, moved, other} {
 		if err := s.UpsertPairing(ctx, p); err != nil {
 			t.Fatalf("UpsertPairing(%+v): %v", p, err)
 		}
 	}
-	if got, want := allPairings(t, s), []ticagasync.Pairing{second, other}; !reflect.DeepEqual(got, want) {
-		t.Errorf("pairings = %+v, want %+v", got, want)
+	// The same customer's row takes the new email and company.
+	want := first
+	want.Email, want.CompanyID = moved.Email, moved.CompanyID
+	if got := allPairings(t, s); !reflect.DeepEqual(got, []ticagasync.Pairing{want, other}) {
+		t.Errorf("pairings = %+v, want %+v", got, []ticagasync.Pairing{want, other})
 	}
+	// Another customer, or another billing system, never takes a row over.
+	for _, p := range []ticagasync.Pairing{
+		{TicagaUserID: 8, BillingUserID: 5, Email: "y@example.com", BillingSystem: "Blesta", CompanyID: 1},
+		{TicagaUserID: 8, BillingUserID: 2, Email: "y@example.com", BillingSystem: "WHMCS", CompanyID: 1},
+	} {
+		if err := s.UpsertPairing(ctx, p); !errors.Is(err, ticagasync.ErrPairedElsewhere) || !strings.Contains(err.Error(), "Blesta client 2") {
+			t.Errorf("UpsertPairing(%+v) = %v, want ErrPairedElsewhere naming the row", p, err)
+		}
+	}
+	if got, ok, err := s.PairingOf(ctx, 8); err != nil || !ok || got != want {
+		t.Errorf("PairingOf(8) = %+v, %v, %v; want the row untouched", got, ok, err)
+	}
+	if _, ok, err := s.PairingOf(ctx, 77); err != nil || ok {
+		t.Errorf("PairingOf(77) = %v, %v; want none", ok, err)
+	}
+	second := moved
 	// Same values again: still one row each, no error.
 	if err := s.UpsertPairing(ctx, second); err != nil {
 		t.Fatal(err)

@@ -47,6 +47,7 @@ const (
 	ReasonTicagaUnknown Reason = "ticaga_answer_unknown"
 	ReasonStoreWrite    Reason = "pairing_write_failed"
 	ReasonCancelled     Reason = "run_cancelled"
+	ReasonTicagaBusy    Reason = "ticaga_busy"
 )
 
 // Decision is the outcome for one billing customer.

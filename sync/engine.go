@@ -37,6 +37,13 @@ type Engine struct {
 	// MaxAge is the age past which a cached directory entry is due for
 	// revalidation (default 24h). Younger entries cost no API call.
 	MaxAge time.Duration
+	// ConfirmAge is how old a customers/get answer may be to confirm a
+	// link without reading the user again (default 2m): a first scan can
+	// take hours, and someone may link the user meanwhile.
+	ConfirmAge time.Duration
+	// TargetWait is how long a run waits for another run linking on the
+	// same Ticaga (another source) to finish its links (default 10m).
+	TargetWait time.Duration
 
 	Log zerolog.Logger
 	Now func() time.Time
@@ -196,7 +203,9 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	rep.Decisions = decisions
 
 	if !opt.DryRun {
-		e.execute(ctx, api, dir, rep, log)
+		if err := e.executeExclusive(ctx, api, dir, rep, log); err != nil {
+			return err
+		}
 		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
 			return err
 		}
@@ -233,6 +242,12 @@ func (e *Engine) defaults() {
 	}
 	if e.MaxAge <= 0 {
 		e.MaxAge = 24 * time.Hour
+	}
+	if e.ConfirmAge <= 0 {
+		e.ConfirmAge = 2 * time.Minute
+	}
+	if e.TargetWait <= 0 {
+		e.TargetWait = 10 * time.Minute
 	}
 	if e.Now == nil {
 		e.Now = time.Now

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -340,5 +341,55 @@ func TestStaleEntriesAreRevalidatedAndDriftRepaired(t *testing.T) {
 	}
 	if rep.Directory.Fetched < 1 {
 		t.Fatalf("directory report = %+v", rep.Directory)
+	}
+}
+
+// Two sources on one Ticaga and one ticaga_billing (a Blesta and a WHMCS
+// brand) running at once never overwrite each other: exactly one links the
+// shared user, Ticaga and the pairing row agree, and the other reports a
+// conflict.
+func TestTwoSourcesOnOneTicagaNeverOverwrite(t *testing.T) {
+	for range 4 {
+		h := newHarness(t)
+		c := h.client(blestatest.Client{Email: "shared@example.com"})
+		u := h.user("shared@example.com", "", "")
+		h.fake.SetLatency(5 * time.Millisecond)
+		a := h.engine
+		b := h.newEngine(token)
+		b.Name, b.System = "whmcs", "WHMCS"
+
+		reps := make([]*ticagasync.Report, 2)
+		errs := make([]error, 2)
+		done := make(chan struct{})
+		go func() { reps[1], errs[1] = b.Run(t.Context(), ticagasync.RunOptions{}); close(done) }()
+		reps[0], errs[0] = a.Run(t.Context(), ticagasync.RunOptions{})
+		<-done
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("runs: %v, %v", errs[0], errs[1])
+		}
+
+		user, _ := h.fake.User(u)
+		var row ticagasync.Pairing
+		if err := h.store.EachPairing(t.Context(), func(p ticagasync.Pairing) error { row = p; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if user.BillingID != fmt.Sprint(c) || !strings.EqualFold(user.BillingSystem, row.BillingSystem) || row.TicagaUserID != u {
+			t.Fatalf("Ticaga carries %s/%s but ticaga_billing says %+v", user.BillingID, user.BillingSystem, row)
+		}
+		linked, conflicts := 0, 0
+		for _, rep := range reps {
+			switch rep.Decisions[0].Action {
+			case ticagasync.ActionLink:
+				linked++
+			case ticagasync.ActionConflict:
+				conflicts++
+			}
+		}
+		if linked != 1 || conflicts != 1 {
+			t.Fatalf("decisions: %+v / %+v; want one link and one conflict", reps[0].Decisions, reps[1].Decisions)
+		}
+		if n := len(h.fake.Assignments()); n != 1 {
+			t.Fatalf("%d assignments reached Ticaga, want 1", n)
+		}
 	}
 }

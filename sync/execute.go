@@ -4,12 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
 )
+
+// executeExclusive carries out the links holding a second lock, on the
+// Ticaga instance: sources that share a Ticaga (a WHMCS and a Blesta brand)
+// never assign its users at the same time, so one cannot replace the
+// billing id the other just set. When the lock stays held past TargetWait,
+// the links fail for this run and are retried by the next.
+func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, log zerolog.Logger) error {
+	if !slices.ContainsFunc(rep.Decisions, func(d Decision) bool { return d.Action == ActionLink }) {
+		return nil
+	}
+	unlock, err := e.Store.Lock(ctx, "ticaga:"+e.Target, e.TargetWait)
+	if errors.Is(err, ErrLocked) {
+		for i, d := range rep.Decisions {
+			if d.Action == ActionLink {
+				rep.Decisions[i] = d.with(ActionFailed, ReasonTicagaBusy, d.TicagaID,
+					"another source was linking users of this Ticaga for longer than the wait; retried next run")
+			}
+		}
+		log.Warn().Err(err).Msg("links skipped: another source is linking on this Ticaga")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("lock the Ticaga target: %w", err)
+	}
+	defer unlock()
+	e.execute(ctx, api, dir, rep, log)
+	return nil
+}
 
 // execute carries out the link decisions of rep with at most e.Concurrency
 // in flight, replacing each by its outcome. One failed link never stops the
@@ -52,7 +82,7 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Decision) Decision {
 	c := d.Contact
 	u, known, fresh := dir.get(d.TicagaID)
-	if !known || !fresh {
+	if !known || !fresh || e.Now().Sub(u.FetchedAt) > e.ConfirmAge {
 		got, err := api.LookupUser(ctx, d.TicagaID)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -76,6 +106,14 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	if r, detail := otherBilling(u, c.BillingID, e.System); r != ReasonNone {
 		return d.with(ActionConflict, r, u.ID, detail)
 	}
+	// The pairing table as it is now, not as it was when the run planned.
+	switch p, ok, err := e.Store.PairingOf(ctx, u.ID); {
+	case err != nil:
+		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err))
+	case ok && (p.BillingUserID != c.BillingID || !strings.EqualFold(p.BillingSystem, e.System)):
+		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
+			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID))
+	}
 
 	if !u.CarriesBilling(c.BillingID, e.System) {
 		err := api.AssignBilling(ctx, Assignment{TicagaID: u.ID, BillingID: c.BillingID, System: e.System})
@@ -96,7 +134,12 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	// The row is written even after a cancellation: Ticaga already carries
 	// the billing id, and the pairing should say so.
 	p := Pairing{TicagaUserID: u.ID, BillingUserID: c.BillingID, Email: c.Email, BillingSystem: e.System, CompanyID: c.CompanyID}
-	if err := e.Store.UpsertPairing(context.WithoutCancel(ctx), p); err != nil {
+	err := e.Store.UpsertPairing(context.WithoutCancel(ctx), p)
+	if errors.Is(err, ErrPairedElsewhere) {
+		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
+			fmt.Sprintf("Ticaga user %d now carries the billing id, but %v (changed during the run)", u.ID, err))
+	}
+	if err != nil {
 		return d.with(ActionFailed, ReasonStoreWrite, u.ID,
 			fmt.Sprintf("Ticaga user %d carries the billing id, but writing ticaga_billing failed: %v", u.ID, err))
 	}

@@ -16,8 +16,12 @@ type Pairing struct {
 type PairingStore interface {
 	// EachPairing calls fn for every pairing row.
 	EachPairing(ctx context.Context, fn func(Pairing) error) error
-	// UpsertPairing inserts the row or, when a row for p.TicagaUserID
-	// exists, replaces its values (the plugin's "on duplicate ticaga_userid
-	// update").
+	// PairingOf returns the row of Ticaga user ticagaUserID; ok is false
+	// when there is none.
+	PairingOf(ctx context.Context, ticagaUserID int64) (p Pairing, ok bool, err error)
+	// UpsertPairing inserts the row (the plugin's "on duplicate ticaga_userid
+	// update"), but never changes whom an existing row pairs: when the row
+	// for p.TicagaUserID pairs another customer or billing system it is
+	// left as it is and the error wraps ErrPairedElsewhere.
 	UpsertPairing(ctx context.Context, p Pairing) error
 }

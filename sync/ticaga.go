@@ -18,6 +18,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrLocked means another run holds the run lock.
 	ErrLocked = errors.New("another run holds the lock")
+	// ErrPairedElsewhere means ticaga_billing pairs the Ticaga user with
+	// another customer.
+	ErrPairedElsewhere = errors.New("paired with another customer")
 )
 
 // TicagaUser is one entry of the Ticaga user directory.
