@@ -236,8 +236,9 @@ func (e *Engine) scan(ctx context.Context, api Ticaga, dir *liveDirectory, rep *
 
 // refreshDirectory brings the cached directory up to date: it re-reads the
 // oldest entries and the users the pairing table names, then probes ids
-// above the highest known one until DirectoryGap consecutive ids are
-// unknown to Ticaga. The first run, and a full run, scan from id 1.
+// above the highest cached one until DirectoryGap consecutive ids above the
+// highest known one (cached or named by the pairing table) are unknown to
+// Ticaga. The first run, and a full run, scan from id 1.
 //
 // Unknown answers (timeouts, 5xx, garbled bodies) about users that are not
 // cached abort the run: such a user might hold an email that would turn a
@@ -249,10 +250,17 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		return nil, fmt.Errorf("read directory cache: %w", err)
 	}
 	dir := newLiveDirectory(cached)
-	maxKnown := dir.maxID()
+	// The users ticaga_billing names exist (or did): the scan never stops
+	// below the highest of them, however long a run of deleted ids Ticaga
+	// has, and those below the scan are read when not cached.
+	maxCached := dir.maxID()
+	maxKnown := maxCached
+	for _, p := range pairings {
+		maxKnown = max(maxKnown, p.TicagaUserID)
+	}
 
 	var revisit []int64
-	start := maxKnown + 1
+	start := maxCached + 1
 	if opt.Full || len(cached) == 0 {
 		start = 1
 	} else {

@@ -393,3 +393,29 @@ func TestTwoSourcesOnOneTicagaNeverOverwrite(t *testing.T) {
 		}
 	}
 }
+
+// A user named by ticaga_billing is found even above a run of deleted
+// Ticaga ids longer than the gap, so its email counts.
+func TestPairedUsersBoundTheScan(t *testing.T) {
+	h := newHarness(t)
+	c := h.client(blestatest.Client{Email: "kim@example.com"})
+	other := h.client(blestatest.Client{Email: "lee@example.com"})
+	h.user("lee@example.com", "", "")
+	// Ids 2..39 were deleted; user 40 was linked by hand through the plugin.
+	h.fake.AddUser(ticagatest.User{ID: 40, Name: "Kim", Email: "kim@example.com", BillingID: fmt.Sprint(c), BillingSystem: "Blesta"})
+	if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 40, BillingUserID: c, Email: "kim@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	rep := h.mustRun(ticagasync.RunOptions{})
+
+	if d := decisionFor(rep, c); d.Action != ticagasync.ActionAlreadyLinked || d.TicagaID != 40 {
+		t.Fatalf("kim = %+v; want already_linked to Ticaga user 40 (gap %d < 38 deleted ids)", d, h.engine.DirectoryGap)
+	}
+	if d := decisionFor(rep, other); d.Action != ticagasync.ActionLink {
+		t.Fatalf("lee = %+v", d)
+	}
+	if rep.Directory.Size != 2 {
+		t.Fatalf("directory = %+v, want both users", rep.Directory)
+	}
+}
