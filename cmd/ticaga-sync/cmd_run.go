@@ -184,7 +184,7 @@ func (d *daemonState) start(ctx context.Context, srcs []configs.Source, env Env)
 
 	var controlDone <-chan struct{}
 	if sock := srcs[0].Config.ControlSocket; sock != "" {
-		controlDone, err = serveControl(genCtx, sock, a, log)
+		controlDone, err = serveControl(genCtx, sock, a, log, srcs[0].Config.SyncShutdownTimeout)
 		if err != nil {
 			log.Warn().Err(err).Msg("no control socket: one-off syncs will run in their own process")
 		} else {

@@ -40,8 +40,10 @@ type controlResult struct {
 }
 
 // serveControl listens on path and serves sync requests with a's sources
-// until ctx ends. It returns once listening.
-func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) (done <-chan struct{}, err error) {
+// until ctx ends. It returns once listening; done is closed when the
+// listener is closed and every request has been answered. A run in
+// progress when ctx ends gets grace to finish, like a scheduled one.
+func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, grace time.Duration) (done <-chan struct{}, err error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
 	}
@@ -49,7 +51,7 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) 
 		c.Close()
 		return nil, fmt.Errorf("CONTROL_SOCKET: another daemon is listening on %s", path)
 	}
-	_ = os.Remove(path) // a stale socket from a daemon that died
+	_ = os.Remove(path) // a stale socket from a daemon that died (a clean stop unlinks it)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
@@ -59,6 +61,8 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) 
 		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
 	}
 
+	// Runs requested here end like scheduled ones: grace after ctx ends.
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/sync", func(w http.ResponseWriter, r *http.Request) {
 		var req controlRequest
@@ -72,7 +76,7 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) 
 		for _, s := range a.selected(req.Sources, req.Companies) {
 			// The run belongs to the daemon: a client that goes away does
 			// not cancel it halfway; the daemon's stop does.
-			o := syncSource(ctx, s, req.Companies, opt)
+			o := syncSource(runCtx, s, req.Companies, opt)
 			res := controlResult{Source: o.source, Msg: o.msg, Code: o.code}
 			if o.report != nil {
 				jr := toJSONReport(o.report, true)
@@ -84,17 +88,19 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger) 
 		_ = json.NewEncoder(w).Encode(results)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		_ = srv.Serve(ln)
-	}()
-	go func() {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Shutdown closes the listener (which unlinks the socket) and waits
+		// for the requests in progress; their runs are cancelled after grace.
+		t := time.AfterFunc(grace, cancelRuns)
+		defer t.Stop()
+		defer cancelRuns()
+		sctx, cancel := context.WithTimeout(context.Background(), grace+10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
-		_ = os.Remove(path)
 	}()
 	return stopped, nil
 }

@@ -230,6 +230,13 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	d.waitFor(t, "the reload and its first run", func() bool {
 		return strings.Count(d.logs.String(), "sources started") == 2 && runs() == 3
 	})
+	// The reloaded daemon's control socket takes one-off syncs (the old
+	// generation's shutdown must not remove it).
+	d.waitFor(t, "the new control socket", func() bool { return strings.Count(d.logs.String(), "control socket listening") == 2 })
+	code, _, stderr := runMain(t, f.env, "sync")
+	if code != exitOK || !strings.Contains(stderr, "the running daemon did the run") {
+		t.Fatalf("sync after a reload: exit %d, %s", code, stderr)
+	}
 	d.stop(t)
 }
 
