@@ -95,14 +95,16 @@ func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.P
 	return page[0], true, nil
 }
 
-// DeletePairing removes the ticaga_billing row of Ticaga user ticagaUserID;
-// removing a row that does not exist is not an error.
-func (s *Store) DeletePairing(ctx context.Context, ticagaUserID int64) error {
+// DeletePairingOf removes the ticaga_billing row of p.TicagaUserID only if it
+// still pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
+func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool, error) {
 	defer s.exclusive()()
-	if err := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ?", ticagaUserID).Error; err != nil {
-		return fmt.Errorf("delete pairing of ticaga user %d: %w", ticagaUserID, err)
+	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND billing_system = ?",
+		p.TicagaUserID, p.BillingUserID, p.BillingSystem)
+	if res.Error != nil {
+		return false, fmt.Errorf("delete pairing of ticaga user %d: %w", p.TicagaUserID, res.Error)
 	}
-	return nil
+	return res.RowsAffected > 0, nil
 }
 
 // PairingByBilling returns the pairing of billing customer billingID of

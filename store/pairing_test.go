@@ -98,7 +98,7 @@ func TestEachPairingPages(t *testing.T) {
 	seen := 0
 	err := s.EachPairing(t.Context(), func(p ticagasync.Pairing) error {
 		seen++
-		if err := s.DeletePairing(t.Context(), p.TicagaUserID); err != nil {
+		if _, err := s.DeletePairingOf(t.Context(), p); err != nil {
 			return err
 		}
 		if seen == 5 {
@@ -129,11 +129,11 @@ func TestPairingByBillingAndDelete(t *testing.T) {
 	if _, ok, err := s.PairingByBilling(ctx, "WHMCS", 2); ok || err != nil {
 		t.Errorf("other system: ok=%v err=%v", ok, err)
 	}
-	if err := s.DeletePairing(ctx, 8); err != nil {
-		t.Fatal(err)
+	if ok, err := s.DeletePairingOf(ctx, p); err != nil || !ok {
+		t.Fatalf("DeletePairingOf = %v, %v", ok, err)
 	}
-	if err := s.DeletePairing(ctx, 8); err != nil {
-		t.Errorf("deleting a missing pairing: %v", err)
+	if ok, err := s.DeletePairingOf(ctx, p); err != nil || ok {
+		t.Errorf("deleting a missing pairing: %v, %v", ok, err)
 	}
 	if _, ok, err := s.PairingByBilling(ctx, "Blesta", 2); ok || err != nil {
 		t.Errorf("after delete: ok=%v err=%v", ok, err)
@@ -169,5 +169,26 @@ func TestSerialAccess(t *testing.T) {
 	wg.Wait()
 	if n := len(allPairings(t, s)); n != 200 {
 		t.Errorf("%d pairings, want 200", n)
+	}
+}
+
+func TestDeletePairingOfOnlyTheSameRow(t *testing.T) {
+	t.Parallel()
+	s, _ := migrated(t)
+	ctx := t.Context()
+	p := ticagasync.Pairing{TicagaUserID: 3, BillingUserID: 30, Email: "a@x", BillingSystem: "Blesta", CompanyID: 1}
+	if err := s.UpsertPairing(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	stale := p
+	stale.BillingUserID = 31
+	if ok, err := s.DeletePairingOf(ctx, stale); err != nil || ok {
+		t.Fatalf("DeletePairingOf(another customer) = %v, %v; want no delete", ok, err)
+	}
+	if ok, err := s.DeletePairingOf(ctx, p); err != nil || !ok {
+		t.Fatalf("DeletePairingOf(the row) = %v, %v", ok, err)
+	}
+	if _, found, _ := s.PairingOf(ctx, 3); found {
+		t.Fatal("the row is still there")
 	}
 }

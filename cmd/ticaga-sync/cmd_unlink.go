@@ -86,6 +86,11 @@ func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, 
 		return exitLocked
 	}
 	defer unlock()
+	// What was confirmed must still be what is there.
+	if now, ok, err := s.store.PairingOf(ctx, p.TicagaUserID); err != nil || !ok || now != p {
+		fmt.Fprintf(env.Stderr, "ticaga-sync: the row of Ticaga user %d changed while you confirmed; nothing changed, run unlink again\n", p.TicagaUserID)
+		return exitFailed
+	}
 
 	if clearRemote {
 		u, err := s.ticaga.LookupUser(ctx, p.TicagaUserID)
@@ -111,8 +116,13 @@ func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, 
 			fmt.Fprintf(env.Stdout, "cleared the billing id of Ticaga user %d\n", p.TicagaUserID)
 		}
 	}
-	if err := s.store.DeletePairing(ctx, p.TicagaUserID); err != nil {
+	deleted, err := s.store.DeletePairingOf(ctx, p)
+	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
+		return exitFailed
+	}
+	if !deleted {
+		fmt.Fprintf(env.Stderr, "ticaga-sync: the row of Ticaga user %d changed meanwhile; it was left as it is\n", p.TicagaUserID)
 		return exitFailed
 	}
 	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, system, strconv.FormatInt(client, 10))
