@@ -7,35 +7,17 @@ import (
 	"strconv"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/ticaga/ticaga-sync/internal/secret"
 )
 
 // redacted is what a Secret prints instead of its value.
-const redacted = "[redacted]"
+const redacted = secret.Redacted
 
 // Secret is a string that never prints itself: fmt (every verb, including
 // %#v and %q), encoding/json and encoding.TextMarshaler all see "[redacted]".
 // Reveal returns the value for the one place that must send it.
-type Secret string
-
-// Reveal returns the secret's value. Call it only where the value is used
-// (an Authorization header), never to log or wrap it in an error.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns "[redacted]".
-func (s Secret) String() string { return redacted }
-
-// GoString returns a Go expression of a redacted Secret, for %#v.
-func (s Secret) GoString() string { return `configs.Secret("` + redacted + `")` }
-
-// Format prints "[redacted]" for every verb so that no verb (%d, %x, ...)
-// can reach the underlying string.
-func (s Secret) Format(f fmt.State, verb rune) { formatAs(f, verb, redacted, s.GoString()) }
-
-// MarshalJSON encodes the secret as the JSON string "[redacted]".
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(redacted) }
-
-// MarshalText encodes the secret as "[redacted]".
-func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+type Secret = secret.Secret
 
 // DSN is a go-sql-driver/mysql data source name
 // (user:password@tcp(host:3306)/dbname). It prints with its password

@@ -17,7 +17,7 @@ func TestSecretNeverPrints(t *testing.T) {
 			t.Errorf("Sprintf(%q) = %q: shows the secret", verb, got)
 		}
 	}
-	if got, want := fmt.Sprintf("%v|%s|%q|%#v", s, s, s, s), `[redacted]|[redacted]|"[redacted]"|configs.Secret("[redacted]")`; got != want {
+	if got, want := fmt.Sprintf("%v|%s|%q|%#v", s, s, s, s), `[redacted]|[redacted]|"[redacted]"|[redacted]`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 	j, err := json.Marshal(map[string]any{"token": s, "ptr": &s})

@@ -52,11 +52,11 @@ func interpret(cl call, a answer, tok Secret) (map[string]json.RawMessage, *APIE
 	var serverErr string // Ticaga's {"error": ...}
 	fail := func(msg string, kind error) *APIError {
 		return &APIError{
-			serverMsg:  tok.scrub(serverErr),
+			serverMsg:  tok.Scrub(serverErr),
 			Endpoint:   cl.name,
 			Method:     cl.method,
 			Status:     a.status,
-			Message:    tok.scrub(msg),
+			Message:    tok.Scrub(msg),
 			Retryable:  retryableStatus(a.status) && kind == nil,
 			RetryAfter: retryAfter(a.header),
 			Err:        kind,

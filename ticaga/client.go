@@ -177,7 +177,7 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	defer cancel()
 	req, err := c.newRequest(actx, cl)
 	if err != nil {
-		return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Message: "build request: " + c.token.scrub(err.Error())}
+		return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Message: "build request: " + c.token.Scrub(err.Error())}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -205,7 +205,7 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 // documents. It is not retryable: the same answer would come back.
 func (c *Client) shapeError(cl call, r reply, err error) *APIError {
 	return &APIError{Endpoint: cl.name, Method: cl.method, Status: r.status, Attempts: r.attempts,
-		Message: "unexpected answer: " + c.token.scrub(printable(err.Error(), 300))}
+		Message: "unexpected answer: " + c.token.Scrub(printable(err.Error(), 300))}
 }
 
 // newRequest builds the HTTP request for cl.
@@ -247,9 +247,9 @@ func (c *Client) networkError(cl call, status int, err error, actx context.Conte
 		msg = fmt.Sprintf("no answer within %s", c.timeout)
 	}
 	if status > 0 {
-		e.Message = "reading answer: " + c.token.scrub(msg)
+		e.Message = "reading answer: " + c.token.Scrub(msg)
 	} else {
-		e.Message = "network error: " + c.token.scrub(msg)
+		e.Message = "network error: " + c.token.Scrub(msg)
 	}
 	return e
 }

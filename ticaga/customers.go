@@ -54,7 +54,7 @@ func (c *Client) Connection(ctx context.Context) error {
 	if errors.As(err, &ae) && ae.serverMsg != "" && notFoundStatus(ae.Status) &&
 		(ae.Err == nil || ae.Err == ErrNotFound) {
 		ae.Err, ae.Retryable = ErrUnauthorized, false
-		ae.Message = "credentials rejected: " + c.token.scrub(printable(ae.serverMsg, 200))
+		ae.Message = "credentials rejected: " + c.token.Scrub(printable(ae.serverMsg, 200))
 		return ae
 	}
 	if err != nil {
