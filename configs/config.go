@@ -103,6 +103,9 @@ type Config struct {
 	// against a running daemon); access is by file permissions. Empty
 	// disables it.
 	ControlSocket string `env:"CONTROL_SOCKET"`
+	// HealthMaxMissedRuns is how many schedule intervals a source's last
+	// successful run may be old before /readyz answers 503.
+	HealthMaxMissedRuns int `env:"HEALTH_MAX_MISSED_RUNS"`
 
 	// NotifyWebhookURL receives a JSON report after a run whose decisions
 	// changed, or that failed; empty disables. It may carry a token.
@@ -140,6 +143,7 @@ func DefaultConfig() Config {
 		LogLevel:                  "info",
 		HTTPAddr:                  "127.0.0.1:9464",
 		ControlSocket:             "/run/ticaga-sync/control.sock",
+		HealthMaxMissedRuns:       3,
 		NotifyActions:             []string{"conflict", "invalid_email", "failed"},
 		SMTPTLS:                   "starttls",
 	}
@@ -214,6 +218,7 @@ func (c Config) Redacted() map[string]string {
 		"LOG_FORMAT":                  c.LogFormat,
 		"HTTP_ADDR":                   c.HTTPAddr,
 		"CONTROL_SOCKET":              c.ControlSocket,
+		"HEALTH_MAX_MISSED_RUNS":      strconv.Itoa(c.HealthMaxMissedRuns),
 		"NOTIFY_WEBHOOK_URL":          setOrNot(c.NotifyWebhookURL != ""),
 		"NOTIFY_ACTIONS":              strings.Join(c.NotifyActions, ","),
 		"SMTP_ADDR":                   c.SMTPAddr,

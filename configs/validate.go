@@ -135,6 +135,9 @@ func (c Config) problems() []*Error {
 			add("HTTP_ADDR", "%q is not host:port (e.g. 127.0.0.1:9464; empty disables)", c.HTTPAddr)
 		}
 	}
+	if c.HealthMaxMissedRuns < 1 {
+		add("HEALTH_MAX_MISSED_RUNS", "must be 1 or more, got %d", c.HealthMaxMissedRuns)
+	}
 	c.notifyProblems(add)
 	return ps
 }

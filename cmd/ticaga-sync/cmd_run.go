@@ -36,6 +36,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	cfg := logConfig(srcs)
 	d := &daemonState{log: newLogger(cfg, env.Stderr), reg: metrics.NewRegistry(), health: metrics.NewHealth(time.Now), sd: newSystemd(env.Getenv)}
 	d.notifier = newNotifier(cfg, d.log)
+	d.health.MaxMissedRuns = cfg.HealthMaxMissedRuns
 	d.metrics = metrics.New(d.reg)
 	d.metrics.SetBuildInfo(version, commit)
 	log := d.log
