@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -120,7 +121,16 @@ func (d *daemon) stop(t *testing.T) {
 // Ticaga becomes unreachable and 200 again after recovery.
 func TestDaemonMetricsAndReadiness(t *testing.T) {
 	f := newFixture(t)
-	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1s", "TICAGA_TIMEOUT=2s")
+	// As the unit starts it: the token only as the systemd credential
+	// (LoadCredential=ticaga-api-token:...), never in the environment.
+	creds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(creds, "ticaga-api-token"), []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unitEnv := &fixture{fake: f.fake, env: maps.Clone(f.env)}
+	delete(unitEnv.env, "TICAGA_API_TOKEN")
+	unitEnv.env["CREDENTIALS_DIRECTORY"] = creds
+	d := startDaemon(t, unitEnv, "SYNC_SCHEDULE=@every 1s", "TICAGA_TIMEOUT=2s")
 
 	d.waitFor(t, "ready", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
 	d.waitFor(t, "a finished run in /metrics", func() bool {
