@@ -24,8 +24,9 @@ const (
 	// lockSlice bounds one GET_LOCK wait, so that a cancelled context is
 	// noticed within it.
 	lockSlice = time.Second
-	// lockKeepAlive is how often a held lock's connection is pinged, so
-	// that wait_timeout never closes it (and silently frees the lock).
+	// lockKeepAlive is how often a held lock's connection is checked, so
+	// that wait_timeout never closes it (and silently frees the lock) and a
+	// lost lock is noticed (Store.keepAlive; tests shorten it).
 	lockKeepAlive = 30 * time.Second
 )
 
@@ -35,17 +36,22 @@ const (
 // and otherwise waits up to wait, polling in slices of at most a second so
 // that cancelling ctx returns promptly with ctx's error. It returns an error
 // wrapping ticagasync.ErrLocked when another connection keeps the lock. If
-// the connection dies, the server frees the lock.
-func (s *Store) Lock(ctx context.Context, name string, wait time.Duration) (unlock func(), err error) {
+// the connection dies, the server frees the lock: the returned context,
+// derived from ctx, is then cancelled (the connection is checked every
+// lockKeepAlive), so work done under it stops instead of racing whoever
+// takes the lock next.
+func (s *Store) Lock(ctx context.Context, name string, wait time.Duration) (held context.Context, unlock func(), err error) {
 	db, err := s.database(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("lock %q: %w", name, err)
+		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
-	release, err := s.acquire(ctx, lockName(lockPrefix, db, name), wait)
+	held, lost := context.WithCancelCause(ctx)
+	release, err := s.acquire(ctx, lockName(lockPrefix, db, name), wait, lost)
 	if err != nil {
-		return nil, fmt.Errorf("lock %q: %w", name, err)
+		lost(nil)
+		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
-	return release, nil
+	return held, func() { release(); lost(nil) }, nil
 }
 
 // LockHeld reports whether any connection holds the named lock (IS_USED_LOCK).
@@ -62,7 +68,7 @@ func (s *Store) LockHeld(ctx context.Context, name string) (bool, error) {
 }
 
 // acquire takes the lock full on a dedicated connection; see Lock.
-func (s *Store) acquire(ctx context.Context, full string, wait time.Duration) (func(), error) {
+func (s *Store) acquire(ctx context.Context, full string, wait time.Duration, lost context.CancelCauseFunc) (func(), error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
@@ -87,7 +93,7 @@ func (s *Store) acquire(ctx context.Context, full string, wait time.Duration) (f
 			discard(conn)
 			return nil, fmt.Errorf("GET_LOCK(%q) failed", full)
 		case got.Int64 == 1:
-			return s.held(conn, full), nil
+			return s.held(conn, full, lost), nil
 		}
 		if !time.Now().Before(deadline) {
 			conn.Close()
@@ -100,12 +106,13 @@ func (s *Store) acquire(ctx context.Context, full string, wait time.Duration) (f
 	}
 }
 
-// held keeps conn alive while the lock is held and returns its release.
-func (s *Store) held(conn *sql.Conn, full string) func() {
+// held keeps conn alive while the lock is held, checks that conn still holds
+// it (calling lost when not), and returns its release.
+func (s *Store) held(conn *sql.Conn, full string, lost context.CancelCauseFunc) func() {
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(lockKeepAlive)
+		t := time.NewTicker(s.keepAlive)
 		defer t.Stop()
 		for {
 			select {
@@ -113,10 +120,14 @@ func (s *Store) held(conn *sql.Conn, full string) func() {
 				return
 			case <-t.C:
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				if err := conn.PingContext(ctx); err != nil {
-					s.log.Error().Err(err).Str("lock", full).Msg("lost the connection holding the lock: another run may take it")
-				}
+				var mine sql.NullBool
+				err := conn.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?) = CONNECTION_ID()", full).Scan(&mine)
 				cancel()
+				if err != nil || !mine.Valid || !mine.Bool {
+					s.log.Error().Err(err).Str("lock", full).Msg("lost the lock (its connection died or was killed): stopping the work it guarded")
+					lost(ticagasync.ErrLockLost)
+					return
+				}
 			}
 		}
 	}()

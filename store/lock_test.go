@@ -15,19 +15,19 @@ func TestLockExcludes(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
 	ctx := t.Context()
-	unlock, err := s.Lock(ctx, "run:blesta", 0)
+	_, unlock, err := s.Lock(ctx, "run:blesta", 0)
 	if err != nil {
 		t.Fatalf("Lock: %v", err)
 	}
 	if held, err := s.LockHeld(ctx, "run:blesta"); !held || err != nil {
 		t.Errorf("LockHeld = %v, %v while held", held, err)
 	}
-	_, err = s.Lock(ctx, "run:blesta", 0)
+	_, _, err = s.Lock(ctx, "run:blesta", 0)
 	if !errors.Is(err, ticagasync.ErrLocked) || !strings.Contains(err.Error(), "run:blesta") {
 		t.Fatalf("second Lock = %v, want ErrLocked naming the lock", err)
 	}
 	// Another name is independent.
-	other, err := s.Lock(ctx, "run:whmcs", 0)
+	_, other, err := s.Lock(ctx, "run:whmcs", 0)
 	if err != nil {
 		t.Fatalf("other lock: %v", err)
 	}
@@ -38,7 +38,7 @@ func TestLockExcludes(t *testing.T) {
 	if held, err := s.LockHeld(ctx, "run:blesta"); held || err != nil {
 		t.Errorf("LockHeld = %v, %v after unlock", held, err)
 	}
-	again, err := s.Lock(ctx, "run:blesta", 0)
+	_, again, err := s.Lock(ctx, "run:blesta", 0)
 	if err != nil {
 		t.Fatalf("Lock after unlock: %v", err)
 	}
@@ -49,13 +49,13 @@ func TestLockWaitsForRelease(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
 	ctx := t.Context()
-	unlock, err := s.Lock(ctx, "run", 0)
+	_, unlock, err := s.Lock(ctx, "run", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.AfterFunc(1500*time.Millisecond, unlock)
 	start := time.Now()
-	second, err := s.Lock(ctx, "run", 10*time.Second)
+	_, second, err := s.Lock(ctx, "run", 10*time.Second)
 	if err != nil {
 		t.Fatalf("waiting Lock: %v", err)
 	}
@@ -68,13 +68,13 @@ func TestLockWaitsForRelease(t *testing.T) {
 func TestLockWaitTimesOut(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
-	unlock, err := s.Lock(t.Context(), "run", 0)
+	_, unlock, err := s.Lock(t.Context(), "run", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 	start := time.Now()
-	_, err = s.Lock(t.Context(), "run", 1500*time.Millisecond)
+	_, _, err = s.Lock(t.Context(), "run", 1500*time.Millisecond)
 	if !errors.Is(err, ticagasync.ErrLocked) {
 		t.Fatalf("Lock = %v, want ErrLocked", err)
 	}
@@ -86,7 +86,7 @@ func TestLockWaitTimesOut(t *testing.T) {
 func TestLockWaitHonoursCancel(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
-	unlock, err := s.Lock(t.Context(), "run", 0)
+	_, unlock, err := s.Lock(t.Context(), "run", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestLockWaitHonoursCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = s.Lock(ctx, "run", time.Minute)
+	_, _, err = s.Lock(ctx, "run", time.Minute)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock = %v, want context.Canceled", err)
 	}
@@ -111,7 +111,7 @@ func TestLockFreedWhenHolderConnectionCloses(t *testing.T) {
 	t.Parallel()
 	s, raw := openTest(t)
 	ctx := t.Context()
-	unlock, err := s.Lock(ctx, "run", 0)
+	_, unlock, err := s.Lock(ctx, "run", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestLockFreedWhenHolderConnectionCloses(t *testing.T) {
 	if _, err := raw.Exec(fmt.Sprintf("KILL CONNECTION %d", holder)); err != nil {
 		t.Fatal(err)
 	}
-	next, err := s.Lock(ctx, "run", 5*time.Second)
+	_, next, err := s.Lock(ctx, "run", 5*time.Second)
 	if err != nil {
 		t.Fatalf("Lock after the holder's connection closed: %v", err)
 	}
@@ -138,12 +138,12 @@ func TestLockNamesPerDatabase(t *testing.T) {
 	t.Parallel()
 	s1, _ := openTest(t)
 	s2, _ := openTest(t)
-	u1, err := s1.Lock(t.Context(), "run", 0)
+	_, u1, err := s1.Lock(t.Context(), "run", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer u1()
-	u2, err := s2.Lock(t.Context(), "run", 0)
+	_, u2, err := s2.Lock(t.Context(), "run", 0)
 	if err != nil {
 		t.Fatalf("a store on another database is blocked: %v", err)
 	}
@@ -162,9 +162,49 @@ func TestLockNamesPerDatabase(t *testing.T) {
 	if got := lockName(lockPrefix, "db", "run:blesta"); got != "ticaga-sync:db:run:blesta" {
 		t.Errorf("short name = %q", got)
 	}
-	unlock, err := s1.Lock(t.Context(), long, 0)
+	_, unlock, err := s1.Lock(t.Context(), long, 0)
 	if err != nil {
 		t.Fatalf("Lock with a long name: %v", err)
 	}
 	unlock()
+}
+
+func TestLockLostCancelsItsContext(t *testing.T) {
+	t.Parallel()
+	s, raw := openTest(t)
+	s.keepAlive = 50 * time.Millisecond
+	ctx := t.Context()
+	held, unlock, err := s.Lock(ctx, "run", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if held.Err() != nil {
+		t.Fatal("the held context is done while the lock is held")
+	}
+	db, _ := s.database(ctx)
+	var holder int64
+	if err := raw.QueryRow("SELECT IS_USED_LOCK(?)", lockName(lockPrefix, db, "run")).Scan(&holder); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(fmt.Sprintf("KILL CONNECTION %d", holder)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("losing the lock did not cancel the work it guards")
+	}
+	if !errors.Is(context.Cause(held), ticagasync.ErrLockLost) {
+		t.Fatalf("cause = %v, want ErrLockLost", context.Cause(held))
+	}
+	// Releasing it normally does not cancel anything with that cause.
+	held2, unlock2, err := s.Lock(ctx, "run2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock2()
+	if errors.Is(context.Cause(held2), ticagasync.ErrLockLost) {
+		t.Fatal("a released lock reads as lost")
+	}
 }

@@ -114,7 +114,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	release, err := s.acquire(ctx, lockName(migrateLockPrefix, db, ""), migrateWait)
+	release, err := s.acquire(ctx, lockName(migrateLockPrefix, db, ""), migrateWait, func(error) {})
 	if errors.Is(err, ticagasync.ErrLocked) {
 		return fmt.Errorf("migrate: another process kept migrating the schema for %s: %w", migrateWait, err)
 	}

@@ -48,6 +48,8 @@ type Store struct {
 	// query; batchSize the number of rows per multi-row statement.
 	pageSize  int
 	batchSize int
+	// keepAlive is how often a held lock's connection is checked.
+	keepAlive time.Duration
 
 	schemaMu sync.Mutex
 	schema   string // DATABASE(), cached once known
@@ -140,7 +142,7 @@ func FromDB(db *gorm.DB, opts ...Option) *Store {
 }
 
 func newStore(db *gorm.DB, opts []Option) *Store {
-	s := &Store{db: db, log: zerolog.Nop(), now: time.Now, pageSize: 1000, batchSize: 500}
+	s := &Store{db: db, log: zerolog.Nop(), now: time.Now, pageSize: 1000, batchSize: 500, keepAlive: lockKeepAlive}
 	for _, o := range opts {
 		o(s)
 	}

@@ -98,11 +98,13 @@ func (r *Report) TotalAPICalls() int {
 // in the report and, unless it is a dry run, in the run history.
 func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	e.defaults()
-	unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
+	held, unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
 	if err != nil {
 		return nil, fmt.Errorf("run lock %q: %w", e.Name, err)
 	}
 	defer unlock()
+	// Everything the lock guards runs under held: losing the lock stops it.
+	ctx = held
 	e.Observer.LockHeld(e.Name, true)
 	defer e.Observer.LockHeld(e.Name, false)
 
@@ -121,6 +123,9 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	}
 
 	rep.Err = e.run(ctx, api, opt, rep, log)
+	if cause := context.Cause(ctx); rep.Err != nil && errors.Is(cause, ErrLockLost) {
+		rep.Err = fmt.Errorf("%w: %w", cause, rep.Err)
+	}
 	rep.FinishedAt = e.Now()
 	rep.APICalls = api.snapshot()
 	rep.Counts = Tally(rep.Decisions)

@@ -262,7 +262,7 @@ func TestServerErrorStormLeavesDataAndNextRunConverges(t *testing.T) {
 func TestRunLockHeldElsewhere(t *testing.T) {
 	h := newHarness(t)
 	seedWorld(h)
-	unlock, err := h.store.Lock(t.Context(), "blesta", 0)
+	_, unlock, err := h.store.Lock(t.Context(), "blesta", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDire
 	if !slices.ContainsFunc(rep.Decisions, func(d Decision) bool { return d.Action == ActionLink }) {
 		return nil
 	}
-	unlock, err := e.Store.Lock(ctx, "ticaga:"+e.Target, e.TargetWait)
+	held, unlock, err := e.Store.Lock(ctx, "ticaga:"+e.Target, e.TargetWait)
 	if errors.Is(err, ErrLocked) {
 		for i, d := range rep.Decisions {
 			if d.Action == ActionLink {
@@ -37,7 +37,7 @@ func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDire
 		return fmt.Errorf("lock the Ticaga target: %w", err)
 	}
 	defer unlock()
-	e.execute(ctx, api, dir, rep, log)
+	e.execute(held, api, dir, rep, log)
 	return nil
 }
 

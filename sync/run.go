@@ -68,8 +68,10 @@ type RunStore interface {
 type Locker interface {
 	// Lock takes the named lock, waiting up to wait (0: not at all). It
 	// returns an error wrapping ErrLocked when the lock stays held by someone
-	// else. The returned function releases it.
-	Lock(ctx context.Context, name string, wait time.Duration) (unlock func(), err error)
+	// else. The returned context is ctx, also cancelled (with cause
+	// ErrLockLost) if the lock is lost while held: work guarded by the lock
+	// runs under it. The returned function releases the lock.
+	Lock(ctx context.Context, name string, wait time.Duration) (held context.Context, unlock func(), err error)
 }
 
 // Store is everything the engine keeps.

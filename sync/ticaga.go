@@ -18,6 +18,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrLocked means another run holds the run lock.
 	ErrLocked = errors.New("another run holds the lock")
+	// ErrLockLost means the run lock was lost while work was under way (its
+	// database connection died): the work stops.
+	ErrLockLost = errors.New("the run lock was lost")
 	// ErrPairedElsewhere means ticaga_billing pairs the Ticaga user with
 	// another customer.
 	ErrPairedElsewhere = errors.New("paired with another customer")

@@ -80,7 +80,7 @@ func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, 
 		}
 	}
 
-	unlock, err := s.store.Lock(ctx, s.name, 0)
+	ctx, unlock, err := s.store.Lock(ctx, s.name, 0)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; a run is in progress, try again after it\n", oneLine(err))
 		return exitLocked

@@ -195,7 +195,7 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := a.sources[0]
-	unlock, err := src.store.Lock(t.Context(), src.engine.Name, 0)
+	_, unlock, err := src.store.Lock(t.Context(), src.engine.Name, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
