@@ -88,6 +88,11 @@ var migrations = []migration{
 		"`run_id` BIGINT NOT NULL DEFAULT 0," +
 		"PRIMARY KEY (`source`, `billing_id`)" +
 		")" + tableOptions}},
+	{4, "create ticaga_sync_notify", []string{"CREATE TABLE IF NOT EXISTS `ticaga_sync_notify` (" +
+		"`source` VARCHAR(191) NOT NULL PRIMARY KEY," +
+		"`state` MEDIUMTEXT NOT NULL," +
+		"`updated_at` DATETIME(3) NOT NULL" +
+		")" + tableOptions}},
 }
 
 // writeProbes are the tables ticaga-sync writes, each with a column of its
@@ -98,6 +103,7 @@ var writeProbes = []struct{ table, column string }{
 	{"ticaga_sync_runs", "id"},
 	{"ticaga_sync_directory", "ticaga_id"},
 	{"ticaga_sync_decisions", "billing_id"},
+	{"ticaga_sync_notify", "source"},
 }
 
 // migrateWait is how long Migrate waits for another process migrating.

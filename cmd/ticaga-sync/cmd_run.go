@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -168,6 +169,7 @@ func (d *daemonState) start(ctx context.Context, srcs []configs.Source, env Env)
 			log.Error().Str("source", s.name).Str("problem", oneLine(s.problem)).Msg("source skipped")
 			continue
 		}
+		d.restoreNotifyState(ctx, s)
 		sched := d.newSourceScheduler(s)
 		scheds, names = append(scheds, sched), append(names, s.name)
 		wg.Add(1)
@@ -227,6 +229,7 @@ func (d *daemonState) newSourceScheduler(s *source) *ticagasync.Scheduler {
 		if rep != nil && d.notifier.Enabled() {
 			nctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), time.Minute)
 			_ = d.notifier.AfterRun(nctx, s.name, rep) // it logs each delivery and failure
+			d.saveNotifyState(nctx, s)
 			cancel()
 		}
 		// A first run that failed its preflight still leaves a running
@@ -235,6 +238,39 @@ func (d *daemonState) newSourceScheduler(s *source) *ticagasync.Scheduler {
 			d.sd.markReady("last run of " + s.name + " failed: " + oneLine(err))
 		}
 	}, log)
+}
+
+// restoreNotifyState gives the notifier what the source's reports last told
+// people, kept in the store, so a restarted daemon does not report the same
+// open decisions again.
+func (d *daemonState) restoreNotifyState(ctx context.Context, s *source) {
+	if !d.notifier.Enabled() {
+		return
+	}
+	raw, ok, err := s.store.NotifyState(ctx, s.name)
+	if err != nil || !ok {
+		if err != nil {
+			d.log.Warn().Err(err).Str("source", s.name).Msg("reports: could not read what was last reported")
+		}
+		return
+	}
+	var st notify.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		d.log.Warn().Err(err).Str("source", s.name).Msg("reports: ignoring an unreadable saved state")
+		return
+	}
+	d.notifier.SetState(s.name, st)
+}
+
+// saveNotifyState keeps the notifier's state of the source in the store.
+func (d *daemonState) saveNotifyState(ctx context.Context, s *source) {
+	raw, err := json.Marshal(d.notifier.State(s.name))
+	if err == nil {
+		err = s.store.SaveNotifyState(ctx, s.name, raw)
+	}
+	if err != nil {
+		d.log.Warn().Err(err).Str("source", s.name).Msg("reports: could not keep what was reported")
+	}
 }
 
 // forwardTriggers starts a run of every source on SIGUSR1 until ctx ends.

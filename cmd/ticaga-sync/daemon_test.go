@@ -279,6 +279,14 @@ func TestDaemonWebhook(t *testing.T) {
 	if n := len(got()); n != 1 {
 		t.Fatalf("the unchanged second run sent a report (%d in all)", n)
 	}
+	// A restarted daemon remembers what it reported (kept in the store).
+	d.stop(t)
+	d = startDaemon(t, f, "SYNC_SCHEDULE=@every 1h", "NOTIFY_WEBHOOK_URL="+hook.URL+"/hook?token=s3cr3t", "NOTIFY_ACTIONS=no_match,failed")
+	d.waitFor(t, "the first run after the restart", func() bool { return strings.Contains(d.logs.String(), `"message":"run finished"`) })
+	time.Sleep(200 * time.Millisecond)
+	if n := len(got()); n != 1 {
+		t.Fatalf("the restarted daemon reported the same decisions again (%d reports in all)", n)
+	}
 	f.fake.Down(true)
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	d.waitFor(t, "the failure report", func() bool { return len(got()) == 2 })
