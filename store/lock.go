@@ -69,9 +69,12 @@ func (s *Store) LockHeld(ctx context.Context, name string) (bool, error) {
 
 // acquire takes the lock full on a dedicated connection; see Lock.
 func (s *Store) acquire(ctx context.Context, full string, wait time.Duration, lost context.CancelCauseFunc) (func(), error) {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, err
+	sqlDB := s.lockDB
+	if sqlDB == nil {
+		var err error
+		if sqlDB, err = s.db.DB(); err != nil {
+			return nil, err
+		}
 	}
 	conn, err := sqlDB.Conn(ctx)
 	if err != nil {

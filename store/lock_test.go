@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+	"github.com/ticaga/ticaga-sync/internal/testdb"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -206,5 +208,32 @@ func TestLockLostCancelsItsContext(t *testing.T) {
 	unlock2()
 	if errors.Is(context.Cause(held2), ticagasync.ErrLockLost) {
 		t.Fatal("a released lock reads as lost")
+	}
+}
+
+// Held locks never take connections from the store's bounded pool: many
+// sources' run and target locks must not starve their own queries.
+func TestManyLocksLeaveThePoolFree(t *testing.T) {
+	t.Parallel()
+	_, dsn := testdb.Open(t)
+	s, err := Open(t.Context(), dsn, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for i := range 2 * maxOpenConns {
+		_, unlock, err := s.Lock(ctx, fmt.Sprintf("source-%d", i), 0)
+		if err != nil {
+			t.Fatalf("lock %d of %d: %v", i+1, 2*maxOpenConns, err)
+		}
+		defer unlock()
+	}
+	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, BillingSystem: "Blesta"}); err != nil {
+		t.Fatalf("a query with %d locks held: %v", 2*maxOpenConns, err)
 	}
 }

@@ -50,6 +50,9 @@ type Store struct {
 	batchSize int
 	// keepAlive is how often a held lock's connection is checked.
 	keepAlive time.Duration
+	// lockDB gives each held lock its own connection, outside the bounded
+	// pool of db; nil (FromDB) means db's pool.
+	lockDB *sql.DB
 
 	schemaMu sync.Mutex
 	schema   string // DATABASE(), cached once known
@@ -127,6 +130,12 @@ func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (
 	s := newStore(gdb, append([]Option{WithLogger(log)}, opts...))
 	s.owned = true
 	s.schema = cfg.DBName
+	// Each held lock keeps a connection for the whole run; taking those from
+	// the bounded pool would let a few sources' locks starve their own
+	// queries. Locks get a pool of their own, unbounded (one connection per
+	// held lock) and keeping no idle connections.
+	s.lockDB = sql.OpenDB(connector)
+	s.lockDB.SetMaxIdleConns(0)
 	if s.serial != nil {
 		s.log.Debug().Msg("database is go-mysql-server: running store statements one at a time")
 	}
@@ -161,7 +170,7 @@ func (s *Store) Close() error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	return errors.Join(sqlDB.Close(), s.lockDB.Close())
 }
 
 // Ping checks that the database answers.
