@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -255,6 +256,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	// has, and those below the scan are read when not cached.
 	maxCached := dir.maxID()
 	maxKnown := maxCached
+	pairings = slices.DeleteFunc(slices.Clone(pairings), func(p Pairing) bool { return !e.owns(p) })
 	for _, p := range pairings {
 		maxKnown = max(maxKnown, p.TicagaUserID)
 	}
@@ -304,6 +306,13 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	}
 	log.Info().Interface("directory", rep.Directory).Msg("directory refreshed")
 	return dir, nil
+}
+
+// owns reports whether pairing row p belongs to this source: its billing
+// system, and one of its companies.
+func (e *Engine) owns(p Pairing) bool {
+	return strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System)) &&
+		(e.Companies == nil || slices.Contains(e.Companies, p.CompanyID))
 }
 
 func (e *Engine) saveDirectoryChanges(ctx context.Context, dir *liveDirectory) error {

@@ -21,6 +21,10 @@ type Engine struct {
 	Target string
 	// System is the billing system's name as sent to Ticaga ("Blesta").
 	System string
+	// Companies are the billing companies the source covers (nil: all).
+	// Only this source's pairing rows bound its directory scan: another
+	// company's rows may name users of another Ticaga.
+	Companies []int64
 
 	Source ContactSource
 	Ticaga Ticaga
@@ -210,6 +214,11 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	if !opt.DryRun {
 		if err := e.executeExclusive(ctx, api, dir, rep, log); err != nil {
 			return err
+		}
+		// A lost lock means another run may own the source now: record
+		// nothing more, and say so.
+		if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
+			return cause
 		}
 		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -417,5 +419,72 @@ func TestPairedUsersBoundTheScan(t *testing.T) {
 	}
 	if rep.Directory.Size != 2 {
 		t.Fatalf("directory = %+v, want both users", rep.Directory)
+	}
+}
+
+// Another company's pairing rows (which may name users of another Ticaga)
+// do not push this source's directory scan out to their ids every run.
+func TestOtherCompaniesPairingsDoNotBoundTheScan(t *testing.T) {
+	h := newHarness(t)
+	h.engine.Companies = []int64{1}
+	h.client(blestatest.Client{Email: "mia@example.com"})
+	h.user("mia@example.com", "", "")
+	if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 3000, BillingUserID: 77, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 2}); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun(ticagasync.RunOptions{})
+	h.fake.ResetCalls()
+	h.mustRun(ticagasync.RunOptions{})
+	if got, limit := h.fake.Calls("customers/get"), h.engine.DirectoryGap+2*h.engine.Concurrency; got > limit {
+		t.Fatalf("a steady run made %d customers/get calls (company 2's row names user 3000); want at most %d", got, limit)
+	}
+}
+
+// losingStore is the real store whose run lock is lost on demand.
+type losingStore struct {
+	*store.Store
+	lose context.CancelCauseFunc
+}
+
+func (l *losingStore) Lock(ctx context.Context, name string, wait time.Duration) (context.Context, func(), error) {
+	held, unlock, err := l.Store.Lock(ctx, name, wait)
+	if err != nil || strings.HasPrefix(name, "ticaga:") {
+		return held, unlock, err
+	}
+	held, l.lose = context.WithCancelCause(held)
+	return held, func() { l.lose(nil); unlock() }, nil
+}
+
+// A run whose lock is lost while it links stops, records no decisions, and
+// says why.
+func TestLostLockStopsTheRun(t *testing.T) {
+	h := newHarness(t)
+	for i := range 6 {
+		email := fmt.Sprintf("c%d@example.com", i)
+		h.client(blestatest.Client{Email: email})
+		h.user(email, "", "")
+	}
+	ls := &losingStore{Store: h.store}
+	h.engine.Store = ls
+	h.engine.Concurrency = 1
+	h.fake.SetHooks(ticagatest.Hooks{BeforeAssign: func(ticagatest.Assignment) int {
+		ls.lose(ticagasync.ErrLockLost)
+		return 0
+	}})
+
+	rep, err := h.run(ticagasync.RunOptions{})
+
+	if !errors.Is(err, ticagasync.ErrLockLost) || rep.Outcome != ticagasync.OutcomeFailed {
+		t.Fatalf("run = %v, %v; want failed with ErrLockLost", rep.Outcome, err)
+	}
+	if n := h.fake.Calls("customers/assign"); n > 1 {
+		t.Fatalf("%d assigns after the lock was lost at the first", n)
+	}
+	if n := h.count("ticaga_sync_decisions"); n != 0 {
+		t.Fatalf("a run that lost its lock recorded %d decisions", n)
+	}
+	runs, _ := h.store.RecentRuns(t.Context(), 1)
+	if len(runs) != 1 || !strings.Contains(runs[0].Error, "lock was lost") {
+		t.Fatalf("run record = %+v", runs)
 	}
 }

@@ -90,7 +90,7 @@ func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 		return nil, err
 	}
 	e := *s.engine
-	e.Source = reader
+	e.Source, e.Companies = reader, companies
 	return &e, nil
 }
 
@@ -195,6 +195,7 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		Name:         name,
 		Target:       cfg.TicagaURL,
 		System:       cfg.TicagaBillingSystemName,
+		Companies:    cfg.CompanyIDs,
 		Source:       reader,
 		Ticaga:       s.ticaga,
 		Store:        st,
