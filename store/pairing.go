@@ -78,7 +78,9 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 	if err != nil {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
-	if ok && (got.BillingUserID != p.BillingUserID || !strings.EqualFold(got.BillingSystem, p.BillingSystem)) {
+	// MariaDB compared with PAD SPACE: trailing spaces do not count there,
+	// so they must not here either.
+	if ok && (got.BillingUserID != p.BillingUserID || !strings.EqualFold(strings.TrimRight(got.BillingSystem, " "), strings.TrimRight(p.BillingSystem, " "))) {
 		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
 			p.TicagaUserID, got.BillingSystem, got.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}

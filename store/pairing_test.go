@@ -192,3 +192,17 @@ func TestDeletePairingOfOnlyTheSameRow(t *testing.T) {
 		t.Fatal("the row is still there")
 	}
 }
+
+// The plugin's rows may carry a system name with trailing spaces; MariaDB
+// compares them equal (PAD SPACE), and so must the store.
+func TestUpsertPairingTrailingSpaces(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	testdb.Exec(t, raw, "INSERT INTO ticaga_billing VALUES (5, 50, 'old@x', 'Blesta ', 1)")
+	if err := s.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 5, BillingUserID: 50, Email: "new@x", BillingSystem: "blesta", CompanyID: 1}); err != nil {
+		t.Fatalf("the same customer with a padded system name: %v", err)
+	}
+	if p, _, _ := s.PairingOf(t.Context(), 5); p.Email != "new@x" {
+		t.Fatalf("row = %+v, want the email refreshed", p)
+	}
+}

@@ -110,7 +110,7 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	switch p, ok, err := e.Store.PairingOf(ctx, u.ID); {
 	case err != nil:
 		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err))
-	case ok && (p.BillingUserID != c.BillingID || !strings.EqualFold(p.BillingSystem, e.System)):
+	case ok && (p.BillingUserID != c.BillingID || !strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System))):
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID))
 	}

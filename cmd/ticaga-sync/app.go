@@ -127,7 +127,31 @@ func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger, m *
 		}
 		a.addPluginSources(ctx, s.Name, cfg, db, st)
 	}
+	a.warnSplitStores()
 	return a, nil
+}
+
+// warnSplitStores warns when sources that link users of one Ticaga keep
+// their pairings in different store databases: the lock that keeps them
+// from assigning the same user at once, and the pairing checks, live in
+// the store, so they cannot protect sources across stores.
+func (a *app) warnSplitStores() {
+	stores := map[string]map[string]bool{}
+	for _, s := range a.sources {
+		if s.problem != nil {
+			continue
+		}
+		if stores[s.cfg.TicagaURL] == nil {
+			stores[s.cfg.TicagaURL] = map[string]bool{}
+		}
+		stores[s.cfg.TicagaURL][s.cfg.StoreDSNOrBilling()] = true
+	}
+	for target, dsns := range stores {
+		if len(dsns) > 1 {
+			a.log.Warn().Str("ticaga", target).Int("stores", len(dsns)).
+				Msg("sources linking users of this Ticaga keep pairings in different databases: give them one STORE_DSN, or they may assign the same Ticaga user at once")
+		}
+	}
 }
 
 // addPluginSources adds one source per Blesta company the Ticaga plugin is

@@ -137,7 +137,9 @@ type daemonState struct {
 	// notifier reports changed decisions and failed runs; its memory of
 	// what was sent lives across reloads.
 	notifier *notify.Notifier
-	started  bool // a generation has run: later ones are reloads
+	savedMu  sync.Mutex
+	saved    map[string]string // each source's report state as last kept
+	started  bool              // a generation has run: later ones are reloads
 }
 
 // generation is the daemon wired from one configuration: its app, its
@@ -254,6 +256,7 @@ func (d *daemonState) restoreNotifyState(ctx context.Context, s *source) {
 		}
 		return
 	}
+	d.remember(s.name, string(raw))
 	var st notify.State
 	if err := json.Unmarshal(raw, &st); err != nil {
 		d.log.Warn().Err(err).Str("source", s.name).Msg("reports: ignoring an unreadable saved state")
@@ -262,15 +265,33 @@ func (d *daemonState) restoreNotifyState(ctx context.Context, s *source) {
 	d.notifier.SetState(s.name, st)
 }
 
-// saveNotifyState keeps the notifier's state of the source in the store.
+// saveNotifyState keeps the notifier's state of the source in the store
+// when it changed: a run with nothing to report writes nothing.
 func (d *daemonState) saveNotifyState(ctx context.Context, s *source) {
 	raw, err := json.Marshal(d.notifier.State(s.name))
+	if err == nil && !d.remember(s.name, string(raw)) {
+		return
+	}
 	if err == nil {
 		err = s.store.SaveNotifyState(ctx, s.name, raw)
 	}
 	if err != nil {
+		d.remember(s.name, "") // try again next run
 		d.log.Warn().Err(err).Str("source", s.name).Msg("reports: could not keep what was reported")
 	}
+}
+
+// remember records a source's kept report state and reports whether it
+// differs from the one kept before.
+func (d *daemonState) remember(source, state string) bool {
+	d.savedMu.Lock()
+	defer d.savedMu.Unlock()
+	if d.saved == nil {
+		d.saved = map[string]string{}
+	}
+	changed := d.saved[source] != state
+	d.saved[source] = state
+	return changed
 }
 
 // forwardTriggers starts a run of every source on SIGUSR1 until ctx ends.

@@ -98,7 +98,9 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, 
 		t := time.AfterFunc(grace, cancelRuns)
 		defer t.Stop()
 		defer cancelRuns()
-		sctx, cancel := context.WithTimeout(context.Background(), grace+10*time.Second)
+		// After grace, a cancelled run still records its end (bounded: 30s
+		// for decisions, 10s for the run record) before its request ends.
+		sctx, cancel := context.WithTimeout(context.Background(), grace+45*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()

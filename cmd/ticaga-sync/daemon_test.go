@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"io"
 	"maps"
 	"net"
@@ -271,6 +272,17 @@ func TestDaemonWebhook(t *testing.T) {
 		t.Fatalf("first report: %s", p)
 	}
 	runs := f.fake.Calls("connection")
+	db, err := sql.Open("mysql", f.env["BILLING_DSN"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	kept := func() string {
+		var at string
+		_ = db.QueryRow("SELECT CAST(updated_at AS CHAR) FROM ticaga_sync_notify WHERE source = 'blesta'").Scan(&at)
+		return at
+	}
+	before := kept()
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	d.waitFor(t, "the second run", func() bool {
 		return f.fake.Calls("connection") > runs && strings.Count(d.logs.String(), `"message":"run finished"`) == 2
@@ -278,6 +290,9 @@ func TestDaemonWebhook(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := len(got()); n != 1 {
 		t.Fatalf("the unchanged second run sent a report (%d in all)", n)
+	}
+	if before == "" || kept() != before {
+		t.Fatalf("the report state was written by a run with nothing to report (%q -> %q)", before, kept())
 	}
 	// A restarted daemon remembers what it reported (kept in the store).
 	d.stop(t)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -196,5 +197,29 @@ BILLING_DSN = %q
 	code, out, stderr = runMain(t, map[string]string{}, "sync", "--config", file)
 	if code != exitFailed || !strings.Contains(stderr, "source brand-b: run failed") || !strings.Contains(out, "brand-a: completed") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+}
+
+// Sources on one Ticaga that keep pairings in different databases are
+// warned about: the lock that keeps them apart lives in the store.
+func TestSplitStoresWarning(t *testing.T) {
+	dbA, dsnA := testdb.Open(t)
+	dbB, dsnB := testdb.Open(t)
+	for _, db := range []*sql.DB{dbA, dbB} {
+		if err := blestatest.Create(t.Context(), db, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := ticagatest.New(ticagatest.Options{Token: testToken})
+	defer fake.Close()
+	file := filepath.Join(t.TempDir(), "sources.toml")
+	content := fmt.Sprintf("TICAGA_URL = %q\nTICAGA_API_TOKEN = %q\n[[source]]\nname = \"a\"\nBILLING_DSN = %q\n[[source]]\nname = \"b\"\nBILLING_DSN = %q\n",
+		fake.URL(), testToken, dsnA, dsnB)
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, map[string]string{}, "sync", "--config", file, "--dry-run")
+	if code != exitOK || !strings.Contains(stderr, "keep pairings in different databases") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
