@@ -127,7 +127,7 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	}
 
 	rep.Err = e.run(ctx, api, opt, rep, log)
-	if cause := context.Cause(ctx); rep.Err != nil && errors.Is(cause, ErrLockLost) {
+	if cause := context.Cause(ctx); rep.Err != nil && errors.Is(cause, ErrLockLost) && !errors.Is(rep.Err, ErrLockLost) {
 		rep.Err = fmt.Errorf("%w: %w", cause, rep.Err)
 	}
 	rep.FinishedAt = e.Now()

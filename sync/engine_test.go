@@ -484,7 +484,7 @@ func TestLostLockStopsTheRun(t *testing.T) {
 		t.Fatalf("a run that lost its lock recorded %d decisions", n)
 	}
 	runs, _ := h.store.RecentRuns(t.Context(), 1)
-	if len(runs) != 1 || !strings.Contains(runs[0].Error, "lock was lost") {
+	if len(runs) != 1 || !strings.Contains(runs[0].Error, "lock was lost") || strings.Count(runs[0].Error, "lock was lost") != 1 {
 		t.Fatalf("run record = %+v", runs)
 	}
 }
