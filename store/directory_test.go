@@ -132,3 +132,90 @@ func TestReadsBeforeMigrationAreEmpty(t *testing.T) {
 		t.Fatalf("EachPairing = %d rows, %v; want none", n, err)
 	}
 }
+
+func TestDirectoryProgressRoundTrip(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	ctx := t.Context()
+	unknown, pos, err := s.DirectoryProgress(ctx, target)
+	if err != nil || unknown != nil || pos != nil {
+		t.Fatalf("empty store: %v, %v, %v", unknown, pos, err)
+	}
+	u17 := ticagasync.UnknownUser{ID: 17, FirstAt: at(1), LastAt: at(2), Runs: 1, LastError: "ticaga: customers/get (id 17): HTTP 500: Server Error"}
+	u42 := ticagasync.UnknownUser{ID: 42, FirstAt: at(2), LastAt: at(2), Runs: 0, LastError: strings.Repeat("é", 20000)}
+	p := ticagasync.ScanPosition{Next: 120, Full: true, StartedAt: at(0), SavedAt: at(3)}
+	err = s.SaveDirectory(ctx, target, ticagasync.DirectoryCheckpoint{
+		Save:    []ticagasync.TicagaUser{{ID: 1, Email: "a@example.com", FetchedAt: at(1)}, {ID: 2, Email: "b@example.com", FetchedAt: at(1)}},
+		Unknown: []ticagasync.UnknownUser{u17, u42},
+		Scan:    &p,
+	})
+	if err != nil {
+		t.Fatalf("SaveDirectory: %v", err)
+	}
+	// Another target is separate.
+	if err := s.SaveDirectory(ctx, "https://other.example.com", ticagasync.DirectoryCheckpoint{Unknown: []ticagasync.UnknownUser{u17}}); err != nil {
+		t.Fatal(err)
+	}
+	unknown, pos, err = s.DirectoryProgress(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unknown) != 2 || unknown[0] != u17 || unknown[1].ID != 42 || len([]rune(unknown[1].LastError)) != maxDetail {
+		t.Errorf("unknown = %+v", unknown)
+	}
+	if pos == nil || *pos != p {
+		t.Errorf("scan position = %+v, want %+v", pos, p)
+	}
+
+	// The next checkpoint answers 17, deletes user 2, counts a run on 42
+	// and moves the scan; a final one clears the scan.
+	u42.Runs, u42.LastError = 1, "timeout"
+	next := p
+	next.Next = 300
+	err = s.SaveDirectory(ctx, target, ticagasync.DirectoryCheckpoint{
+		Save: []ticagasync.TicagaUser{{ID: 17, Email: "c@example.com", FetchedAt: at(4)}}, Delete: []int64{2},
+		Unknown: []ticagasync.UnknownUser{u42}, Answered: []int64{17}, Scan: &next,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, pos, _ = s.DirectoryProgress(ctx, target)
+	if len(unknown) != 1 || unknown[0] != u42 || pos == nil || pos.Next != 300 {
+		t.Errorf("after the second checkpoint: %+v, %+v", unknown, pos)
+	}
+	users, _ := s.DirectoryUsers(ctx, target)
+	if len(users) != 2 || users[0].ID != 1 || users[1].ID != 17 {
+		t.Errorf("users = %+v", users)
+	}
+	if err := s.SaveDirectory(ctx, target, ticagasync.DirectoryCheckpoint{ScanDone: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, pos, _ = s.DirectoryProgress(ctx, target); pos != nil {
+		t.Errorf("scan position after ScanDone = %+v", pos)
+	}
+	if n := queryStrings(t, raw, "SELECT COUNT(*) FROM ticaga_sync_unknown WHERE target = ?", "https://other.example.com"); n[0][0] != "1" {
+		t.Errorf("other target's unknown rows = %q", n)
+	}
+}
+
+// A checkpoint is one transaction: when a part fails, nothing of it stays.
+func TestSaveDirectoryIsAtomic(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	if _, err := raw.ExecContext(t.Context(), "DROP TABLE ticaga_sync_scan"); err != nil {
+		t.Fatal(err)
+	}
+	p := ticagasync.ScanPosition{Next: 5}
+	err := s.SaveDirectory(t.Context(), target, ticagasync.DirectoryCheckpoint{
+		Save:    []ticagasync.TicagaUser{{ID: 1, Email: "a@example.com"}},
+		Unknown: []ticagasync.UnknownUser{{ID: 3, LastError: "x"}}, Scan: &p,
+	})
+	if err == nil || !strings.Contains(err.Error(), "ticaga_sync_scan") {
+		t.Fatalf("SaveDirectory = %v, want an error naming ticaga_sync_scan", err)
+	}
+	for _, table := range []string{"ticaga_sync_directory", "ticaga_sync_unknown"} {
+		if n := queryStrings(t, raw, "SELECT COUNT(*) FROM "+table); n[0][0] != "0" {
+			t.Errorf("%s has %s rows after a failed checkpoint", table, n[0][0])
+		}
+	}
+}

@@ -93,6 +93,24 @@ var migrations = []migration{
 		"`state` MEDIUMTEXT NOT NULL," +
 		"`updated_at` DATETIME(3) NOT NULL" +
 		")" + tableOptions}},
+	{5, "create ticaga_sync_unknown and ticaga_sync_scan", []string{
+		"CREATE TABLE IF NOT EXISTS `ticaga_sync_unknown` (" +
+			"`target` VARCHAR(191) NOT NULL," +
+			"`ticaga_id` BIGINT NOT NULL," +
+			"`first_at` DATETIME(3) NOT NULL," +
+			"`last_at` DATETIME(3) NOT NULL," +
+			"`runs` INT NOT NULL DEFAULT 0," +
+			"`last_error` TEXT NULL," +
+			"PRIMARY KEY (`target`, `ticaga_id`)" +
+			")" + tableOptions,
+		"CREATE TABLE IF NOT EXISTS `ticaga_sync_scan` (" +
+			"`target` VARCHAR(191) NOT NULL PRIMARY KEY," +
+			"`next_id` BIGINT NOT NULL," +
+			"`full_scan` BOOL NOT NULL DEFAULT 0," +
+			"`started_at` DATETIME(3) NOT NULL," +
+			"`saved_at` DATETIME(3) NOT NULL" +
+			")" + tableOptions,
+	}},
 }
 
 // writeProbes are the tables ticaga-sync writes, each with a column of its
@@ -104,6 +122,8 @@ var writeProbes = []struct{ table, column string }{
 	{"ticaga_sync_directory", "ticaga_id"},
 	{"ticaga_sync_decisions", "billing_id"},
 	{"ticaga_sync_notify", "source"},
+	{"ticaga_sync_unknown", "ticaga_id"},
+	{"ticaga_sync_scan", "next_id"},
 }
 
 // migrateWait is how long Migrate waits for another process migrating.

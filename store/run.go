@@ -119,3 +119,39 @@ func (s *Store) RecentRuns(ctx context.Context, n int) ([]ticagasync.RunRecord, 
 	}
 	return out, nil
 }
+
+// AbandonRuns closes every run of source still recorded as running as
+// abandoned, finished at now, with an error saying so, and returns their
+// ids. The caller holds the source's run lock, which proves that the
+// process that started them is gone.
+func (s *Store) AbandonRuns(ctx context.Context, source string, now time.Time) ([]int64, error) {
+	defer s.exclusive()()
+	var ids []int64
+	err := s.with(ctx).Raw("SELECT id FROM ticaga_sync_runs WHERE source = ? AND outcome = ? ORDER BY id",
+		source, string(ticagasync.OutcomeRunning)).Scan(&ids).Error
+	if isMissingTable(err) {
+		return nil, nil
+	}
+	if err != nil || len(ids) == 0 {
+		return nil, wrapIf(err, "find abandoned runs of %s", source)
+	}
+	err = s.with(ctx).Exec("UPDATE ticaga_sync_runs SET outcome = ?, finished_at = ?, "+
+		"error = COALESCE(error, ?) WHERE id IN ? AND outcome = ?",
+		string(ticagasync.OutcomeAbandoned), s.utc(now),
+		"abandoned: the process running it ended without recording its end (killed, crashed or lost its host); "+
+			"closed by the next run of the source",
+		ids, string(ticagasync.OutcomeRunning)).Error
+	if err != nil {
+		return nil, fmt.Errorf("close abandoned runs of %s: %w", source, err)
+	}
+	return ids, nil
+}
+
+// wrapIf returns nil for a nil err, else err wrapped with the formatted
+// context.
+func wrapIf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}

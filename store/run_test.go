@@ -68,3 +68,45 @@ func TestRuns(t *testing.T) {
 		t.Errorf("zero StartedAt stored as %v, want the clock's %v", runs[0].StartedAt, at(99))
 	}
 }
+
+func TestAbandonRuns(t *testing.T) {
+	t.Parallel()
+	s, _ := migrated(t)
+	ctx := t.Context()
+	start := func(src string, i int) int64 {
+		id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: src, StartedAt: at(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ghost1, ghost2, other := start("blesta", 1), start("blesta", 2), start("whmcs", 3)
+	finished := start("blesta", 4)
+	if err := s.FinishRun(ctx, ticagasync.RunRecord{ID: finished, FinishedAt: at(5), Outcome: ticagasync.OutcomeCompleted}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.AbandonRuns(ctx, "blesta", at(9))
+	if err != nil || !reflect.DeepEqual(ids, []int64{ghost1, ghost2}) {
+		t.Fatalf("AbandonRuns = %v, %v; want %v", ids, err, []int64{ghost1, ghost2})
+	}
+	runs, _ := s.RecentRuns(ctx, 10)
+	for _, r := range runs {
+		switch r.ID {
+		case ghost1, ghost2:
+			if r.Outcome != ticagasync.OutcomeAbandoned || !r.FinishedAt.Equal(at(9)) || r.Error == "" {
+				t.Errorf("ghost run %+v not closed as abandoned", r)
+			}
+		case other:
+			if r.Outcome != ticagasync.OutcomeRunning {
+				t.Errorf("another source's run %+v was touched", r)
+			}
+		case finished:
+			if r.Outcome != ticagasync.OutcomeCompleted {
+				t.Errorf("finished run %+v was touched", r)
+			}
+		}
+	}
+	if ids, err := s.AbandonRuns(ctx, "blesta", at(10)); err != nil || len(ids) != 0 {
+		t.Errorf("second AbandonRuns = %v, %v", ids, err)
+	}
+}

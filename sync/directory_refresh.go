@@ -8,9 +8,18 @@ import (
 	"sort"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
+)
+
+// Checkpoints of a directory scan: its answers and position are saved at
+// least this often, so that a stopped or killed scan resumes near where it
+// was instead of starting over.
+const (
+	checkpointAnswers  = 250
+	checkpointInterval = 30 * time.Second
 )
 
 // DirectoryReport says what a run's directory refresh did.
@@ -26,6 +35,14 @@ type DirectoryReport struct {
 	Removed int `json:"removed"`
 	// Scanned is the highest id probed by the scan for new users.
 	Scanned int64 `json:"scanned_to"`
+	// ResumedAt is the id at which an interrupted scan was resumed (0: the
+	// scan was not resumed).
+	ResumedAt int64 `json:"resumed_at,omitempty"`
+	// Unknown lists the ids whose answer is still unknown and that block
+	// links; Unreadable those that stayed unknown for
+	// TICAGA_UNREADABLE_AFTER runs and no longer block links.
+	Unknown    []UnknownUser `json:"unknown,omitempty"`
+	Unreadable []UnknownUser `json:"unreadable,omitempty"`
 }
 
 // liveDirectory is the run's view of the Ticaga directory: the cached
@@ -33,13 +50,21 @@ type DirectoryReport struct {
 type liveDirectory struct {
 	mu      gosync.Mutex
 	byID    map[int64]TicagaUser
-	fresh   map[int64]bool // read from Ticaga during this run
-	dirty   map[int64]bool // to be saved
-	removed []int64        // to be deleted
+	fresh   map[int64]bool   // answered by Ticaga during this run
+	dirty   map[int64]bool   // to be saved
+	removed []int64          // to be deleted
+	unknown map[int64]string // not cached, and no answer in this run: the last error
+	// everUnknown holds the ids remembered as unknown by the store or
+	// left unknown earlier in this run: an answer about one clears it.
+	everUnknown map[int64]bool
+	// needProof is set by a "no such user" answer on HTTP 401/403: it
+	// counts only once a Ping made after it succeeds.
+	needProof atomic.Bool
 }
 
 func newLiveDirectory(cached []TicagaUser) *liveDirectory {
-	d := &liveDirectory{byID: make(map[int64]TicagaUser, len(cached)), fresh: map[int64]bool{}, dirty: map[int64]bool{}}
+	d := &liveDirectory{byID: make(map[int64]TicagaUser, len(cached)), fresh: map[int64]bool{}, dirty: map[int64]bool{},
+		unknown: map[int64]string{}, everUnknown: map[int64]bool{}}
 	for _, u := range cached {
 		d.byID[u.ID] = u
 	}
@@ -55,6 +80,7 @@ func (d *liveDirectory) learn(u TicagaUser) (added, changed bool) {
 	d.byID[u.ID] = u
 	d.fresh[u.ID] = true
 	d.dirty[u.ID] = true
+	delete(d.unknown, u.ID)
 	if !ok {
 		return true, false
 	}
@@ -69,11 +95,59 @@ func (d *liveDirectory) forget(id int64) bool {
 	_, ok := d.byID[id]
 	delete(d.byID, id)
 	delete(d.dirty, id)
+	delete(d.unknown, id)
 	d.fresh[id] = true
 	if ok {
 		d.removed = append(d.removed, id)
 	}
 	return ok
+}
+
+// notFound notes a "no such user" answer err: one that came with HTTP
+// 401/403 counts only once the token is proven good (Engine.prove).
+func (d *liveDirectory) notFound(err error) {
+	if errors.Is(err, ErrAuthUnproven) {
+		d.needProof.Store(true)
+	}
+}
+
+// markUnknown records that Ticaga's answer about id is unknown, unless the
+// id is cached (its entry is kept) or was answered in this run.
+func (d *liveDirectory) markUnknown(id int64, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, cached := d.byID[id]; cached || d.fresh[id] {
+		return
+	}
+	d.unknown[id] = err.Error()
+	d.everUnknown[id] = true
+}
+
+// answer returns this run's answer about id, when it has one: a user, "no
+// such user", or unknown.
+func (d *liveDirectory) answer(id int64) (lookupResult, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fresh[id] {
+		u, ok := d.byID[id]
+		return lookupResult{id: id, user: u, missing: !ok}, true
+	}
+	if msg, ok := d.unknown[id]; ok {
+		return lookupResult{id: id, err: errors.New(msg)}, true
+	}
+	return lookupResult{}, false
+}
+
+// unknownIDs returns the ids left unknown in this run, in order.
+func (d *liveDirectory) unknownIDs() []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]int64, 0, len(d.unknown))
+	for id := range d.unknown {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // get returns the entry for id and whether it was read in this run.
@@ -114,6 +188,36 @@ func (d *liveDirectory) changes() (save []TicagaUser, del []int64) {
 	return save, del
 }
 
+// checkpoint returns, and clears, what is to be saved: the entry changes,
+// every id still unknown in this run (prev holds what the store remembers
+// of each; a final checkpoint counts this run against them), and the ids
+// once unknown that Ticaga has now answered.
+func (d *liveDirectory) checkpoint(prev map[int64]UnknownUser, now time.Time, final bool) DirectoryCheckpoint {
+	save, del := d.changes()
+	cp := DirectoryCheckpoint{Save: save, Delete: del}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, msg := range d.unknown {
+		u, ok := prev[id]
+		if !ok {
+			u = UnknownUser{ID: id, FirstAt: now}
+		}
+		u.LastAt, u.LastError = now, msg
+		if final {
+			u.Runs++
+		}
+		cp.Unknown = append(cp.Unknown, u)
+	}
+	for id := range d.everUnknown {
+		if d.fresh[id] {
+			cp.Answered = append(cp.Answered, id)
+		}
+	}
+	slices.SortFunc(cp.Unknown, func(a, b UnknownUser) int { return int(a.ID - b.ID) })
+	slices.Sort(cp.Answered)
+	return cp
+}
+
 func (d *liveDirectory) maxID() int64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -125,71 +229,142 @@ func (d *liveDirectory) maxID() int64 {
 }
 
 // lookupResult is one customers/get answer: a user, "no such user", or
-// unknown (err).
+// unknown (err). A lookup cut short by the run's end (cancelled) has no
+// answer at all.
 type lookupResult struct {
-	id      int64
-	user    TicagaUser
-	missing bool
-	err     error
+	id        int64
+	user      TicagaUser
+	missing   bool
+	err       error
+	cancelled bool
 }
 
+// reader reads users for one directory refresh (or one execute step),
+// recording every answer in dir and rep. A rejected token stops it: abort
+// cancels its context with the cause.
+type reader struct {
+	e      *Engine
+	api    Ticaga
+	dir    *liveDirectory
+	rep    *Report
+	cancel context.CancelCauseFunc
+	mu     gosync.Mutex // guards rep.Directory and failed
+	failed error
+}
+
+// newReader returns a reader and the context its work runs under: ctx,
+// also cancelled when the reader aborts.
+func newReader(ctx context.Context, e *Engine, api Ticaga, dir *liveDirectory, rep *Report) (*reader, context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &reader{e: e, api: api, dir: dir, rep: rep, cancel: cancel}, ctx
+}
+
+// abort stops the reader's work for err; the first err is kept.
+func (r *reader) abort(err error) {
+	r.mu.Lock()
+	if r.failed == nil {
+		r.failed = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// abortLocked is abort with r.mu held.
+func (r *reader) abortLocked(err error) {
+	if r.failed == nil {
+		r.failed = err
+	}
+	r.cancel(err)
+}
+
+// failure returns why the reader aborted, or nil.
+func (r *reader) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+// close releases the reader's context.
+func (r *reader) close() { r.cancel(nil) }
+
 // lookupAll reads the given ids with at most e.Concurrency requests in
-// flight, recording each answer in dir. Results are in the order of ids.
-func (e *Engine) lookupAll(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, ids []int64) []lookupResult {
+// flight. Results are in the order of ids.
+func (r *reader) lookupAll(ctx context.Context, ids []int64) []lookupResult {
 	out := make([]lookupResult, len(ids))
-	sem := make(chan struct{}, e.Concurrency)
+	sem := make(chan struct{}, r.e.Concurrency)
 	var wg gosync.WaitGroup
-	var mu gosync.Mutex
 	for i, id := range ids {
 		if ctx.Err() != nil {
-			out[i] = lookupResult{id: id, err: ctx.Err()}
+			out[i] = lookupResult{id: id, cancelled: true}
 			continue
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i] = e.lookup(ctx, api, dir, rep, &mu, id)
+			out[i] = r.lookup(ctx, id)
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-// lookup reads one id and records the answer in dir and rep (under mu).
-func (e *Engine) lookup(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, mu *gosync.Mutex, id int64) lookupResult {
-	u, err := api.LookupUser(ctx, id)
-	r := lookupResult{id: id, user: u, err: err}
-	mu.Lock()
-	defer mu.Unlock()
+// lookup reads one id and records the answer.
+func (r *reader) lookup(ctx context.Context, id int64) lookupResult {
+	u, err := r.api.LookupUser(ctx, id)
+	res := lookupResult{id: id, user: u, err: err}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	switch {
 	case err == nil:
-		r.user.ID = id
-		rep.Directory.Fetched++
-		added, changed := dir.learn(r.user)
-		rep.Directory.Added += b2i(added)
-		rep.Directory.Changed += b2i(changed)
+		res.user.ID = id
+		r.rep.Directory.Fetched++
+		added, changed := r.dir.learn(res.user)
+		r.rep.Directory.Added += b2i(added)
+		r.rep.Directory.Changed += b2i(changed)
 	case errors.Is(err, ErrNotFound):
-		r.missing, r.err = true, nil
-		rep.Directory.Removed += b2i(dir.forget(id))
+		res.missing, res.err = true, nil
+		r.dir.notFound(err)
+		r.rep.Directory.Removed += b2i(r.dir.forget(id))
+	case ctx.Err() != nil:
+		res.cancelled = true
+	case errors.Is(err, ErrUnauthorized):
+		r.abortLocked(fmt.Errorf("Ticaga rejected the token while reading user %d: %w", id, err))
+		res.cancelled = true
+	default:
+		r.dir.markUnknown(id, err)
 	}
-	return r
+	return res
+}
+
+// scanEnd is where a scan stopped.
+type scanEnd struct {
+	// next is the first id not taken in order: where a resumed scan
+	// starts. Every id below it was answered or is remembered as unknown.
+	next int64
+	// done is set when the scan reached its end (the gap).
+	done bool
+	// broken is set when it stopped because Ticaga stopped answering:
+	// DirectoryGap unknown answers in a row.
+	broken bool
 }
 
 // scan probes ids upward from start with e.Concurrency requests always in
 // flight (a slow answer holds up one slot, not a batch), never more than
 // twice that many ids ahead of the first unanswered one. Answers are
-// counted in id order: the scan stops launching once DirectoryGap
-// consecutive ids above maxKnown are unknown to Ticaga (holes below the
-// highest known id never end it), or at the first unknown answer, which it
-// returns.
-func (e *Engine) scan(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, start, maxKnown int64) []lookupResult {
-	var mu gosync.Mutex
+// counted in id order; an unknown answer is remembered (dir) and passed.
+// The scan ends once DirectoryGap consecutive ids above maxKnown are not
+// users (holes below the highest known id never end it); it breaks off
+// after DirectoryGap unknown answers in a row, or when ctx ends. Ids this
+// run already has an answer about are not asked again. advanced is called
+// as the in-order position moves, from the scan's goroutine.
+func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(next int64, answers int)) scanEnd {
+	e := r.e
 	results := make(chan lookupResult)
 	next, inOrder := start, start
 	pending := map[int64]lookupResult{}
-	inflight, misses := 0, 0
-	var unknown []lookupResult
+	inflight, misses, unknownRun, answers := 0, 0, 0, 0
+	var end scanEnd
 	stop := false
 	// Launch at most window ids ahead of the first unanswered one, so that
 	// one slow answer cannot let the scan run far past where it stops.
@@ -198,59 +373,98 @@ func (e *Engine) scan(ctx context.Context, api Ticaga, dir *liveDirectory, rep *
 		for !stop && ctx.Err() == nil && inflight < e.Concurrency && next < inOrder+window {
 			id := next
 			next++
+			if res, ok := r.dir.answer(id); ok {
+				pending[id] = res
+				continue
+			}
 			inflight++
-			go func() { results <- e.lookup(ctx, api, dir, rep, &mu, id) }()
+			go func() { results <- r.lookup(ctx, id) }()
 		}
-		if inflight == 0 {
-			break
-		}
-		r := <-results
-		inflight--
-		pending[r.id] = r
-		for {
-			r, ok := pending[inOrder]
+		moved := false
+		for !stop {
+			res, ok := pending[inOrder]
 			if !ok {
+				break
+			}
+			if res.cancelled {
+				stop = true
 				break
 			}
 			delete(pending, inOrder)
 			switch {
-			case r.err != nil:
-				unknown, stop = append(unknown, r), true
-			case r.missing:
+			case res.err != nil:
 				misses++
+				unknownRun++
+			case res.missing:
+				misses, unknownRun = misses+1, 0
 			default:
-				misses = 0
+				misses, unknownRun = 0, 0
 			}
-			if misses >= e.DirectoryGap && inOrder >= maxKnown {
-				stop = true
+			switch {
+			case unknownRun >= e.DirectoryGap:
+				stop, end.broken = true, true
+			case misses >= e.DirectoryGap && inOrder >= maxKnown:
+				stop, end.done = true, true
 			}
 			inOrder++
+			answers++
+			moved = true
 		}
-		mu.Lock()
-		rep.Directory.Scanned = inOrder - 1
-		fetched := rep.Directory.Fetched
-		mu.Unlock()
-		e.Observer.Progress(StageDirectory, fetched, 0)
+		if moved {
+			r.mu.Lock()
+			r.rep.Directory.Scanned = inOrder - 1
+			fetched := r.rep.Directory.Fetched
+			r.mu.Unlock()
+			e.Observer.Progress(StageDirectory, fetched, 0)
+			if advanced != nil {
+				advanced(inOrder, answers)
+			}
+		}
+		if inflight == 0 {
+			if stop || ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		res := <-results
+		inflight--
+		pending[res.id] = res
 	}
-	return unknown
+	end.next = inOrder
+	return end
 }
 
-// refreshDirectory brings the cached directory up to date: it re-reads the
-// oldest entries and the users the pairing table names, then probes ids
-// above the highest cached one until DirectoryGap consecutive ids above the
-// highest known one (cached or named by the pairing table) are unknown to
-// Ticaga. The first run, and a full run, scan from id 1.
+// refreshDirectory brings the cached directory up to date. It first re-reads
+// the ids remembered as unknown, then the oldest entries and the users the
+// pairing table names, then scans: from id 1 on the first run and a full
+// run, from where an interrupted scan stopped, or else from above the
+// highest cached id, until DirectoryGap consecutive ids above the highest
+// known one (cached or named by the pairing table) are not users. Ids whose
+// answer stays unknown are passed, tried once more at the end, and
+// remembered; answers and the scan's position are saved every
+// checkpointAnswers answers or checkpointInterval, and when the run is
+// stopped.
 //
-// Unknown answers (timeouts, 5xx, garbled bodies) about users that are not
-// cached abort the run: such a user might hold an email that would turn a
-// link into a conflict, so nothing is linked on an incomplete directory.
+// A user whose answer is unknown might hold an email that would turn a link
+// into a conflict: while one is pending (not yet unreadable) the refresh
+// returns an error and nothing is linked. A rejected token stops it at once
+// and nothing more is written.
 func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOptions, rep *Report, pairings []Pairing, log zerolog.Logger) (*liveDirectory, error) {
 	e.Observer.Progress(StageDirectory, 0, 0)
 	cached, err := e.Store.DirectoryUsers(ctx, e.Target)
 	if err != nil {
 		return nil, fmt.Errorf("read directory cache: %w", err)
 	}
+	prevUnknown, pos, err := e.Store.DirectoryProgress(ctx, e.Target)
+	if err != nil {
+		return nil, fmt.Errorf("read directory cache: %w", err)
+	}
 	dir := newLiveDirectory(cached)
+	prev := make(map[int64]UnknownUser, len(prevUnknown))
+	for _, u := range prevUnknown {
+		prev[u.ID] = u
+		dir.everUnknown[u.ID] = true
+	}
 	// The users ticaga_billing names exist (or did): the scan never stops
 	// below the highest of them, however long a run of deleted ids Ticaga
 	// has, and those below the scan are read when not cached.
@@ -261,51 +475,199 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		maxKnown = max(maxKnown, p.TicagaUserID)
 	}
 
+	now := e.Now()
+	first := opt.Full || len(cached) == 0
+	from := ScanPosition{Next: maxCached + 1, StartedAt: now}
+	switch {
+	case pos != nil && (pos.Full || !opt.Full):
+		from, rep.Directory.ResumedAt = *pos, pos.Next
+		log.Info().Int64("at_id", pos.Next).Bool("full", pos.Full).Time("saved_at", pos.SavedAt).
+			Msg("directory: resuming an interrupted scan")
+	case first:
+		from = ScanPosition{Next: 1, Full: opt.Full, StartedAt: now}
+	}
+
+	// Ids remembered as unknown are re-read first, then stale entries and
+	// paired users the cache lacks.
 	var revisit []int64
-	start := maxCached + 1
-	if opt.Full || len(cached) == 0 {
-		start = 1
-	} else {
-		revisit = staleIDs(cached, rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
+	for _, u := range prevUnknown {
+		revisit = append(revisit, u.ID)
+	}
+	if !first {
+		more := staleIDs(cached, rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
 		for _, p := range pairings {
-			if _, ok, _ := dir.get(p.TicagaUserID); !ok && p.TicagaUserID > 0 && p.TicagaUserID < start {
-				revisit = append(revisit, p.TicagaUserID)
+			if _, ok, _ := dir.get(p.TicagaUserID); !ok && p.TicagaUserID > 0 && p.TicagaUserID < from.Next {
+				more = append(more, p.TicagaUserID)
 			}
 		}
-		slices.Sort(revisit)
-		revisit = slices.Compact(revisit)
+		slices.Sort(more)
+		revisit = append(revisit, more...)
 	}
+	revisit = uniqueInOrder(revisit)
 
-	var unknown []lookupResult
-	for _, r := range e.lookupAll(ctx, api, dir, rep, revisit) {
-		if r.err != nil {
-			if _, ok, _ := dir.get(r.id); !ok {
-				unknown = append(unknown, r)
-			} else {
-				log.Warn().Int64("ticaga_id", r.id).Err(r.err).Msg("directory: could not revalidate user; keeping the cached entry")
+	r, ctx := newReader(ctx, e, api, dir, rep)
+	defer r.close()
+	for _, res := range r.lookupAll(ctx, revisit) {
+		if res.err != nil && !res.cancelled {
+			if _, ok, _ := dir.get(res.id); ok {
+				log.Warn().Int64("ticaga_id", res.id).Err(res.err).Msg("directory: could not revalidate user; keeping the cached entry")
 			}
 		}
 	}
 
-	if len(unknown) == 0 {
-		unknown = e.scan(ctx, api, dir, rep, start, maxKnown)
+	// Checkpoints as the scan moves: what was answered so far, and the
+	// position to resume from.
+	saved, savedAt := 0, time.Now()
+	checkpoint := func(next int64, answers int) {
+		if opt.DryRun || ctx.Err() != nil || (answers-saved < checkpointAnswers && time.Since(savedAt) < checkpointInterval) {
+			return
+		}
+		saved, savedAt = answers, time.Now()
+		p := from
+		p.Next, p.SavedAt = next, e.Now()
+		cp := dir.checkpoint(prev, e.Now(), false)
+		cp.Scan = &p
+		if err := e.saveDirectory(ctx, api, dir, cp); err != nil {
+			r.abort(err)
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("directory refresh: %w", err)
+	end := scanEnd{next: from.Next}
+	if ctx.Err() == nil {
+		end = r.scan(ctx, from.Next, maxKnown, checkpoint)
+	}
+	// Unknown answers get one more try, so that the next run has only the
+	// ids that are still unknown to re-read.
+	if ctx.Err() == nil && !end.broken {
+		r.lookupAll(ctx, dir.unknownIDs())
+	}
+
+	if err := r.failure(); err != nil {
+		return nil, err // a rejected token or a failed checkpoint: nothing more is written
+	}
+	stopped := ctx.Err() != nil
+
+	// Save what was learned. A stopped run saves too (SIGTERM, a lost
+	// lock), with a bounded write that outlives the cancellation; only a
+	// refresh that ran to its end counts this run against unknown ids.
+	finalCP := dir.checkpoint(prev, e.Now(), !stopped)
+	if end.done {
+		finalCP.ScanDone = true
+	} else {
+		p := from
+		p.Next, p.SavedAt = end.next, e.Now()
+		finalCP.Scan = &p
+	}
+	wctx := ctx
+	if stopped {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+	}
+	if opt.DryRun {
+		if err := e.prove(wctx, api, dir); err != nil {
+			return nil, err
+		}
+	} else if err := e.saveDirectory(wctx, api, dir, finalCP); err != nil {
+		return nil, err
+	}
+	if stopped {
+		return nil, fmt.Errorf("directory refresh stopped at Ticaga id %d (%w); what it read is saved and the next run resumes there",
+			end.next, context.Cause(ctx))
 	}
 
 	rep.Directory.Size = dir.size()
-	if !opt.DryRun {
-		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
-			return nil, err
+	for _, u := range finalCP.Unknown {
+		if u.Unreadable(e.UnreadableAfter) {
+			rep.Directory.Unreadable = append(rep.Directory.Unreadable, u)
+			log.Warn().Int64("ticaga_id", u.ID).Int("runs", u.Runs).Time("since", u.FirstAt).Str("last_error", u.LastError).
+				Msg("directory: Ticaga user is unreadable; linking around it (a customer with its email could be linked to another user or missed)")
+		} else {
+			rep.Directory.Unknown = append(rep.Directory.Unknown, u)
 		}
 	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("directory refresh: Ticaga's answer about %d user(s) is unknown (first: id %d: %w); nothing was linked",
-			len(unknown), unknown[0].id, unknown[0].err)
+	if end.broken {
+		return nil, fmt.Errorf("directory refresh: Ticaga stopped answering customers/get (%d unknown answers in a row, up to id %d: %s); what was read is saved and the next run resumes at id %d; nothing was linked",
+			e.DirectoryGap, end.next-1, lastError(finalCP.Unknown), end.next)
+	}
+	if pending := rep.Directory.Unknown; len(pending) > 0 {
+		return nil, fmt.Errorf("directory refresh: Ticaga's answer about %d user(s) is unknown (%s); nothing was linked. %s",
+			len(pending), describeUnknown(pending, 5), e.unreadableHint())
 	}
 	log.Info().Interface("directory", rep.Directory).Msg("directory refreshed")
 	return dir, nil
+}
+
+// saveDirectory proves the token when it must (see prove), then saves cp.
+func (e *Engine) saveDirectory(ctx context.Context, api Ticaga, dir *liveDirectory, cp DirectoryCheckpoint) error {
+	if err := e.prove(ctx, api, dir); err != nil {
+		return err
+	}
+	if cp.empty() {
+		return nil
+	}
+	if err := e.Store.SaveDirectory(ctx, e.Target, cp); err != nil {
+		return fmt.Errorf("save directory: %w", err)
+	}
+	return nil
+}
+
+// prove makes the "no such user" answers that came with HTTP 401/403 count:
+// they do only once the token is proven good by a Ping made after they
+// arrived. A Ping that fails (a revoked token) fails the run before
+// anything built on those answers is written or linked. Callers take what
+// they save before calling prove, so that the Ping follows every answer it
+// covers.
+func (e *Engine) prove(ctx context.Context, api Ticaga, dir *liveDirectory) error {
+	if !dir.needProof.Swap(false) {
+		return nil
+	}
+	if err := api.Ping(ctx); err != nil {
+		return fmt.Errorf("Ticaga answered \"no such user\" with HTTP 401/403 and the token could not be proven good afterwards (check TICAGA_API_TOKEN): %w", err)
+	}
+	return nil
+}
+
+// unreadableHint says when unknown users stop blocking links.
+func (e *Engine) unreadableHint() string {
+	if e.UnreadableAfter <= 0 {
+		return "They are re-read first by every run; TICAGA_UNREADABLE_AFTER=0, so they block links until Ticaga answers them."
+	}
+	return fmt.Sprintf("They are re-read first by the next run; one still unknown after %d runs (TICAGA_UNREADABLE_AFTER) is reported unreadable and stops blocking links.",
+		e.UnreadableAfter)
+}
+
+// describeUnknown names at most n unknown users with their runs and last
+// error.
+func describeUnknown(us []UnknownUser, n int) string {
+	var parts []string
+	for i, u := range us {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("and %d more", len(us)-n))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("id %d, unknown for %d run(s): %s", u.ID, u.Runs, u.LastError))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// lastError is the error of the last of us, or "no answer".
+func lastError(us []UnknownUser) string {
+	if len(us) == 0 {
+		return "no answer"
+	}
+	return us[len(us)-1].LastError
+}
+
+// uniqueInOrder drops repeated ids, keeping the first of each.
+func uniqueInOrder(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	return slices.DeleteFunc(ids, func(id int64) bool {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+		return false
+	})
 }
 
 // owns reports whether pairing row p belongs to this source: its billing
@@ -313,21 +675,6 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 func (e *Engine) owns(p Pairing) bool {
 	return strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System)) &&
 		(e.Companies == nil || slices.Contains(e.Companies, p.CompanyID))
-}
-
-func (e *Engine) saveDirectoryChanges(ctx context.Context, dir *liveDirectory) error {
-	save, del := dir.changes()
-	if len(save) > 0 {
-		if err := e.Store.SaveDirectoryUsers(ctx, e.Target, save); err != nil {
-			return fmt.Errorf("save directory: %w", err)
-		}
-	}
-	if len(del) > 0 {
-		if err := e.Store.DeleteDirectoryUsers(ctx, e.Target, del); err != nil {
-			return fmt.Errorf("save directory: %w", err)
-		}
-	}
-	return nil
 }
 
 // staleIDs returns the ids of at most n entries read before cutoff, oldest

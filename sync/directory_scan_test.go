@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // random delay so that answers arrive out of order.
 type scanTicaga struct {
 	users  map[int64]bool
-	broken int64 // this id's answer is unknown
+	broken map[int64]bool // these ids' answers are unknown
 	mu     gosync.Mutex
 	asked  []int64
 	jitter time.Duration
@@ -33,7 +34,7 @@ func (s *scanTicaga) LookupUser(_ context.Context, id int64) (TicagaUser, error)
 	s.mu.Unlock()
 	time.Sleep(time.Duration(rand.Int64N(int64(s.jitter) + 1)))
 	switch {
-	case id == s.broken:
+	case s.broken[id]:
 		return TicagaUser{}, errors.New("HTTP 502")
 	case s.users[id]:
 		return TicagaUser{ID: id, Email: "u@example.com"}, nil
@@ -45,30 +46,40 @@ func TestScan(t *testing.T) {
 	tests := []struct {
 		name        string
 		users       []int64
-		broken      int64
+		broken      []int64
 		start       int64
 		maxKnown    int64
 		wantScanned int64 // the last id counted in order
 		wantFound   int
-		wantUnknown int64
+		wantUnknown []int64
+		wantDone    bool
+		wantBroken  bool
 	}{
-		{name: "stops after the gap", users: []int64{1, 2, 5, 60}, start: 1, wantScanned: 8, wantFound: 3},
-		{name: "holes below the highest known id never end it", users: []int64{1, 2, 5, 60}, start: 1, maxKnown: 60, wantScanned: 63, wantFound: 4},
-		{name: "probing above the cache", users: []int64{41, 44}, start: 41, maxKnown: 40, wantScanned: 47, wantFound: 2},
-		{name: "an unknown answer stops it", users: []int64{1, 2, 3, 4, 5, 6}, broken: 4, start: 1, wantScanned: 4, wantFound: 3, wantUnknown: 4},
+		{name: "stops after the gap", users: []int64{1, 2, 5, 60}, start: 1, wantScanned: 8, wantFound: 3, wantDone: true},
+		{name: "holes below the highest known id never end it", users: []int64{1, 2, 5, 60}, start: 1, maxKnown: 60, wantScanned: 63, wantFound: 4, wantDone: true},
+		{name: "probing above the cache", users: []int64{41, 44}, start: 41, maxKnown: 40, wantScanned: 47, wantFound: 2, wantDone: true},
+		{name: "an unknown answer is passed and remembered", users: []int64{1, 2, 3, 4, 5, 6}, broken: []int64{4}, start: 1,
+			wantScanned: 9, wantFound: 5, wantUnknown: []int64{4}, wantDone: true},
+		{name: "unknown answers in a row break it off", users: []int64{1, 2, 9}, broken: []int64{3, 4, 5}, start: 1, maxKnown: 9,
+			wantScanned: 5, wantFound: 2, wantUnknown: []int64{3, 4, 5}, wantBroken: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for range 20 { // different arrival orders
-				fake := &scanTicaga{users: map[int64]bool{}, broken: tt.broken, jitter: time.Millisecond}
+				fake := &scanTicaga{users: map[int64]bool{}, broken: map[int64]bool{}, jitter: time.Millisecond}
 				for _, id := range tt.users {
 					fake.users[id] = true
+				}
+				for _, id := range tt.broken {
+					fake.broken[id] = true
 				}
 				e := &Engine{Concurrency: 4, DirectoryGap: 3, Log: zerolog.Nop()}
 				e.defaults()
 				rep := &Report{}
 				dir := newLiveDirectory(nil)
-				unknown := e.scan(t.Context(), fake, dir, rep, tt.start, tt.maxKnown)
+				r, ctx := newReader(t.Context(), e, fake, dir, rep)
+				end := r.scan(ctx, tt.start, tt.maxKnown, nil)
+				r.close()
 
 				found := 0
 				for _, id := range tt.users {
@@ -76,8 +87,11 @@ func TestScan(t *testing.T) {
 						found++
 					}
 				}
-				if rep.Directory.Scanned < tt.wantScanned || found != tt.wantFound {
-					t.Fatalf("scanned to %d with %d users found; want %d and %d", rep.Directory.Scanned, found, tt.wantScanned, tt.wantFound)
+				if rep.Directory.Scanned != tt.wantScanned || end.next != tt.wantScanned+1 || found != tt.wantFound {
+					t.Fatalf("scanned to %d (next %d) with %d users found; want %d and %d", rep.Directory.Scanned, end.next, found, tt.wantScanned, tt.wantFound)
+				}
+				if end.done != tt.wantDone || end.broken != tt.wantBroken {
+					t.Fatalf("end = %+v, want done %v broken %v", end, tt.wantDone, tt.wantBroken)
 				}
 				// The window bounds how far past the stopping point it asks.
 				for _, id := range fake.asked {
@@ -85,10 +99,41 @@ func TestScan(t *testing.T) {
 						t.Fatalf("asked id %d, beyond %d + the ids in flight", id, tt.wantScanned)
 					}
 				}
-				if (tt.wantUnknown != 0) != (len(unknown) > 0) || (len(unknown) > 0 && unknown[0].id != tt.wantUnknown) {
-					t.Fatalf("unknown = %+v, want id %d", unknown, tt.wantUnknown)
+				if got := dir.unknownIDs(); !slices.Equal(got, tt.wantUnknown) && len(got)+len(tt.wantUnknown) > 0 {
+					t.Fatalf("unknown = %v, want %v", got, tt.wantUnknown)
 				}
 			}
 		})
+	}
+}
+
+// A stopped scan reports, as where to resume, the first id it has no answer
+// about: every id below it was answered or is remembered as unknown.
+func TestScanStoppedResumesAtFirstUnanswered(t *testing.T) {
+	fake := &scanTicaga{users: map[int64]bool{}, broken: map[int64]bool{7: true}, jitter: time.Millisecond}
+	for id := int64(1); id <= 100; id++ {
+		fake.users[id] = true
+	}
+	e := &Engine{Concurrency: 4, DirectoryGap: 3, Log: zerolog.Nop()}
+	e.defaults()
+	for range 20 {
+		ctx, cancel := context.WithCancel(t.Context())
+		dir := newLiveDirectory(nil)
+		r, rctx := newReader(ctx, e, fake, dir, &Report{})
+		end := r.scan(rctx, 1, 0, func(next int64, _ int) {
+			if next > 30 {
+				cancel()
+			}
+		})
+		r.close()
+		cancel()
+		if end.done || end.broken || end.next <= 30 {
+			t.Fatalf("end = %+v, want stopped past 30", end)
+		}
+		for id := int64(1); id < end.next; id++ {
+			if res, ok := dir.answer(id); !ok || (id == 7) != (res.err != nil) {
+				t.Fatalf("id %d below the resume point %d has no answer (%+v, %v)", id, end.next, res, ok)
+			}
+		}
 	}
 }

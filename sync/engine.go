@@ -45,6 +45,11 @@ type Engine struct {
 	// link without reading the user again (default 2m): a first scan can
 	// take hours, and someone may link the user meanwhile.
 	ConfirmAge time.Duration
+	// UnreadableAfter is how many consecutive runs a Ticaga id may stay
+	// unknown before it is reported unreadable and stops blocking links
+	// (TICAGA_UNREADABLE_AFTER; 0: never, every unknown id blocks links
+	// until Ticaga answers it).
+	UnreadableAfter int
 	// TargetWait is how long a run waits for another run linking on the
 	// same Ticaga (another source) to finish its links (default 10m).
 	TargetWait time.Duration
@@ -118,6 +123,15 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
 
 	if !opt.DryRun {
+		// The lock proves that no process is running this source: a run
+		// still recorded as running was left by one that died.
+		ghosts, err := e.Store.AbandonRuns(ctx, e.Name, rep.StartedAt)
+		if err != nil {
+			return nil, fmt.Errorf("close abandoned runs: %w", err)
+		}
+		for _, id := range ghosts {
+			log.Warn().Int64("abandoned_run_id", id).Msg("closed a run left running by a process that ended without finishing it")
+		}
 		id, err := e.Store.StartRun(ctx, RunRecord{Source: e.Name, StartedAt: rep.StartedAt, Outcome: OutcomeRunning})
 		if err != nil {
 			return nil, fmt.Errorf("record run start: %w", err)
@@ -220,7 +234,8 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
 			return cause
 		}
-		if err := e.saveDirectoryChanges(ctx, dir); err != nil {
+		save, del := dir.changes()
+		if err := e.saveDirectory(ctx, api, dir, DirectoryCheckpoint{Save: save, Delete: del}); err != nil {
 			return err
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -37,14 +37,18 @@ func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDire
 		return fmt.Errorf("lock the Ticaga target: %w", err)
 	}
 	defer unlock()
-	e.execute(held, api, dir, rep, log)
-	return nil
+	return e.execute(held, api, dir, rep, log)
 }
 
 // execute carries out the link decisions of rep with at most e.Concurrency
 // in flight, replacing each by its outcome. One failed link never stops the
-// others; a cancelled ctx stops starting new ones.
-func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, log zerolog.Logger) {
+// others; a cancelled ctx stops starting new ones. A rejected token stops
+// every link not yet under way and is returned: the run then writes nothing
+// more.
+func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, log zerolog.Logger) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var rejected atomic.Pointer[error]
 	var todo []int
 	for i, d := range rep.Decisions {
 		if d.Action == ActionLink {
@@ -66,32 +70,45 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out := e.link(ctx, api, dir, d)
+			out, err := e.link(ctx, api, dir, d)
+			if errors.Is(err, ErrUnauthorized) {
+				rejected.CompareAndSwap(nil, &err)
+				cancel(err)
+			}
 			rep.Decisions[i] = out
 			logDecision(log, out)
 			e.Observer.Progress(StageExecute, int(done.Add(1)), total)
 		}()
 	}
 	wg.Wait()
+	if err := rejected.Load(); err != nil {
+		return fmt.Errorf("Ticaga rejected the token while linking; nothing more was written: %w", *err)
+	}
+	return nil
 }
 
 // link carries out one link decision, mirroring the Blesta plugin's
 // connectAccounts: confirm from a customers/get answer taken during this run
 // that the Ticaga user's id and email still match, assign the billing id
 // (unless Ticaga already carries it), then upsert the pairing row.
-func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Decision) Decision {
+//
+// It also returns the Ticaga error behind a failed outcome, so that the
+// caller can stop on a rejected token. A "no such user" answer on HTTP
+// 401/403 marks dir as needing proof (see Engine.prove).
+func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Decision) (Decision, error) {
 	c := d.Contact
 	u, known, fresh := dir.get(d.TicagaID)
 	if !known || !fresh || e.Now().Sub(u.FetchedAt) > e.ConfirmAge {
 		got, err := api.LookupUser(ctx, d.TicagaID)
 		switch {
 		case errors.Is(err, ErrNotFound):
+			dir.notFound(err)
 			dir.forget(d.TicagaID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, d.TicagaID,
-				fmt.Sprintf("Ticaga user %d no longer exists", d.TicagaID))
+				fmt.Sprintf("Ticaga user %d no longer exists", d.TicagaID)), nil
 		case err != nil:
 			return d.with(ActionFailed, ReasonTicagaUnknown, d.TicagaID,
-				fmt.Sprintf("could not confirm Ticaga user %d: %v", d.TicagaID, err))
+				fmt.Sprintf("could not confirm Ticaga user %d: %v", d.TicagaID, err)), err
 		}
 		got.ID = d.TicagaID
 		dir.learn(got)
@@ -101,30 +118,31 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	want, _ := NormalizeEmail(c.Email)
 	if have, ok := NormalizeEmail(u.Email); !ok || have != want {
 		return d.with(ActionNoMatch, ReasonTicagaEmailDiff, u.ID,
-			fmt.Sprintf("Ticaga user %d's email changed to %q", u.ID, u.Email))
+			fmt.Sprintf("Ticaga user %d's email changed to %q", u.ID, u.Email)), nil
 	}
 	if r, detail := otherBilling(u, c.BillingID, e.System); r != ReasonNone {
-		return d.with(ActionConflict, r, u.ID, detail)
+		return d.with(ActionConflict, r, u.ID, detail), nil
 	}
 	// The pairing table as it is now, not as it was when the run planned.
 	switch p, ok, err := e.Store.PairingOf(ctx, u.ID); {
 	case err != nil:
-		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err))
+		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err)), nil
 	case ok && (p.BillingUserID != c.BillingID || !strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System))):
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
-			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID))
+			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID)), nil
 	}
 
 	if !u.CarriesBilling(c.BillingID, e.System) {
 		err := api.AssignBilling(ctx, Assignment{TicagaID: u.ID, BillingID: c.BillingID, System: e.System})
 		switch {
 		case errors.Is(err, ErrNotFound):
+			dir.notFound(err)
 			dir.forget(u.ID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, u.ID,
-				fmt.Sprintf("Ticaga user %d no longer exists", u.ID))
+				fmt.Sprintf("Ticaga user %d no longer exists", u.ID)), nil
 		case err != nil:
 			return d.with(ActionFailed, ReasonTicagaUnknown, u.ID,
-				fmt.Sprintf("customers/assign for Ticaga user %d: %v", u.ID, err))
+				fmt.Sprintf("customers/assign for Ticaga user %d: %v", u.ID, err)), err
 		}
 		d.Assigned = true
 		u.BillingID, u.BillingSystem = strconv.FormatInt(c.BillingID, 10), e.System
@@ -137,13 +155,13 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	err := e.Store.UpsertPairing(context.WithoutCancel(ctx), p)
 	if errors.Is(err, ErrPairedElsewhere) {
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
-			fmt.Sprintf("Ticaga user %d now carries the billing id, but %v (changed during the run)", u.ID, err))
+			fmt.Sprintf("Ticaga user %d now carries the billing id, but %v (changed during the run)", u.ID, err)), nil
 	}
 	if err != nil {
 		return d.with(ActionFailed, ReasonStoreWrite, u.ID,
-			fmt.Sprintf("Ticaga user %d carries the billing id, but writing ticaga_billing failed: %v", u.ID, err))
+			fmt.Sprintf("Ticaga user %d carries the billing id, but writing ticaga_billing failed: %v", u.ID, err)), nil
 	}
-	return d.with(ActionLink, ReasonNone, u.ID, "")
+	return d.with(ActionLink, ReasonNone, u.ID, ""), nil
 }
 
 func logDecision(log zerolog.Logger, d Decision) {

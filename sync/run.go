@@ -14,6 +14,10 @@ const (
 	OutcomeCompleted Outcome = "completed" // every decision carried out (conflicts are not failures)
 	OutcomePartial   Outcome = "partial"   // completed, but some links failed
 	OutcomeFailed    Outcome = "failed"    // aborted: nothing after the failing step was done
+	// OutcomeAbandoned closes a run whose process ended without recording
+	// its end (kill -9, a crash, a power cut). The next run of its source
+	// sets it when it takes the run lock, which proves that process gone.
+	OutcomeAbandoned Outcome = "abandoned"
 )
 
 // RunRecord is one row of the run history.
@@ -57,6 +61,10 @@ type RunStore interface {
 	// decisions of customers outside scope (when scope is not empty) are
 	// left as they are.
 	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []int64, now time.Time) error
+	// AbandonRuns closes every run of source still recorded as running as
+	// OutcomeAbandoned, finished at now, and returns their ids. Only the
+	// holder of the source's run lock calls it: no live run can be running.
+	AbandonRuns(ctx context.Context, source string, now time.Time) ([]int64, error)
 	// RecentRuns returns the last n runs, newest first.
 	RecentRuns(ctx context.Context, n int) ([]RunRecord, error)
 	// OpenDecisions returns the open decisions of every source.

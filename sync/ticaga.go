@@ -16,6 +16,12 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnauthorized means the credentials were rejected.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrAuthUnproven marks a "no such user" answer that came with an
+	// authentication status (401 or 403): some Ticagas answer a missing
+	// user that way, but a rejected token may look the same. Such an error
+	// also wraps ErrNotFound; it means "no such user" only once a Ping made
+	// after the answer arrived has succeeded.
+	ErrAuthUnproven = errors.New("not-found answer on an authentication status, not yet proven")
 	// ErrLocked means another run holds the run lock.
 	ErrLocked = errors.New("another run holds the lock")
 	// ErrLockLost means the run lock was lost while work was under way (its
