@@ -76,6 +76,10 @@ type Config struct {
 	// TicagaDirectoryRevalidate is how many cached directory entries are
 	// re-read per run, oldest first.
 	TicagaDirectoryRevalidate int `env:"TICAGA_DIRECTORY_REVALIDATE"`
+	// TicagaUnreadableAfter is how many consecutive runs a Ticaga user may
+	// stay unknown (no clear answer after retries) before it is reported
+	// unreadable and stops blocking links; 0 never gives up.
+	TicagaUnreadableAfter int `env:"TICAGA_UNREADABLE_AFTER"`
 	// TicagaDirectoryMaxAge is the age past which a cached directory entry
 	// is due for revalidation; younger entries cost no API call.
 	TicagaDirectoryMaxAge time.Duration `env:"TICAGA_DIRECTORY_MAX_AGE"`
@@ -137,6 +141,7 @@ func DefaultConfig() Config {
 		TicagaDirectoryGap:        50,
 		TicagaDirectoryRevalidate: 200,
 		TicagaDirectoryMaxAge:     24 * time.Hour,
+		TicagaUnreadableAfter:     3,
 		SyncSchedule:              "@every 15m",
 		SyncConcurrency:           4,
 		SyncShutdownTimeout:       30 * time.Second,
@@ -210,6 +215,7 @@ func (c Config) Redacted() map[string]string {
 		"TICAGA_DIRECTORY_GAP":        strconv.Itoa(c.TicagaDirectoryGap),
 		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
 		"TICAGA_DIRECTORY_MAX_AGE":    c.TicagaDirectoryMaxAge.String(),
+		"TICAGA_UNREADABLE_AFTER":     strconv.Itoa(c.TicagaUnreadableAfter),
 		"STORE_DSN":                   c.StoreDSN.String(),
 		"SYNC_SCHEDULE":               c.SyncSchedule,
 		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),

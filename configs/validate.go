@@ -100,6 +100,9 @@ func (c Config) problems() []*Error {
 	if c.TicagaDirectoryMaxAge <= 0 {
 		add("TICAGA_DIRECTORY_MAX_AGE", "must be more than 0, got %s", c.TicagaDirectoryMaxAge)
 	}
+	if c.TicagaUnreadableAfter < 0 {
+		add("TICAGA_UNREADABLE_AFTER", "must be 0 (never give up) or more, got %d", c.TicagaUnreadableAfter)
+	}
 	if c.TicagaDirectoryRevalidate < 0 {
 		add("TICAGA_DIRECTORY_REVALIDATE", "must be 0 or more, got %d", c.TicagaDirectoryRevalidate)
 	}

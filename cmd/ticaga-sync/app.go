@@ -216,18 +216,19 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		a.metrics.CountRetries(name, func() int64 { return client.Stats().Retries })
 	}
 	s.engine = &ticagasync.Engine{
-		Name:         name,
-		Target:       cfg.TicagaURL,
-		System:       cfg.TicagaBillingSystemName,
-		Companies:    cfg.CompanyIDs,
-		Source:       reader,
-		Ticaga:       s.ticaga,
-		Store:        st,
-		Concurrency:  cfg.SyncConcurrency,
-		DirectoryGap: cfg.TicagaDirectoryGap,
-		Revalidate:   cfg.TicagaDirectoryRevalidate,
-		MaxAge:       cfg.TicagaDirectoryMaxAge,
-		Log:          a.log.With().Str("source", name).Logger(),
+		Name:            name,
+		Target:          cfg.TicagaURL,
+		System:          cfg.TicagaBillingSystemName,
+		Companies:       cfg.CompanyIDs,
+		Source:          reader,
+		Ticaga:          s.ticaga,
+		Store:           st,
+		Concurrency:     cfg.SyncConcurrency,
+		DirectoryGap:    cfg.TicagaDirectoryGap,
+		Revalidate:      cfg.TicagaDirectoryRevalidate,
+		MaxAge:          cfg.TicagaDirectoryMaxAge,
+		UnreadableAfter: cfg.TicagaUnreadableAfter,
+		Log:             a.log.With().Str("source", name).Logger(),
 	}
 }
 
