@@ -36,6 +36,7 @@ type Metrics struct {
 	lastRun        *prometheus.GaugeVec
 	lastSuccess    *prometheus.GaugeVec
 	directoryUsers *prometheus.GaugeVec
+	unknownUsers   *prometheus.GaugeVec
 	lockHeld       *prometheus.GaugeVec
 	decisions      *decisionGauge
 	decisionsTotal *prometheus.CounterVec
@@ -77,6 +78,9 @@ func New(reg prometheus.Registerer) *Metrics {
 			"When the last sync run that went through finished (Unix time): outcome completed or partial.", "source"),
 		directoryUsers: gauge("directory_users",
 			"Ticaga users known to the directory cache after the last run's refresh.", "source"),
+		unknownUsers: gauge("directory_unknown_users",
+			"Ticaga users whose answer stayed unknown after the last run's refresh: state \"pending\" blocks links, "+
+				"\"unreadable\" (unknown for TICAGA_UNREADABLE_AFTER runs) no longer does.", "source", "state"),
 		lockHeld: gauge("lock_held",
 			"1 while this process holds the source's run lock, else 0.", "source"),
 		decisions: newDecisionGauge(prometheus.BuildFQName(Namespace, "", "decisions"),
@@ -100,7 +104,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			"source", "endpoint"),
 		retries: newRetryCounter(),
 	}
-	reg.MustRegister(m.runs, m.runDuration, m.lastRun, m.lastSuccess, m.directoryUsers, m.lockHeld,
+	reg.MustRegister(m.runs, m.runDuration, m.lastRun, m.lastSuccess, m.directoryUsers, m.unknownUsers, m.lockHeld,
 		m.decisions, m.decisionsTotal, m.buildInfo,
 		m.requests, m.requestDuration, m.throttled, m.retryableFailures, m.retries)
 	return m

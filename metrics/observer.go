@@ -27,6 +27,9 @@ func (m *Metrics) Observer(source string) ticagasync.Observer {
 		m.runs.WithLabelValues(source, string(o))
 	}
 	m.lockHeld.WithLabelValues(source)
+	for _, state := range []string{"pending", "unreadable"} {
+		m.unknownUsers.WithLabelValues(source, state)
+	}
 	return &sourceObserver{m: m, source: source}
 }
 
@@ -70,6 +73,12 @@ func (o *sourceObserver) RunFinished(r *ticagasync.Report) {
 	// run with a size of 0 did not get that far.
 	if r.Outcome != ticagasync.OutcomeFailed || r.Directory.Size > 0 {
 		m.directoryUsers.WithLabelValues(src).Set(float64(r.Directory.Size))
+	}
+	// Unknown users are counted when the refresh got as far as knowing
+	// them, also in a run that failed because of them.
+	if d := r.Directory; r.Outcome != ticagasync.OutcomeFailed || d.Size > 0 || len(d.Unknown)+len(d.Unreadable) > 0 {
+		m.unknownUsers.WithLabelValues(src, "pending").Set(float64(len(d.Unknown)))
+		m.unknownUsers.WithLabelValues(src, "unreadable").Set(float64(len(d.Unreadable)))
 	}
 	// A run that planned has its decisions, even when it failed later; a
 	// run that failed before planning has none and says nothing about the

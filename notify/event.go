@@ -44,7 +44,16 @@ type event struct {
 	err string
 	// now is the open set to remember once delivered (nil for KindFailed).
 	now map[fingerprint]struct{}
+	// unreadable are the run's unreadable Ticaga users (every one, in
+	// every message); freshUnreadable counts those not notified before.
+	unreadable      []ticagasync.UnknownUser
+	freshUnreadable int
 }
+
+// unreadableAction marks the fingerprint of an unreadable Ticaga user in a
+// channel's state, beside the open decisions: a newly unreadable user is
+// news, and one answered again counts as resolved.
+const unreadableAction ticagasync.Action = "unreadable_ticaga_user"
 
 // openSet is a run's watched open decisions by fingerprint.
 type openSet map[fingerprint]ticagasync.Decision
@@ -108,8 +117,16 @@ func decide(cs *channelState, source string, rep *ticagasync.Report, open openSe
 			ev.fresh = append(ev.fresh, d)
 		}
 	}
+	ev.unreadable = rep.Directory.Unreadable
+	for _, u := range ev.unreadable {
+		fp := fingerprint{Action: unreadableAction, TicagaID: u.ID}
+		ev.now[fp] = struct{}{}
+		if _, seen := cs.open[fp]; !seen {
+			ev.freshUnreadable++
+		}
+	}
 	for fp := range cs.open {
-		if _, still := open[fp]; !still {
+		if _, still := ev.now[fp]; !still {
 			ev.resolved++
 		}
 	}
@@ -121,7 +138,7 @@ func decide(cs *channelState, source string, rep *ticagasync.Report, open openSe
 	switch {
 	case cs.failed:
 		ev.kind = KindRecovered
-	case len(ev.fresh) > 0 || ev.resolved > 0:
+	case len(ev.fresh) > 0 || ev.freshUnreadable > 0 || ev.resolved > 0:
 		ev.kind = KindChanged
 	default:
 		return ev, false

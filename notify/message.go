@@ -52,6 +52,9 @@ func subjectOf(ev event) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, l.plural))
 		}
 	}
+	if ev.freshUnreadable > 0 {
+		parts = append(parts, fmt.Sprintf("%d unreadable Ticaga user(s)", ev.freshUnreadable))
+	}
 	if ev.resolved > 0 {
 		parts = append(parts, fmt.Sprintf("%d resolved", ev.resolved))
 	}
@@ -96,6 +99,19 @@ func bodyOf(ev event) string {
 	}
 	if more > 0 {
 		fmt.Fprintf(&b, "\n... and %d more.\n", more)
+	}
+	if len(ev.unreadable) > 0 {
+		fmt.Fprintf(&b, "\nUnreadable Ticaga users: %d (%d new). Ticaga never answered them clearly, so the run\n"+
+			"linked around them: a customer with one's email may be missed or linked to another user.\n",
+			len(ev.unreadable), ev.freshUnreadable)
+		for i, u := range ev.unreadable {
+			if i == MaxListed {
+				fmt.Fprintf(&b, "... and %d more.\n", len(ev.unreadable)-MaxListed)
+				break
+			}
+			fmt.Fprintf(&b, "- Ticaga user %d, unknown in %d runs since %s: %s\n", u.ID, u.Runs,
+				u.FirstAt.UTC().Format("2006-01-02 15:04:05 MST"), oneLine(u.LastError))
+		}
 	}
 	b.WriteString("\nEvery open decision: ticaga-sync status\n")
 	return b.String()

@@ -53,6 +53,11 @@ type Payload struct {
 	Resolved int `json:"resolved"`
 	// Error is why the run failed, for event failed.
 	Error string `json:"error,omitempty"`
+	// Unreadable lists every Ticaga user whose answer stayed unknown for
+	// TICAGA_UNREADABLE_AFTER runs: the run linked around them, so a
+	// customer with one's email may be missed or linked to another user.
+	// Never null.
+	Unreadable []ticagasync.UnknownUser `json:"unreadable"`
 }
 
 // PayloadDecision is one open decision, shaped like an entry of
@@ -74,6 +79,7 @@ func payloadOf(ev event) Payload {
 		Source: ev.source, Event: ev.kind, RunID: r.RunID, Outcome: r.Outcome, DryRun: r.DryRun,
 		StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), Counts: r.Counts,
 		Open: ev.open, Resolved: ev.resolved, Error: ev.err, New: []PayloadDecision{},
+		Unreadable: append([]ticagasync.UnknownUser{}, ev.unreadable...),
 	}
 	listed, more := capList(ev.fresh)
 	p.More = more

@@ -32,7 +32,7 @@ func TestWebhookPayload(t *testing.T) {
 	}
 	slices.Sort(keys)
 	want := []string{"counts", "dry_run", "event", "finished_at", "more", "new", "open", "outcome",
-		"resolved", "run_id", "source", "started_at"}
+		"resolved", "run_id", "source", "started_at", "unreadable"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("payload keys %v, want %v", keys, want)
 	}
@@ -218,5 +218,49 @@ func TestWatchedActions(t *testing.T) {
 	}
 	if p := h.takeOne(t).payload; !slices.Equal(billingIDs(p), []int64{3}) || p.Open != 1 {
 		t.Errorf("new %v open %d, want [3] 1", billingIDs(p), p.Open)
+	}
+}
+
+// Unreadable Ticaga users are in every message; a newly unreadable one is
+// news on its own, and one answered again is resolved.
+func TestWebhookUnreadableUsers(t *testing.T) {
+	h := newHook(t)
+	n, _ := newNotifier(t, Config{WebhookURL: h.srv.URL + "/hook"})
+	withUnreadable := func(id int64, ids ...int64) *ticagasync.Report {
+		rep := report(id, linked(1, ticagasync.ActionLink))
+		for _, u := range ids {
+			rep.Directory.Unreadable = append(rep.Directory.Unreadable,
+				ticagasync.UnknownUser{ID: u, Runs: 3, LastError: fmt.Sprintf("ticaga: customers/get (id %d): HTTP 500", u)})
+		}
+		return rep
+	}
+	if err := n.AfterRun(t.Context(), "blesta", withUnreadable(1, 17)); err != nil {
+		t.Fatal(err)
+	}
+	got := h.takeOne(t)
+	if got.payload.Event != KindChanged || len(got.payload.Unreadable) != 1 || got.payload.Unreadable[0].ID != 17 ||
+		!strings.Contains(got.payload.Unreadable[0].LastError, "HTTP 500") {
+		t.Fatalf("first payload = %+v", got.payload)
+	}
+	// The same unreadable user again is not news.
+	if err := n.AfterRun(t.Context(), "blesta", withUnreadable(2, 17)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.take(); len(got) != 0 {
+		t.Fatalf("an unchanged unreadable user was notified again: %+v", got)
+	}
+	// Another one is, and the message lists both.
+	if err := n.AfterRun(t.Context(), "blesta", withUnreadable(3, 17, 42)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.takeOne(t); len(got.payload.Unreadable) != 2 || got.payload.Resolved != 0 {
+		t.Fatalf("third payload = %+v", got.payload)
+	}
+	// 17 answered again: resolved.
+	if err := n.AfterRun(t.Context(), "blesta", withUnreadable(4, 42)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.takeOne(t); len(got.payload.Unreadable) != 1 || got.payload.Resolved != 1 {
+		t.Fatalf("fourth payload = %+v", got.payload)
 	}
 }

@@ -66,6 +66,10 @@ func explainSource(ctx context.Context, w io.Writer, s *source, client int64, em
 	if err := s.store.EachPairing(ctx, func(p ticagasync.Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
 		return false, err
 	}
+	unknown, _, err := s.store.DirectoryProgress(ctx, s.engine.Target)
+	if err != nil {
+		return false, err
+	}
 	decisions := ticagasync.Plan(ticagasync.PlanInput{System: s.engine.System, Contacts: contacts, Users: users, Pairings: pairings})
 
 	key, _ := ticagasync.NormalizeEmail(email)
@@ -74,7 +78,7 @@ func explainSource(ctx context.Context, w io.Writer, s *source, client int64, em
 		ck, _ := ticagasync.NormalizeEmail(d.Contact.Email)
 		if (client > 0 && d.Contact.BillingID == client) || (key != "" && ck == key) {
 			matched = true
-			if err := explainDecision(ctx, w, s, d, contacts, users, pairings); err != nil {
+			if err := explainDecision(ctx, w, s, d, contacts, users, pairings, unknown); err != nil {
 				return true, err
 			}
 		}
@@ -88,7 +92,7 @@ func explainSource(ctx context.Context, w io.Writer, s *source, client int64, em
 }
 
 func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.Decision, contacts []ticagasync.Contact,
-	users []ticagasync.TicagaUser, pairings []ticagasync.Pairing) error {
+	users []ticagasync.TicagaUser, pairings []ticagasync.Pairing, unknown []ticagasync.UnknownUser) error {
 	c := d.Contact
 	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.name, s.engine.Target)
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
@@ -118,6 +122,7 @@ func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.D
 		}
 		printUsersWithKey(w, users, key)
 	}
+	printUnknownUsers(w, s.engine.UnreadableAfter, d, unknown)
 
 	fmt.Fprintln(w, "  ticaga_billing:")
 	n := 0
@@ -160,6 +165,30 @@ func printUsersWithKey(w io.Writer, users []ticagasync.TicagaUser, key string) {
 	}
 	if !found {
 		fmt.Fprintln(w, "    no Ticaga user in the directory has this email")
+	}
+}
+
+// printUnknownUsers names the Ticaga users whose answer is unknown when they
+// could change decision d: any of them might have d's email, which would
+// turn a link into a conflict or a missing match into a link. A linked
+// customer, or one whose email is unusable, is not affected.
+func printUnknownUsers(w io.Writer, after int, d ticagasync.Decision, unknown []ticagasync.UnknownUser) {
+	if len(unknown) == 0 || (d.Action != ticagasync.ActionLink && d.Action != ticagasync.ActionNoMatch &&
+		!(d.Action == ticagasync.ActionConflict && d.Reason == ticagasync.ReasonDuplicateTicagaEmail)) {
+		return
+	}
+	fmt.Fprintln(w, "  unknown Ticaga users (any of them may have this email, which would change the decision):")
+	for i, u := range unknown {
+		if i == listLimit {
+			fmt.Fprintf(w, "    ... and %d more (see ticaga-sync status)\n", len(unknown)-listLimit)
+			break
+		}
+		state := "blocks every link until Ticaga answers it"
+		if u.Unreadable(after) {
+			state = "UNREADABLE: runs link around it"
+		}
+		fmt.Fprintf(w, "    Ticaga user %d: %s; unknown in %d run(s) since %s: %s\n", u.ID, state, u.Runs,
+			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
 	}
 }
 

@@ -70,9 +70,42 @@ func printDirectories(ctx context.Context, w io.Writer, a *app) {
 			fmt.Fprintf(tw, "  %s\t%s\t%d users (highest id %d), oldest entry read %s ago\n", s.name, s.engine.Target, n, maxID,
 				time.Since(oldest).Round(time.Second))
 		}
+		if err == nil {
+			printDirectoryProgress(ctx, tw, s)
+		}
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// printDirectoryProgress prints a source's interrupted scan and its Ticaga
+// users whose answer is unknown: pending ones block its links, unreadable
+// ones are linked around.
+func printDirectoryProgress(ctx context.Context, w io.Writer, s *source) {
+	unknown, pos, err := s.store.DirectoryProgress(ctx, s.engine.Target)
+	if err != nil {
+		fmt.Fprintf(w, "  \t%s\n", oneLine(err))
+		return
+	}
+	if pos != nil {
+		kind := "scan"
+		if pos.Full {
+			kind = "full rescan"
+		}
+		fmt.Fprintf(w, "  \t\tinterrupted %s: the next run resumes at id %d (saved %s)\n", kind, pos.Next,
+			pos.SavedAt.Local().Format(time.DateTime+" MST"))
+	}
+	for _, u := range unknown {
+		state := fmt.Sprintf("unknown (blocks links; unreadable after %d runs)", s.engine.UnreadableAfter)
+		switch {
+		case u.Unreadable(s.engine.UnreadableAfter):
+			state = "UNREADABLE (linked around)"
+		case s.engine.UnreadableAfter == 0:
+			state = "unknown (blocks links; TICAGA_UNREADABLE_AFTER=0)"
+		}
+		fmt.Fprintf(w, "  \t\tticaga user %d: %s, %d run(s) since %s: %s\n", u.ID, state, u.Runs,
+			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+	}
 }
 
 // printStatus prints the recent runs and the open decisions grouped by

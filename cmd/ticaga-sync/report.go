@@ -124,14 +124,38 @@ func writeTextReport(w io.Writer, rep *ticagasync.Report) {
 	fmt.Fprintf(w, "  Ticaga API calls: %d%s\n", rep.TotalAPICalls(), endpointBreakdown(rep.APICalls))
 	d := rep.Directory
 	fmt.Fprintf(w, "  directory: %d users (%d read, %d new, %d changed, %d removed)\n", d.Size, d.Fetched, d.Added, d.Changed, d.Removed)
+	if d.ResumedAt > 0 {
+		fmt.Fprintf(w, "  directory scan resumed at Ticaga id %d, where an interrupted run left it\n", d.ResumedAt)
+	}
 	if rep.Err != nil {
 		fmt.Fprintf(w, "  error: %s\n", oneLine(rep.Err))
 	}
+	writeUnknownUsers(w, "Ticaga users whose answer is unknown (nothing is linked until they are answered or unreadable)", d.Unknown)
+	writeUnknownUsers(w, "Unreadable Ticaga users (linked around: a customer with one's email may be missed or linked to another user)", d.Unreadable)
 	section(w, rep, ticagasync.ActionFailed, "Failed (retried next run)")
 	section(w, rep, ticagasync.ActionConflict, "Conflicts (a person decides)")
 	section(w, rep, ticagasync.ActionInvalidEmail, "Invalid email")
 	section(w, rep, ticagasync.ActionLink, map[bool]string{true: "Would link", false: "Linked"}[rep.DryRun])
 	section(w, rep, ticagasync.ActionNoMatch, "No Ticaga user")
+}
+
+// writeUnknownUsers lists Ticaga users whose answer stayed unknown, with
+// how long and the last error.
+func writeUnknownUsers(w io.Writer, title string, us []ticagasync.UnknownUser) {
+	if len(us) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s: %d\n", title, len(us))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, u := range us {
+		if i == listLimit {
+			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(us)-listLimit)
+			break
+		}
+		fmt.Fprintf(tw, "  ticaga %d\tunknown in %d run(s) since %s\t%s\n", u.ID, u.Runs,
+			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+	}
+	tw.Flush()
 }
 
 func endpointBreakdown(m map[string]int) string {
