@@ -45,25 +45,22 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // interpret turns an answer into the fields of its JSON object, or into an
 // *APIError: a redirect, an HTML page, broken JSON, a documented not-found
-// body (ErrNotFound), a rejected credential (ErrUnauthorized), a non-2xx
+// body (ErrNotFound on 2xx, 404 or 410; ErrAuthUnproven on 401 or 403 when
+// cl.notFoundOnAuth), a rejected credential (ErrUnauthorized), a non-2xx
 // status, or a 2xx carrying {"error": ...}. Text from the server is scrubbed
 // of tok.
 func interpret(cl call, a answer, tok Secret) (map[string]json.RawMessage, *APIError) {
 	var serverErr string // Ticaga's {"error": ...}
 	fail := func(msg string, kind error) *APIError {
-		return &APIError{
-			serverMsg:  tok.Scrub(serverErr),
-			Endpoint:   cl.name,
-			Method:     cl.method,
-			Status:     a.status,
-			Message:    tok.Scrub(msg),
-			Retryable:  retryableStatus(a.status) && kind == nil,
-			RetryAfter: retryAfter(a.header),
-			Err:        kind,
-		}
+		e := cl.newError(a.status, tok.Scrub(msg))
+		e.serverMsg = tok.Scrub(serverErr)
+		e.Retryable = retryableStatus(a.status) && kind == nil
+		e.RetryAfter = retryAfter(a.header)
+		e.Err = kind
+		return e
 	}
 	if a.status >= 300 && a.status < 400 {
-		return nil, fail("redirected to "+redactURL(a.header.Get("Location"))+" (check BaseURL)", nil)
+		return nil, fail("redirected to "+redactURL(a.header.Get("Location"))+" (check BaseURL / TICAGA_URL)", nil)
 	}
 	body := bytes.TrimSpace(bytes.TrimPrefix(a.body, utf8BOM))
 	obj, perr := parseObject(body)
@@ -77,21 +74,27 @@ func interpret(cl call, a answer, tok Secret) (map[string]json.RawMessage, *APIE
 		default:
 			msg = perr.Error()
 		}
-		if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden {
+		if authStatus(a.status) {
 			return nil, fail("credentials rejected ("+msg+")", ErrUnauthorized)
 		}
 		return nil, fail(msg, nil)
 	}
 	serverErr = textField(obj, "error")
-	if serverErr != "" && notFoundMessages[normMessage(serverErr)] && notFoundStatus(a.status) {
-		return nil, fail("not found: "+printable(serverErr, 200), ErrNotFound)
+	if serverErr != "" && notFoundMessages[normMessage(serverErr)] {
+		switch {
+		case notFoundStatus(a.status):
+			return nil, fail("not found: "+printable(serverErr, 200), ErrNotFound)
+		case authStatus(a.status) && cl.notFoundOnAuth:
+			return nil, fail("not found, on an authentication status (not yet proven: the token may be revoked): "+
+				printable(serverErr, 200), ErrAuthUnproven)
+		}
 	}
 	said := serverErr
 	if said == "" {
 		said = textField(obj, "message")
 	}
 	switch {
-	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
+	case authStatus(a.status):
 		msg := "credentials rejected"
 		if said != "" {
 			msg += ": " + printable(said, 200)

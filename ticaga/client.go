@@ -99,10 +99,27 @@ func (c *Client) Stats() Stats { return c.stats.snapshot() }
 // call is one API call.
 type call struct {
 	name       string     // endpoint template, e.g. "customers/get"
+	subject    string     // what it is about, e.g. "id 17" (see APIError.Subject)
 	method     string     // GET or POST
 	path       string     // below /api/, e.g. "customers/get/17"
 	form       url.Values // POST body
 	idempotent bool       // safe to repeat after it may have reached Ticaga
+	// notFoundOnAuth makes a documented not-found body on a 401 or 403
+	// ErrAuthUnproven rather than ErrUnauthorized.
+	notFoundOnAuth bool
+}
+
+// label names cl in an error: "customers/get (id 17)".
+func (cl call) label() string {
+	if cl.subject == "" {
+		return cl.name
+	}
+	return cl.name + " (" + cl.subject + ")"
+}
+
+// newError returns an *APIError about cl with status and message.
+func (cl call) newError(status int, msg string) *APIError {
+	return &APIError{Endpoint: cl.name, Subject: cl.subject, Method: cl.method, Status: status, Message: msg}
 }
 
 // reply is the JSON object of a 2xx answer.
@@ -115,6 +132,7 @@ type reply struct {
 // do makes cl, retrying as allowed, and returns the JSON object of a 2xx
 // answer. Its errors are *APIError, or wrap ctx.Err().
 func (c *Client) do(ctx context.Context, cl call) (reply, error) {
+	var slept time.Duration // between retries, bounded by c.timeout
 	for n := 1; ; n++ {
 		r, e := c.attempt(ctx, cl)
 		if e == nil {
@@ -122,16 +140,17 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 			return r, nil
 		}
 		if err := ctx.Err(); err != nil {
-			return reply{}, fmt.Errorf("ticaga: %s: %w", cl.name, err)
+			return reply{}, fmt.Errorf("ticaga: %s: %w", cl.label(), err)
 		}
 		if e.Err == errWaitTurn {
-			return reply{}, fmt.Errorf("ticaga: %s: %s: %w", cl.name, e.Message, context.DeadlineExceeded)
+			return reply{}, fmt.Errorf("ticaga: %s: %s: %w", cl.label(), e.Message, context.DeadlineExceeded)
 		}
 		e.Attempts = n
-		d, ok := c.retryDecision(ctx, cl, n, e)
+		d, ok := c.retryDecision(ctx, cl, n, slept, e)
 		if !ok {
 			return reply{}, e
 		}
+		slept += d
 		c.stats.retry()
 		lvl := zerolog.DebugLevel
 		if e.Status == http.StatusTooManyRequests {
@@ -140,7 +159,7 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 		c.log.WithLevel(lvl).Str("endpoint", cl.name).Int("status", e.Status).
 			Int("attempt", n).Dur("retry_in", d).Msg("ticaga: retrying")
 		if err := sleep(ctx, d); err != nil {
-			return reply{}, fmt.Errorf("ticaga: %s: %w (while waiting to retry after: %s)", cl.name, err, e.Message)
+			return reply{}, fmt.Errorf("ticaga: %s: %w (while waiting to retry after: %s)", cl.label(), err, e.Message)
 		}
 	}
 }
@@ -153,12 +172,16 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	waitStart := time.Now()
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Message: "rate limit: " + err.Error(), Err: errWaitTurn}
+			e := cl.newError(0, "rate limit: "+err.Error())
+			e.Err = errWaitTurn
+			return reply{}, e
 		}
 	}
 	sent, err := c.pacer.wait(ctx)
 	if err != nil {
-		return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Message: "pacing: " + err.Error(), Err: errWaitTurn}
+		e := cl.newError(0, "pacing: "+err.Error())
+		e.Err = errWaitTurn
+		return reply{}, e
 	}
 	if waited := sent.Sub(waitStart); waited > time.Millisecond {
 		c.stats.paced(waited)
@@ -177,7 +200,7 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	defer cancel()
 	req, err := c.newRequest(actx, cl)
 	if err != nil {
-		return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Message: "build request: " + c.token.Scrub(err.Error())}
+		return reply{}, cl.newError(0, "build request: "+c.token.Scrub(err.Error()))
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -188,9 +211,9 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	drainClose(resp.Body)
 	switch {
 	case errors.Is(err, errTooLarge):
-		return reply{}, &APIError{Endpoint: cl.name, Method: cl.method, Status: status,
-			Message:   fmt.Sprintf("answer larger than %d bytes", c.maxBody),
-			Retryable: retryableStatus(status), RetryAfter: retryAfter(hdr)}
+		e := cl.newError(status, fmt.Sprintf("answer larger than %d bytes (cut off)", c.maxBody))
+		e.Retryable, e.RetryAfter = retryableStatus(status), retryAfter(hdr)
+		return reply{}, e
 	case err != nil:
 		return reply{}, c.networkError(cl, status, err, actx)
 	}
@@ -204,8 +227,9 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 // shapeError reports a 2xx answer of cl whose JSON is not what the API
 // documents. It is not retryable: the same answer would come back.
 func (c *Client) shapeError(cl call, r reply, err error) *APIError {
-	return &APIError{Endpoint: cl.name, Method: cl.method, Status: r.status, Attempts: r.attempts,
-		Message: "unexpected answer: " + c.token.Scrub(printable(err.Error(), 300))}
+	e := cl.newError(r.status, "unexpected answer: "+c.token.Scrub(printable(err.Error(), 300)))
+	e.Attempts = r.attempts
+	return e
 }
 
 // newRequest builds the HTTP request for cl.
@@ -235,7 +259,8 @@ func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, error)
 // networkError describes a failure to get a whole answer. Its message comes
 // from the innermost error, without the request URL.
 func (c *Client) networkError(cl call, status int, err error, actx context.Context) *APIError {
-	e := &APIError{Endpoint: cl.name, Method: cl.method, Status: status, Retryable: true, Err: err}
+	e := cl.newError(status, "")
+	e.Retryable, e.Err = true, err
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		e.Err = uerr.Err

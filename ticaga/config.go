@@ -14,7 +14,7 @@ import (
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultTimeout        = 30 * time.Second
-	DefaultMaxRetries     = 4
+	DefaultMaxRetries     = 6
 	DefaultPaceWindow     = time.Minute
 	DefaultRetryBaseDelay = 200 * time.Millisecond
 	DefaultRetryMaxDelay  = 10 * time.Second
@@ -36,18 +36,27 @@ type Config struct {
 	// AdminEmail is the administrator's email, sent as the email field of
 	// the connection call and, when set, as the X-Admin-Email header.
 	AdminEmail string
-	// Timeout bounds one HTTP attempt, body included (default 30s).
+	// Timeout bounds one HTTP attempt, body included (default 30s;
+	// TICAGA_TIMEOUT). It also bounds the total time one call spends
+	// sleeping between its retries: a retry whose delay (backoff or
+	// Retry-After) would push that total past Timeout is not made, and the
+	// call returns its last error. A call therefore takes at most about
+	// (MaxRetries+1)·Timeout for its attempts plus Timeout of sleeping.
 	Timeout time.Duration
 	// RateLimit caps requests per second (0: no fixed cap).
 	RateLimit float64
-	// MaxRetries is how many times a retryable failure is retried (0: the
-	// default 4; negative: never).
+	// MaxRetries is how many times a retryable failure (network error, 408,
+	// 429, 5xx) is retried (0: the default 6; negative: never). Six retries
+	// leave a call unanswered about once in 130 when half of all attempts
+	// fail. Retries also stop when the retry sleep budget (see Timeout) is
+	// spent.
 	MaxRetries int
 	// PaceWindow is the throttle window assumed for the X-RateLimit-* headers
 	// (default 1m, Laravel's; negative: do not pace by those headers).
 	PaceWindow time.Duration
 	// RetryBaseDelay and RetryMaxDelay bound the jittered exponential backoff
-	// between retries (defaults 200ms and 10s).
+	// between retries (defaults 200ms and 10s). A Retry-After header
+	// (capped at MaxRetryAfter) replaces a shorter backoff.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
 	// MaxBodyBytes caps the size of an answer (default 4 MiB).

@@ -11,37 +11,6 @@ import (
 	"strings"
 )
 
-// User is a Ticaga user as the register, login and customers/get endpoints
-// return it. Fields Ticaga may send as numbers or strings are lenient.
-type User struct {
-	ID              FlexInt    `json:"id"`
-	Name            FlexString `json:"name"`
-	Email           FlexString `json:"email"`
-	EmailVerifiedAt FlexString `json:"email_verified_at"` // "" when null
-	Company         FlexString `json:"company"`
-	PhoneNumber     FlexString `json:"phone_number"`
-	// BillingID is the billing system's customer id; "" or "0" means none.
-	BillingID      FlexString `json:"billing_id"`
-	BillingSystem  FlexString `json:"billing_system"`
-	AccountManager FlexInt    `json:"account_manager"`
-	Biography      FlexString `json:"biography"`
-	CreatedAt      FlexString `json:"created_at"` // see ParseTimestamp
-	UpdatedAt      FlexString `json:"updated_at"`
-}
-
-// decodeUser reads {"user": {...}}; the user needs an id above 0 and an
-// email key.
-func decodeUser(obj map[string]json.RawMessage) (User, error) {
-	var u User
-	if err := decodeField(obj, "user", &u, "id", "email"); err != nil {
-		return User{}, err
-	}
-	if u.ID <= 0 {
-		return User{}, fmt.Errorf("user id %d is not positive", u.ID)
-	}
-	return u, nil
-}
-
 // Connection checks the administrator's credentials (POST connection with
 // email and api_token). It returns nil only for {"result": "true"}; any
 // other well-formed answer, a 401/403, or an {"error": ...} body gives an
@@ -120,15 +89,22 @@ func (c *Client) Login(ctx context.Context, email, password string) (User, error
 
 // Customer reads one user (GET customers/get/{id}). It returns an error
 // wrapping ErrNotFound only for the documented {"error": "User not
-// authenticated"} body (on 200 or 404); every other error means unknown. An
-// answer about another id is an error.
+// authenticated"} body: plain on 200, 404 or 410; on 401 or 403 as
+// ErrAuthUnproven (which also matches ErrNotFound), since a revoked token
+// may be answered the same way. A 401 or 403 without that body wraps
+// ErrUnauthorized. Every other error means unknown, including a malformed
+// user (see decodeUser) and an answer about another id.
 func (c *Client) Customer(ctx context.Context, id int64) (User, error) {
 	if id <= 0 {
 		return User{}, fmt.Errorf("ticaga: customers/get: invalid id %d", id)
 	}
-	cl := call{name: "customers/get", method: http.MethodGet, idempotent: true,
-		path: "customers/get/" + strconv.FormatInt(id, 10)}
-	return c.userCall(ctx, cl, id)
+	return c.userCall(ctx, customerCall(id), id)
+}
+
+// customerCall is the customers/get call for user id.
+func customerCall(id int64) call {
+	return call{name: "customers/get", subject: "id " + strconv.FormatInt(id, 10), method: http.MethodGet,
+		idempotent: true, notFoundOnAuth: true, path: "customers/get/" + strconv.FormatInt(id, 10)}
 }
 
 // userCall makes cl and decodes its {"user": {...}} answer, which must be
@@ -138,21 +114,32 @@ func (c *Client) userCall(ctx context.Context, cl call, want int64) (User, error
 	if err != nil {
 		return User{}, err
 	}
-	u, err := decodeUser(r.obj)
-	if err == nil && want != 0 && int64(u.ID) != want {
-		err = fmt.Errorf("answer is about user %d, not %d", u.ID, want)
-	}
+	u, err := userAnswer(r.obj, want)
 	if err != nil {
 		return User{}, c.shapeError(cl, r, err)
 	}
 	return u, nil
 }
 
+// userAnswer decodes a {"user": {...}} answer, which must be about user
+// want unless want is 0.
+func userAnswer(obj map[string]json.RawMessage, want int64) (User, error) {
+	u, err := decodeUser(obj)
+	if err != nil {
+		return User{}, err
+	}
+	if want != 0 && int64(u.ID) != want {
+		return User{}, fmt.Errorf("answer is about user %d, not %d", u.ID, want)
+	}
+	return u, nil
+}
+
 // Assign gives Ticaga user ticagaID the billing id billingID of billing
 // system system (POST customers/assign). It returns nil only for
-// {"user": true}, an error wrapping ErrNotFound when the user does not exist,
-// and otherwise an error that leaves the outcome unknown. Ids must be above
-// 0 and system non-empty: it never clears a billing id.
+// {"user": true}, an error wrapping ErrNotFound when the user does not exist
+// (ErrAuthUnproven as well when that body came on a 401 or 403, as for
+// Customer), and otherwise an error that leaves the outcome unknown. Ids
+// must be above 0 and system non-empty: it never clears a billing id.
 func (c *Client) Assign(ctx context.Context, ticagaID, billingID int64, system string) error {
 	if ticagaID <= 0 || billingID <= 0 || strings.TrimSpace(system) == "" {
 		return fmt.Errorf("ticaga: customers/assign: invalid assignment (ticaga id %d, billing id %d, system %q)",
@@ -173,7 +160,8 @@ func (c *Client) ClearBilling(ctx context.Context, ticagaID int64, system string
 }
 
 func (c *Client) assign(ctx context.Context, ticagaID, billingID int64, system string) error {
-	cl := call{name: "customers/assign", method: http.MethodPost, path: "customers/assign", idempotent: true,
+	cl := call{name: "customers/assign", subject: "ticaga_id " + strconv.FormatInt(ticagaID, 10),
+		method: http.MethodPost, path: "customers/assign", idempotent: true, notFoundOnAuth: true,
 		form: url.Values{
 			"ticaga_id":      {strconv.FormatInt(ticagaID, 10)},
 			"billing_id":     {strconv.FormatInt(billingID, 10)},

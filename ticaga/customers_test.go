@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
@@ -71,6 +73,15 @@ func TestConnectionRejected(t *testing.T) {
 				t.Errorf("Connection = %v, also ErrNotFound", err)
 			}
 		})
+	}
+	// The probe that proves the token: any 401/403 is a rejection, the
+	// documented not-found body included, and so is that body on 404/410.
+	for _, status := range []int{401, 403, 404, 410} {
+		c := newClient(t, jsonStub(t, status, seedUserNotFound).URL)
+		err := c.Connection(t.Context())
+		if !errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrAuthUnproven) {
+			t.Errorf("status %d with the not-found body: Connection = %v, want ErrUnauthorized only", status, err)
+		}
 	}
 	t.Run("bool true", func(t *testing.T) {
 		c := newClient(t, jsonStub(t, 200, `{"result":true}`).URL)
@@ -144,7 +155,7 @@ func TestCustomer(t *testing.T) {
 }
 
 func TestCustomerNotFound(t *testing.T) {
-	for _, status := range []int{200, 404} {
+	for _, status := range []int{200, 404, 410} {
 		c := newClient(t, jsonStub(t, status, seedUserNotFound).URL)
 		_, err := c.Customer(t.Context(), 5)
 		if !errors.Is(err, ErrNotFound) || !errors.Is(err, ticagasync.ErrNotFound) {
@@ -153,6 +164,32 @@ func TestCustomerNotFound(t *testing.T) {
 		u, err := c.LookupUser(t.Context(), 5)
 		if !errors.Is(err, ticagasync.ErrNotFound) || u != (ticagasync.TicagaUser{}) {
 			t.Errorf("status %d: LookupUser = %+v, %v", status, u, err)
+		}
+	}
+}
+
+// On a 401 or 403 the documented not-found body is ErrAuthUnproven: it
+// matches ErrNotFound (and both ticagasync sentinels) but not
+// ErrUnauthorized, and is not retried.
+func TestCustomerNotFoundOnAuthStatus(t *testing.T) {
+	for _, status := range []int{401, 403} {
+		s := jsonStub(t, status, seedUserNotFound)
+		c := newClient(t, s.URL)
+		_, err := c.LookupUser(t.Context(), 5)
+		if !errors.Is(err, ErrAuthUnproven) || !errors.Is(err, ErrNotFound) ||
+			!errors.Is(err, ticagasync.ErrAuthUnproven) || !errors.Is(err, ticagasync.ErrNotFound) ||
+			errors.Is(err, ErrUnauthorized) || errors.Is(err, ticagasync.ErrUnauthorized) {
+			t.Errorf("status %d: LookupUser = %v, want ErrAuthUnproven and ErrNotFound only", status, err)
+		}
+		if ae := apiError(t, err); ae.Status != status || ae.Retryable || s.count() != 1 {
+			t.Errorf("status %d: %+v after %d calls", status, ae, s.count())
+		}
+		// Without the body, or with another one, it is a rejected token.
+		for _, body := range []string{`{"message":"Unauthenticated."}`, `{"error":"Token expired"}`, ``} {
+			_, err := newClient(t, jsonStub(t, status, body).URL).Customer(t.Context(), 5)
+			if !errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrAuthUnproven) {
+				t.Errorf("status %d %s: Customer = %v, want ErrUnauthorized", status, body, err)
+			}
 		}
 	}
 }
@@ -190,6 +227,10 @@ func TestAssignAnswers(t *testing.T) {
 	}{
 		{200, seedUserNotFound, true},
 		{404, seedUserNotFound, true},
+		{410, seedUserNotFound, true},
+		{401, seedUserNotFound, true}, // ErrAuthUnproven, checked below
+		{403, seedUserNotFound, true},
+		{401, `{"message":"Unauthenticated."}`, false},
 		{200, `{"user": false}`, false},
 		{200, `{"user": null}`, false},
 		{200, `{}`, false},
@@ -205,6 +246,13 @@ func TestAssignAnswers(t *testing.T) {
 		}
 		if err == nil || errors.Is(err, ErrNotFound) != tc.notFound {
 			t.Errorf("%d %s: Assign = %v, want not found %v", tc.status, tc.body, err, tc.notFound)
+		}
+		auth := tc.status == 401 || tc.status == 403
+		if errors.Is(err, ErrAuthUnproven) != (auth && tc.notFound) || errors.Is(err, ErrUnauthorized) != (auth && !tc.notFound) {
+			t.Errorf("%d %s: Assign = %v: wrong auth kind", tc.status, tc.body, err)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "ticaga: customers/assign (ticaga_id 1): HTTP "+strconv.Itoa(tc.status)) {
+			t.Errorf("error %q does not name the call, ticaga_id and status", err)
 		}
 	}
 }

@@ -154,7 +154,7 @@ func decodeField(obj map[string]json.RawMessage, key string, v any, required ...
 // required key, into v.
 func decodeObject(raw json.RawMessage, v any, required ...string) error {
 	var keys map[string]json.RawMessage
-	if k := jsonKind(raw); k != "object" {
+	if k := jsonKind(raw); k != "an object" {
 		return fmt.Errorf("expected an object, got %s", k)
 	}
 	if err := json.Unmarshal(raw, &keys); err != nil {
@@ -175,7 +175,7 @@ func decodeList[T any](obj map[string]json.RawMessage, key string, required ...s
 	if !ok {
 		return nil, fmt.Errorf("no %q in the answer", key)
 	}
-	if k := jsonKind(raw); k != "array" {
+	if k := jsonKind(raw); k != "an array" {
 		return nil, fmt.Errorf("%q: expected an array, got %s", key, k)
 	}
 	var items []json.RawMessage
@@ -199,9 +199,9 @@ func jsonKind(raw json.RawMessage) string {
 	}
 	switch raw[0] {
 	case '{':
-		return "object"
+		return "an object"
 	case '[':
-		return "array"
+		return "an array"
 	case '"':
 		return "a string"
 	case 'n':

@@ -2,42 +2,61 @@ package ticaga
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
-// kindError is a sentinel that also matches a ticagasync sentinel.
+// kindError is a sentinel that also matches the errors it wraps.
 type kindError struct {
-	msg  string
-	base error
+	msg   string
+	bases []error
 }
 
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.base }
+func (e *kindError) Error() string   { return e.msg }
+func (e *kindError) Unwrap() []error { return e.bases }
 
 // Sentinels to test with errors.Is. Each also matches its ticagasync
 // counterpart, so the engine need not import this package.
 var (
 	// ErrNotFound means Ticaga answered with a documented "no such thing"
 	// body: {"error": "User not authenticated"} (customers), "No tickets
-	// found for this user." or "Ticket not found" (tickets, responses), on a
-	// 2xx, 401, 403 or 404 status. It wraps ticagasync.ErrNotFound.
-	ErrNotFound error = &kindError{"not found", ticagasync.ErrNotFound}
+	// found for this user." or "Ticket not found" (tickets, responses). On
+	// a 2xx, 404 or 410 status it is plain; on a 401 or 403 it comes as
+	// ErrAuthUnproven, which also matches ErrNotFound. It wraps
+	// ticagasync.ErrNotFound.
+	ErrNotFound error = &kindError{"not found", []error{ticagasync.ErrNotFound}}
+	// ErrAuthUnproven means a documented not-found body came with a 401 or
+	// 403 status (customers/get, customers/assign, tickets and responses
+	// endpoints): some Ticagas answer a missing user that way, but a revoked
+	// token may look the same, so it means "no such thing" only once a
+	// connection probe made after the answer succeeds. It matches
+	// ErrNotFound, ticagasync.ErrNotFound and ticagasync.ErrAuthUnproven,
+	// never ErrUnauthorized.
+	ErrAuthUnproven error = &kindError{"not found on an authentication status, not yet proven",
+		[]error{ErrNotFound, ticagasync.ErrAuthUnproven}}
 	// ErrUnauthorized means the credentials were rejected: a 401 or 403
 	// without a not-found body, or a connection answer other than "true".
 	// It wraps ticagasync.ErrUnauthorized.
-	ErrUnauthorized error = &kindError{"unauthorized", ticagasync.ErrUnauthorized}
+	ErrUnauthorized error = &kindError{"unauthorized", []error{ticagasync.ErrUnauthorized}}
 )
 
 // APIError is a failed call. Every error the endpoint methods return for a
 // request that was attempted is an *APIError (context cancellation aside);
-// errors.Is(err, ErrNotFound) and errors.Is(err, ErrUnauthorized) see
-// through it. Its text never contains the token, headers or URL credentials.
+// errors.Is(err, ErrNotFound), errors.Is(err, ErrAuthUnproven) and
+// errors.Is(err, ErrUnauthorized) see through it. Its text never contains
+// the token, headers or URL credentials.
 type APIError struct {
 	// Endpoint is the endpoint template, e.g. "customers/get".
 	Endpoint string
+	// Subject names what the call was about, as the request named it:
+	// "id 17" (customers/get, tickets/get/all), "ticaga_id 17"
+	// (customers/assign), "id 2, ticket_id 8" (tickets/get),
+	// "customer_id 2, ticket_id 8" (tickets/close), "ticket_id 8"
+	// (responses/get); "" for connection, register and login.
+	Subject string
 	// Method is the HTTP method.
 	Method string
 	// Status is the HTTP status, or 0 when no answer arrived.
@@ -51,7 +70,8 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many HTTP attempts were made in all.
 	Attempts int
-	// Err is the cause: ErrNotFound, ErrUnauthorized, a network error or nil.
+	// Err is the cause: ErrNotFound, ErrAuthUnproven (a not-found body on
+	// a 401 or 403), ErrUnauthorized, a network error or nil.
 	Err error
 	// serverMsg is Ticaga's own {"error": ...} text, if any.
 	serverMsg string
@@ -60,12 +80,17 @@ type APIError struct {
 	notSent bool
 }
 
-// Error returns e.g. "ticaga: customers/get: HTTP 502: unexpected HTML page
-// (not JSON)".
+// Error returns e.g. "ticaga: customers/get (id 17): HTTP 502: unexpected
+// HTML page (not JSON) (after 7 attempts)".
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("ticaga: ")
 	b.WriteString(e.Endpoint)
+	if e.Subject != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Subject)
+		b.WriteString(")")
+	}
 	b.WriteString(": ")
 	if e.Status > 0 {
 		fmt.Fprintf(&b, "HTTP %d: ", e.Status)
@@ -102,13 +127,19 @@ func normMessage(msg string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(msg)), ".")
 }
 
-// notFoundStatus reports whether a not-found body on this status means "no
-// such thing". The status is undocumented, so 2xx and 404 qualify; a 401 or
-// 403 stays an authentication failure whatever its body says, because
-// treating a revoked token as "these users are gone" would purge the
-// directory (unknown is not absent).
+// notFoundStatus reports whether a not-found body on this status plainly
+// means "no such thing". The status is undocumented, so 2xx, 404 and 410
+// qualify. A 401 or 403 does not (see authStatus): treating a revoked token
+// as "these users are gone" would purge the directory (unknown is not
+// absent).
 func notFoundStatus(status int) bool {
-	return (status >= 200 && status < 300) || status == 404
+	return (status >= 200 && status < 300) || status == http.StatusNotFound || status == http.StatusGone
+}
+
+// authStatus reports whether status is an authentication failure status:
+// a not-found body on it is ErrAuthUnproven, anything else ErrUnauthorized.
+func authStatus(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
 }
 
 // printable shortens s to about n bytes and replaces control characters, for

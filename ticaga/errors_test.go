@@ -1,6 +1,7 @@
 package ticaga
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -36,13 +37,20 @@ func TestErrorShapes(t *testing.T) {
 		answer    func(http.ResponseWriter, *http.Request, int)
 		status    int
 		retryable bool
-		kind      error // ErrNotFound, ErrUnauthorized or nil
+		kind      error // ErrNotFound, ErrAuthUnproven, ErrUnauthorized or nil
 		message   string
 	}{
 		{"401 laravel", jsonAnswer(401, `{"message":"Unauthenticated."}`), 401, false, ErrUnauthorized, "credentials rejected: Unauthenticated."},
 		{"403 empty", jsonAnswer(403, ``), 403, false, ErrUnauthorized, "credentials rejected"},
 		{"401 html", htmlPage(401), 401, false, ErrUnauthorized, "HTML"},
-		{"401 not-found body", jsonAnswer(401, seedUserNotFound), 401, false, ErrUnauthorized, "User not authenticated"},
+		{"401 not-found body", jsonAnswer(401, seedUserNotFound), 401, false, ErrAuthUnproven, "not yet proven: the token may be revoked): User not authenticated"},
+		{"403 not-found body", jsonAnswer(403, seedUserNotFound), 403, false, ErrAuthUnproven, "HTTP 403: not found, on an authentication status"},
+		{"401 other error body", jsonAnswer(401, `{"error":"Invalid token"}`), 401, false, ErrUnauthorized, "credentials rejected: Invalid token"},
+		{"403 html", htmlPage(403), 403, false, ErrUnauthorized, "credentials rejected (unexpected HTML page (not JSON))"},
+		{"200 not-found body", jsonAnswer(200, seedUserNotFound), 200, false, ErrNotFound, "HTTP 200: not found: User not authenticated"},
+		{"404 not-found body", jsonAnswer(404, seedUserNotFound), 404, false, ErrNotFound, "HTTP 404: not found: User not authenticated"},
+		{"410 not-found body", jsonAnswer(410, seedUserNotFound), 410, false, ErrNotFound, "HTTP 410: not found: User not authenticated"},
+		{"410 json without body", jsonAnswer(410, `{"message":"Gone"}`), 410, false, nil, "HTTP 410: Gone"},
 		{"404 html", htmlPage(404), 404, false, nil, "unexpected HTML page (not JSON)"},
 		{"404 json without body", jsonAnswer(404, `{"message":"Not Found"}`), 404, false, nil, "Not Found"},
 		{"500 json", jsonAnswer(500, `{"message":"Server Error"}`), 500, true, nil, "HTTP 500: Server Error"},
@@ -61,7 +69,7 @@ func TestErrorShapes(t *testing.T) {
 		{"other error on 200", jsonAnswer(200, `{"error":"Something broke"}`), 200, false, nil, "Ticaga error: Something broke"},
 		{"redirect", func(w http.ResponseWriter, r *http.Request, _ int) {
 			http.Redirect(w, r, "https://u:p@elsewhere.example/login?next=x", http.StatusFound)
-		}, 302, false, nil, "redirected to https://elsewhere.example/login (check BaseURL)"},
+		}, 302, false, nil, "redirected to https://elsewhere.example/login (check BaseURL / TICAGA_URL)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStub(t, tc.answer)
@@ -71,19 +79,21 @@ func TestErrorShapes(t *testing.T) {
 			if ae.Endpoint != "customers/get" || ae.Method != "GET" || ae.Status != tc.status || ae.Retryable != tc.retryable {
 				t.Errorf("error = %+v, want customers/get GET status %d retryable %v", ae, tc.status, tc.retryable)
 			}
-			if !strings.Contains(err.Error(), tc.message) || !strings.HasPrefix(err.Error(), "ticaga: customers/get: ") {
+			if !strings.Contains(err.Error(), tc.message) || !strings.HasPrefix(err.Error(), "ticaga: customers/get (id 1): ") {
 				t.Errorf("error %q does not contain %q", err, tc.message)
 			}
-			if tc.kind != nil && !errors.Is(err, tc.kind) {
-				t.Errorf("error %v is not %v", err, tc.kind)
-			}
-			for _, k := range []error{ErrNotFound, ErrUnauthorized} {
-				if k != tc.kind && errors.Is(err, k) {
-					t.Errorf("error %v is also %v", err, k)
+			// ErrAuthUnproven also matches ErrNotFound; each of ours also
+			// matches its ticagasync counterpart.
+			for _, k := range []struct{ ours, theirs error }{
+				{ErrNotFound, ticagasync.ErrNotFound},
+				{ErrAuthUnproven, ticagasync.ErrAuthUnproven},
+				{ErrUnauthorized, ticagasync.ErrUnauthorized},
+			} {
+				want := tc.kind != nil && errors.Is(tc.kind, k.ours)
+				if errors.Is(err, k.ours) != want || errors.Is(err, k.theirs) != want {
+					t.Errorf("errors.Is(%v, %v) = %v/%v, want %v", err, k.ours,
+						errors.Is(err, k.ours), errors.Is(err, k.theirs), want)
 				}
-			}
-			if tc.kind == ErrUnauthorized && !errors.Is(err, ticagasync.ErrUnauthorized) {
-				t.Errorf("error %v is not ticagasync.ErrUnauthorized", err)
 			}
 			wantCalls := 1
 			if tc.retryable {
@@ -108,7 +118,7 @@ func jsonAnswer(status int, body string) func(http.ResponseWriter, *http.Request
 func TestErrorMessageFormat(t *testing.T) {
 	c := newClient(t, newStub(t, htmlPage(502)).URL, func(c *Config) { c.MaxRetries = -1 })
 	_, err := c.Customer(t.Context(), 17)
-	if got, want := err.Error(), "ticaga: customers/get: HTTP 502: unexpected HTML page (not JSON)"; got != want {
+	if got, want := err.Error(), "ticaga: customers/get (id 17): HTTP 502: unexpected HTML page (not JSON)"; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
 }
@@ -169,5 +179,42 @@ func TestNetworkErrorClosedPort(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), addr+"/api") {
 		t.Errorf("error = %q; want the cause without the URL", err)
+	}
+}
+
+// Every error names the endpoint, what the call was about and the status.
+func TestErrorNamesSubject(t *testing.T) {
+	s := jsonStub(t, 502, `{"message":"Bad Gateway"}`)
+	c := newClient(t, s.URL, func(c *Config) { c.MaxRetries = -1 })
+	ctx := t.Context()
+	for _, tc := range []struct {
+		want string
+		do   func() error
+	}{
+		{"ticaga: customers/get (id 17): HTTP 502: Bad Gateway", func() error { _, err := c.Customer(ctx, 17); return err }},
+		{"ticaga: customers/get (id 17): HTTP 502: Bad Gateway", func() error { _, err := c.LookupUser(ctx, 17); return err }},
+		{"ticaga: customers/assign (ticaga_id 17): HTTP 502: Bad Gateway", func() error { return c.Assign(ctx, 17, 4, "blesta") }},
+		{"ticaga: customers/assign (ticaga_id 18): HTTP 502: Bad Gateway", func() error { return c.ClearBilling(ctx, 18, "blesta") }},
+		{"ticaga: tickets/get (id 2, ticket_id 8): HTTP 502: Bad Gateway", func() error { _, err := c.Ticket(ctx, 2, 8); return err }},
+		{"ticaga: tickets/get/all (id 2): HTTP 502: Bad Gateway", func() error { _, err := c.Tickets(ctx, 2); return err }},
+		{"ticaga: tickets/close (customer_id 2, ticket_id 8): HTTP 502: Bad Gateway", func() error {
+			_, err := c.CloseTicket(ctx, 2, 8)
+			return err
+		}},
+		{"ticaga: responses/get (ticket_id 8): HTTP 502: Bad Gateway", func() error { _, err := c.Responses(ctx, 8); return err }},
+		{"ticaga: connection: HTTP 502: Bad Gateway", func() error { return c.Connection(ctx) }},
+		{"ticaga: login: HTTP 502: Bad Gateway", func() error { _, err := c.Login(ctx, "a@b", "pw"); return err }},
+	} {
+		if err := tc.do(); err == nil || err.Error() != tc.want {
+			t.Errorf("error = %v, want %q", err, tc.want)
+		}
+	}
+
+	// A cancelled call names its subject too.
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := c.Customer(ctx, 17); err == nil || !strings.HasPrefix(err.Error(), "ticaga: customers/get (id 17): ") ||
+		!errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +231,166 @@ func TestFakeCancelDuringLatency(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
 		t.Errorf("Customer = %v after %v", err, time.Since(start))
 	}
+}
+
+// A Ticaga that answers a revoked token as it answers a missing user: the
+// lookup is ErrAuthUnproven (never a plain "gone"), and the connection
+// probe tells the two apart.
+func TestFakeRevokedTokenLooksLikeMissingUser(t *testing.T) {
+	fake := newFake(t)
+	fake.SetAuthFailure(http.StatusUnauthorized, `{"error":"User not authenticated"}`)
+	fake.SetNotFoundStatus(http.StatusUnauthorized)
+	id := fake.AddUser(ticagatest.User{Name: "A", Email: "a@example.com"})
+	c := newClient(t, fake.URL())
+	ctx := t.Context()
+
+	// A missing user, token good: unproven until the probe succeeds.
+	_, err := c.LookupUser(ctx, id+1)
+	if !errors.Is(err, ticagasync.ErrAuthUnproven) || !errors.Is(err, ticagasync.ErrNotFound) || errors.Is(err, ticagasync.ErrUnauthorized) {
+		t.Fatalf("missing user on 401 = %v, want ErrAuthUnproven", err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("Ping with a good token = %v", err)
+	}
+	if _, err := c.LookupUser(ctx, id); err != nil {
+		t.Fatalf("LookupUser(existing) = %v", err)
+	}
+
+	// The token is revoked mid-run: the existing user now looks missing,
+	// the same way; the probe fails.
+	fake.RevokeToken()
+	_, err = c.LookupUser(ctx, id)
+	if !errors.Is(err, ticagasync.ErrAuthUnproven) || errors.Is(err, ticagasync.ErrUnauthorized) {
+		t.Fatalf("existing user with a revoked token = %v, want ErrAuthUnproven", err)
+	}
+	if err := c.AssignBilling(ctx, ticagasync.Assignment{TicagaID: id, BillingID: 4, System: "blesta"}); !errors.Is(err, ErrAuthUnproven) {
+		t.Errorf("AssignBilling with a revoked token = %v, want ErrAuthUnproven", err)
+	}
+	if err := c.Ping(ctx); !errors.Is(err, ticagasync.ErrUnauthorized) || errors.Is(err, ticagasync.ErrNotFound) {
+		t.Fatalf("Ping with a revoked token = %v, want ErrUnauthorized", err)
+	}
+	if u, _ := fake.User(id); u.BillingID != "0" {
+		t.Errorf("an assign with a revoked token changed the user: %+v", u)
+	}
+
+	// A new token for a new client; the old one stays refused.
+	fake.SetToken("tok-new")
+	if err := c.Ping(ctx); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("Ping with the old token = %v", err)
+	}
+	fresh := newClient(t, fake.URL(), func(c *Config) { c.Token = "tok-new" })
+	if err := fresh.Ping(ctx); err != nil {
+		t.Errorf("Ping with the new token = %v", err)
+	}
+	if _, err := fresh.LookupUser(ctx, id); err != nil {
+		t.Errorf("LookupUser with the new token = %v", err)
+	}
+}
+
+func TestFakeNotFoundStatuses(t *testing.T) {
+	fake := newFake(t)
+	c := newClient(t, fake.URL())
+	for _, status := range []int{200, 404, 410, 401, 403} {
+		fake.SetNotFoundStatus(status)
+		_, err := c.LookupUser(t.Context(), 3)
+		auth := status == 401 || status == 403
+		if !errors.Is(err, ticagasync.ErrNotFound) || errors.Is(err, ticagasync.ErrAuthUnproven) != auth ||
+			errors.Is(err, ticagasync.ErrUnauthorized) {
+			t.Errorf("status %d: LookupUser(missing) = %v", status, err)
+		}
+	}
+}
+
+// Malformed answers about one user leave that user unknown, and the others
+// are unaffected.
+func TestFakeUserFaults(t *testing.T) {
+	fake := newFake(t)
+	id := fake.AddUser(ticagatest.User{Name: "A", Email: "a@example.com"})
+	other := fake.AddUser(ticagatest.User{Name: "B", Email: "b@example.com"})
+	c := newClient(t, fake.URL(), func(c *Config) { c.Timeout = 300 * time.Millisecond })
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name  string
+		fault ticagatest.UserFault
+		want  string
+	}{
+		{"always 500", ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)}, "HTTP 500: Server Error (after 7 attempts)"},
+		{"HTML 200", ticagatest.UserFault{Status: 200, Body: []byte("<html>maintenance</html>"),
+			Header: http.Header{"Content-Type": {"text/html"}}}, "HTTP 200: unexpected HTML page"},
+		{"big body", ticagatest.UserFault{Status: 200, Body: ticagatest.BigBody(id, 5<<20)}, "larger than"},
+		{"NUL bytes", ticagatest.UserFault{Status: 200, Body: []byte("{\"user\":\x00}")}, "invalid JSON"},
+		{"user null", ticagatest.UserFault{Status: 200, Body: []byte(`{"user":null}`)}, "got null"},
+		{"another id", ticagatest.UserFault{Status: 200, Body: []byte(`{"user":{"id":99,"email":"x@example.com"}}`)}, "about user 99, not 1"},
+		{"slow", ticagatest.UserFault{Delay: time.Second}, "no answer within 300ms"},
+		{"dropped", ticagatest.UserFault{Drop: true}, "network error"},
+	} {
+		fake.SetUserFault(id, tc.fault)
+		_, err := c.LookupUser(ctx, id)
+		if err == nil || errors.Is(err, ticagasync.ErrNotFound) || errors.Is(err, ticagasync.ErrUnauthorized) ||
+			!strings.Contains(err.Error(), "customers/get (id 1)") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: LookupUser = %v, want an unknown error with %q", tc.name, err, tc.want)
+		}
+		if _, err := c.LookupUser(ctx, other); err != nil {
+			t.Errorf("%s: another user: %v", tc.name, err)
+		}
+	}
+	fake.SetUserFault(id, ticagatest.UserFault{Status: 502, Body: []byte(`<html>`)})
+	if err := c.Assign(ctx, id, 5, "blesta"); err == nil || !strings.Contains(err.Error(), "customers/assign (ticaga_id 1): HTTP 502") {
+		t.Errorf("Assign under a fault = %v", err)
+	}
+	fake.ClearUserFault(id)
+	if _, err := c.LookupUser(ctx, id); err != nil {
+		t.Errorf("after ClearUserFault: %v", err)
+	}
+}
+
+// Against a hostile network (per attempt: 30% 5xx, 10% 429 with
+// Retry-After 1, 5% dropped connections, 5% HTML 502 pages), the default
+// six retries leave a call unanswered rarely: about one in 130 when half
+// of all attempts fail.
+func TestFakeHostileNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes a few seconds")
+	}
+	fake := ticagatest.New(ticagatest.Options{Token: testToken.Reveal(), Seed: 42})
+	t.Cleanup(fake.Close)
+	const users = 200
+	for i := 1; i <= users; i++ {
+		fake.AddUser(ticagatest.User{Name: "U", Email: "u" + strconv.Itoa(i) + "@example.com"})
+	}
+	fake.SetFaultMix(ticagatest.FaultMix{ServerError: 0.3, TooManyRequests: 0.1, Drop: 0.05, HTML: 0.05})
+	c := newClient(t, fake.URL(), func(c *Config) { c.PaceWindow = -1 })
+	var (
+		mu      sync.Mutex
+		unknown []error
+		wg      sync.WaitGroup
+		ids     = make(chan int64)
+	)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				if _, err := c.LookupUser(t.Context(), id); err != nil {
+					if errors.Is(err, ticagasync.ErrNotFound) || errors.Is(err, ticagasync.ErrUnauthorized) {
+						t.Errorf("LookupUser(%d) = %v: a fault taken for an answer", id, err)
+					}
+					mu.Lock()
+					unknown = append(unknown, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for id := int64(1); id <= users; id++ {
+		ids <- id
+	}
+	close(ids)
+	wg.Wait()
+	// Expected about 1.6 of 200; 9 or more has a probability below 1e-4.
+	if len(unknown) > 8 {
+		t.Errorf("%d of %d lookups stayed unknown, e.g. %v", len(unknown), users, unknown[0])
+	}
+	t.Logf("%d of %d lookups stayed unknown; %d requests, %d retries", len(unknown), users,
+		c.Stats().Total(), c.Stats().Retries)
 }

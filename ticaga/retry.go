@@ -79,8 +79,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // retryDecision says whether the failed attempt n of cl is retried and
-// after how long.
-func (c *Client) retryDecision(ctx context.Context, cl call, n int, e *APIError) (time.Duration, bool) {
+// after how long. slept is the time the call already spent sleeping between
+// its retries: a retry whose backoff would take that past c.timeout is not
+// made, so a failing call spends at most Timeout sleeping (plus its
+// attempts). A 429 is the exception: the server said when to come back
+// (Retry-After, at most MaxRetryAfter), and giving up would turn a
+// throttled answer into an unknown one.
+func (c *Client) retryDecision(ctx context.Context, cl call, n int, slept time.Duration, e *APIError) (time.Duration, bool) {
 	if !e.Retryable || n > c.maxRetries {
 		return 0, false
 	}
@@ -90,6 +95,11 @@ func (c *Client) retryDecision(ctx context.Context, cl call, n int, e *APIError)
 		return 0, false
 	}
 	d := max(backoff(n, c.retryBase, c.retryMax), e.RetryAfter)
+	if slept+d > c.timeout && e.Status != http.StatusTooManyRequests {
+		c.log.Debug().Str("endpoint", cl.name).Int("status", e.Status).Int("attempt", n).
+			Dur("retry_in", d).Dur("slept", slept).Msg("ticaga: retry budget spent, giving up")
+		return 0, false
+	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return 0, false // the caller would give up before the retry
 	}

@@ -121,7 +121,7 @@ func TestRetriesExhausted(t *testing.T) {
 	if ae.Attempts != 3 || s.count() != 3 || !ae.Retryable || ae.Status != 500 {
 		t.Errorf("error %+v after %d calls, want 3 attempts", ae, s.count())
 	}
-	if want := "ticaga: customers/get: HTTP 500: Server Error (after 3 attempts)"; err.Error() != want {
+	if want := "ticaga: customers/get (id 1): HTTP 500: Server Error (after 3 attempts)"; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	c = newClient(t, s.URL, func(c *Config) { c.MaxRetries = -1 })
@@ -137,7 +137,9 @@ func TestCancelDuringBackoff(t *testing.T) {
 		w.Header().Set("Retry-After", "10")
 		jsonAnswer(503, `{"message":"down"}`)(w, r, n)
 	})
-	c := newClient(t, s.URL)
+	// A Timeout above the Retry-After leaves the retry sleep budget room
+	// for it.
+	c := newClient(t, s.URL, func(c *Config) { c.Timeout = 30 * time.Second })
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
@@ -244,5 +246,81 @@ func TestNonIdempotentNotRetried(t *testing.T) {
 				t.Errorf("after 429: err %v, %d calls, want success after 2", err, throttled.count())
 			}
 		})
+	}
+}
+
+// The time a call sleeps between retries is bounded by Timeout: a retry
+// whose delay would take the total past it is not made, and the call
+// returns its last error.
+func TestRetrySleepBudget(t *testing.T) {
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Retry-After", "1")
+		jsonAnswer(503, `{"message":"Service Unavailable"}`)(w, r, n)
+	})
+	// Retry-After 1s each time, a budget of 2.5s: two retries (2s), not a
+	// third (3s), although MaxRetries would allow six.
+	c := newClient(t, s.URL, func(c *Config) { c.Timeout = 2500 * time.Millisecond; c.PaceWindow = -1 })
+	start := time.Now()
+	_, err := c.Customer(t.Context(), 17)
+	d := time.Since(start)
+	ae := apiError(t, err)
+	if ae.Attempts != 3 || s.count() != 3 || ae.Status != 503 || !ae.Retryable {
+		t.Errorf("error %+v after %d calls, want 3 attempts", ae, s.count())
+	}
+	if d < 2*time.Second || d > 2900*time.Millisecond {
+		t.Errorf("call took %v, want about 2s of Retry-After sleep", d)
+	}
+	if want := "ticaga: customers/get (id 17): HTTP 503: Service Unavailable (after 3 attempts)"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	if st := c.Stats(); st.Retries != 2 {
+		t.Errorf("stats = %+v, want 2 retries", st)
+	}
+
+	// A 429 is waited for as the server says, beyond the budget: giving
+	// up would make a throttled answer unknown.
+	throttled := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n < 3 {
+			w.Header().Set("Retry-After", "1")
+			jsonAnswer(429, `{"message":"Too Many Attempts."}`)(w, r, n)
+			return
+		}
+		_, _ = io.WriteString(w, `{"user": {"id": 17, "email": "a@b"}}`)
+	})
+	c = newClient(t, throttled.URL, func(c *Config) { c.Timeout = 500 * time.Millisecond; c.PaceWindow = -1 })
+	if _, err := c.Customer(t.Context(), 17); err != nil || throttled.count() != 3 {
+		t.Errorf("after two 429s with Retry-After beyond the budget: %v, %d calls", err, throttled.count())
+	}
+
+	// A Retry-After beyond the whole budget is not waited for at all.
+	long := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Retry-After", "10")
+		jsonAnswer(503, `{"message":"Service Unavailable"}`)(w, r, n)
+	})
+	c = newClient(t, long.URL, func(c *Config) { c.Timeout = 5 * time.Second; c.PaceWindow = -1 })
+	start = time.Now()
+	_, err = c.Customer(t.Context(), 17)
+	if ae := apiError(t, err); ae.Attempts != 1 || ae.RetryAfter != 10*time.Second || time.Since(start) > time.Second {
+		t.Errorf("error %+v after %v, want one attempt and no wait", ae, time.Since(start))
+	}
+
+	// Backoff counts too: with delays of 50-100ms and a budget of 250ms,
+	// two to five retries fit, never the six allowed.
+	flaky := jsonStub(t, 500, `{"message":"Server Error"}`)
+	c = newClient(t, flaky.URL, func(c *Config) {
+		c.Timeout = 250 * time.Millisecond
+		c.RetryBaseDelay, c.RetryMaxDelay = 100*time.Millisecond, 100*time.Millisecond
+	})
+	_, err = c.Customer(t.Context(), 17)
+	if ae := apiError(t, err); ae.Attempts < 3 || ae.Attempts > 6 {
+		t.Errorf("error %+v, want 3 to 6 attempts within the budget", ae)
+	}
+}
+
+func TestDefaultMaxRetries(t *testing.T) {
+	s := jsonStub(t, 502, `{"message":"Bad Gateway"}`)
+	_, err := newClient(t, s.URL).Customer(t.Context(), 17)
+	if ae := apiError(t, err); ae.Attempts != 7 || s.count() != 7 || DefaultMaxRetries != 6 {
+		t.Errorf("error %+v after %d calls, want 1 + 6 retries", ae, s.count())
 	}
 }

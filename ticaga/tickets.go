@@ -72,10 +72,12 @@ type Response struct {
 // Ticket reads ticket ticketID of user userID (GET
 // tickets/get/{id}/{ticket_id}). It returns an error wrapping ErrNotFound
 // for "No tickets found for this user." (the ticket does not exist or is
-// not the user's) and the other documented not-found bodies.
+// not the user's) and the other documented not-found bodies; on a 401 or
+// 403 such a body also wraps ErrAuthUnproven (see Customer).
 func (c *Client) Ticket(ctx context.Context, userID, ticketID int64) (Ticket, error) {
-	cl := call{name: "tickets/get", method: http.MethodGet, idempotent: true,
-		path: "tickets/get/" + strconv.FormatInt(userID, 10) + "/" + strconv.FormatInt(ticketID, 10)}
+	cl := call{name: "tickets/get", method: http.MethodGet, idempotent: true, notFoundOnAuth: true,
+		subject: "id " + strconv.FormatInt(userID, 10) + ", ticket_id " + strconv.FormatInt(ticketID, 10),
+		path:    "tickets/get/" + strconv.FormatInt(userID, 10) + "/" + strconv.FormatInt(ticketID, 10)}
 	r, err := c.do(ctx, cl)
 	if err != nil {
 		return Ticket{}, err
@@ -89,10 +91,12 @@ func (c *Client) Ticket(ctx context.Context, userID, ticketID int64) (Ticket, er
 
 // Tickets lists the tickets of user userID (GET tickets/get/all/{id}); a
 // user without tickets gives an empty slice. It returns an error wrapping
-// ErrNotFound for a documented not-found body.
+// ErrNotFound for a documented not-found body (and ErrAuthUnproven when it
+// came on a 401 or 403).
 func (c *Client) Tickets(ctx context.Context, userID int64) ([]Ticket, error) {
-	cl := call{name: "tickets/get/all", method: http.MethodGet, idempotent: true,
-		path: "tickets/get/all/" + strconv.FormatInt(userID, 10)}
+	cl := call{name: "tickets/get/all", method: http.MethodGet, idempotent: true, notFoundOnAuth: true,
+		subject: "id " + strconv.FormatInt(userID, 10),
+		path:    "tickets/get/all/" + strconv.FormatInt(userID, 10)}
 	r, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -106,9 +110,12 @@ func (c *Client) Tickets(ctx context.Context, userID int64) ([]Ticket, error) {
 
 // CloseTicket closes ticket ticketID of customer customerID (POST
 // tickets/close) and returns the id Ticaga reports. It returns an error
-// wrapping ErrNotFound for a documented not-found body.
+// wrapping ErrNotFound for a documented not-found body (and ErrAuthUnproven
+// when it came on a 401 or 403).
 func (c *Client) CloseTicket(ctx context.Context, customerID, ticketID int64) (int64, error) {
 	cl := call{name: "tickets/close", method: http.MethodPost, path: "tickets/close", idempotent: true,
+		notFoundOnAuth: true,
+		subject:        "customer_id " + strconv.FormatInt(customerID, 10) + ", ticket_id " + strconv.FormatInt(ticketID, 10),
 		form: url.Values{
 			"customer_id": {strconv.FormatInt(customerID, 10)},
 			"ticket_id":   {strconv.FormatInt(ticketID, 10)},
@@ -132,11 +139,13 @@ func (c *Client) CloseTicket(ctx context.Context, customerID, ticketID int64) (i
 
 // Responses lists the responses on ticket ticketID (GET
 // responses/get/{ticket_id}). "No responses found for this ticket." gives
-// an empty slice and a nil error; "Ticket not found" an error wrapping
-// ErrNotFound.
+// an empty slice and a nil error (on 2xx, 404 or 410 only); "Ticket not
+// found" an error wrapping ErrNotFound (and ErrAuthUnproven on a 401 or
+// 403).
 func (c *Client) Responses(ctx context.Context, ticketID int64) ([]Response, error) {
-	cl := call{name: "responses/get", method: http.MethodGet, idempotent: true,
-		path: "responses/get/" + strconv.FormatInt(ticketID, 10)}
+	cl := call{name: "responses/get", method: http.MethodGet, idempotent: true, notFoundOnAuth: true,
+		subject: "ticket_id " + strconv.FormatInt(ticketID, 10),
+		path:    "responses/get/" + strconv.FormatInt(ticketID, 10)}
 	r, err := c.do(ctx, cl)
 	var ae *APIError
 	if errors.As(err, &ae) && normMessage(ae.serverMsg) == noResponsesMessage && notFoundStatus(ae.Status) {

@@ -23,10 +23,20 @@ func TestTicket(t *testing.T) {
 	if ts, ok := ParseTimestamp(tk.TicketCreated); !ok || ts.Hour() != 18 {
 		t.Errorf("ParseTimestamp(%q) = %v, %v", tk.TicketCreated, ts, ok)
 	}
-	for _, status := range []int{200, 404} {
+	for _, status := range []int{200, 404, 410, 401, 403} {
 		_, err := newClient(t, jsonStub(t, status, seedNoTickets).URL).Ticket(t.Context(), 2, 99)
-		if !errors.Is(err, ErrNotFound) {
-			t.Errorf("status %d: Ticket = %v, want ErrNotFound", status, err)
+		auth := status == 401 || status == 403
+		if !errors.Is(err, ErrNotFound) || errors.Is(err, ErrAuthUnproven) != auth || errors.Is(err, ErrUnauthorized) {
+			t.Errorf("status %d: Ticket = %v, want ErrNotFound (ErrAuthUnproven: %v)", status, err, auth)
+		}
+	}
+	for _, status := range []int{401, 403} {
+		c := newClient(t, jsonStub(t, status, seedUserNotFound).URL)
+		if _, err := c.Tickets(t.Context(), 2); !errors.Is(err, ErrAuthUnproven) {
+			t.Errorf("status %d: Tickets = %v, want ErrAuthUnproven", status, err)
+		}
+		if _, err := c.CloseTicket(t.Context(), 2, 8); !errors.Is(err, ErrAuthUnproven) {
+			t.Errorf("status %d: CloseTicket = %v, want ErrAuthUnproven", status, err)
 		}
 	}
 }
@@ -82,7 +92,18 @@ func TestResponses(t *testing.T) {
 		rs[1].TicketNumber != 2 || rs[1].UpdatedAt != "" {
 		t.Errorf("Responses = %+v", rs)
 	}
-	for _, status := range []int{200, 404} {
+	for _, status := range []int{401, 403} {
+		_, err := newClient(t, jsonStub(t, status, seedTicketNotFound).URL).Responses(t.Context(), 2)
+		if !errors.Is(err, ErrAuthUnproven) || !errors.Is(err, ErrNotFound) {
+			t.Errorf("status %d: Responses (no ticket) = %v, want ErrAuthUnproven", status, err)
+		}
+		// "No responses" on an auth status is not an empty list.
+		rs, err := newClient(t, jsonStub(t, status, seedNoResponses).URL).Responses(t.Context(), 2)
+		if rs != nil || !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("status %d: Responses (none) = %v, %v; want ErrUnauthorized", status, rs, err)
+		}
+	}
+	for _, status := range []int{200, 404, 410} {
 		rs, err := newClient(t, jsonStub(t, status, seedNoResponses).URL).Responses(t.Context(), 2)
 		if err != nil || rs == nil || len(rs) != 0 {
 			t.Errorf("status %d: Responses (none) = %#v, %v; want empty, nil", status, rs, err)

@@ -15,11 +15,11 @@ const (
 	msgNoResponses    = "No responses found for this ticket."
 )
 
-// connection answers {"result": "true"} when api_token is the token (and
-// email the admin email, when Options.AdminEmail is set), else
-// {"result": "false"}.
+// connection answers {"result": "true"} when api_token is the current
+// token (and email the admin email, when Options.AdminEmail is set), else
+// {"result": "false"} (a revoked token included).
 func (s *Server) connection(w http.ResponseWriter, r *http.Request) {
-	ok := subtle.ConstantTimeCompare([]byte(r.PostFormValue("api_token")), []byte(s.opts.Token)) == 1 &&
+	ok := s.tokenIs(r.PostFormValue("api_token")) &&
 		(s.opts.AdminEmail == "" || strings.EqualFold(r.PostFormValue("email"), s.opts.AdminEmail))
 	writeJSON(w, http.StatusOK, map[string]string{"result": strconv.FormatBool(ok)})
 }
@@ -84,9 +84,13 @@ func (s *Server) userByEmailLocked(email string) *User {
 	return nil
 }
 
-// customerGet answers {"user": {...}} or the not-found body.
+// customerGet answers {"user": {...}} or the not-found body, unless a
+// UserFault of the id answers.
 func (s *Server) customerGet(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if s.userFault(w, r, id) {
+		return
+	}
 	u, ok := s.User(id)
 	if !ok {
 		s.notFound(w, msgUserNotFound)
@@ -96,11 +100,15 @@ func (s *Server) customerGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // customerAssign sets a user's billing id and system: {"user": true}, the
-// not-found body, or 422 for a malformed form.
+// not-found body, or 422 for a malformed form, unless a UserFault of the
+// ticaga_id answers.
 func (s *Server) customerAssign(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PostFormValue("ticaga_id"), 10, 64)
 	if err != nil || id <= 0 {
 		invalid(w, "ticaga_id", "The ticaga id field must be an integer.")
+		return
+	}
+	if s.userFault(w, r, id) {
 		return
 	}
 	a := Assignment{TicagaID: id, BillingID: r.PostFormValue("billing_id"), BillingSystem: r.PostFormValue("billing_system")}

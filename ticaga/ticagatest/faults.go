@@ -95,11 +95,18 @@ func (s *Server) SetFailureRate(rate float64, status int) {
 	s.faults.failRate, s.faults.failRateStatus = rate, status
 }
 
-// SetNotFoundStatus sets the status the documented not-found bodies come
-// with: 200 (the default) or 404, since Ticaga does not document it.
+// SetNotFoundStatus sets the status the documented not-found bodies
+// ({"error": "User not authenticated"}, "No tickets found for this user.",
+// "Ticket not found", "No responses found for this ticket.") come with,
+// since Ticaga does not document it: 200 (the default), 404, 410, or 401 /
+// 403 to model a Ticaga whose missing users look like a rejected token.
+// Any status is sent as given; 0 restores 200.
 func (s *Server) SetNotFoundStatus(status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if status == 0 {
+		status = http.StatusOK
+	}
 	s.faults.notFoundStatus = status
 }
 
@@ -107,10 +114,11 @@ func (s *Server) SetNotFoundStatus(status int) {
 type fault int
 
 const (
-	faultNone fault = iota
-	faultDrop
-	faultHTML
-	faultStatus
+	faultNone    fault = iota
+	faultDrop          // close the connection, no answer
+	faultHTML          // the status with an nginx HTML page
+	faultStatus        // the status with {"message": "Server Error"}
+	faultTooMany       // 429 with a Retry-After
 )
 
 // takeFault picks the injected failure for a request to endpoint that

@@ -28,7 +28,8 @@ func (s *Server) routes() http.Handler {
 
 // serve runs the steps every request goes through, in the order a Laravel
 // app behind a proxy shows them: counting, latency, maintenance mode,
-// dropped connections, authentication, throttle, injected failures; then h.
+// dropped connections, authentication, throttle, injected failures (counted
+// ones first, then the FaultMix); then h.
 func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
 	s.mu.Lock()
 	s.calls[endpoint]++
@@ -64,20 +65,27 @@ func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, 
 		dropConnection(w)
 		return
 	case !s.authorized(r):
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthenticated."})
+		s.refuseAuth(w)
 		return
 	}
 
 	s.mu.Lock()
 	allowed := s.throttle.hit(w, time.Now())
-	f, status := faultNone, 0
+	f, status, retryAfter := faultNone, 0, 0
 	if allowed {
 		f, status = s.takeFault(endpoint)
+	}
+	if allowed && f == faultNone {
+		f, status, retryAfter = s.drawMix()
 	}
 	s.mu.Unlock()
 	switch {
 	case !allowed:
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Attempts."})
+	case f == faultDrop:
+		dropConnection(w)
+	case f == faultTooMany:
+		writeTooMany(w, retryAfter)
 	case f == faultHTML:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)

@@ -2,7 +2,9 @@
 // a real net/http server on 127.0.0.1 that implements every documented API
 // endpoint over in-memory users, tickets and responses, counts calls, and
 // injects the failures a real Ticaga behind a real network shows (latency,
-// 5xx, HTML error pages, dropped connections, Laravel's throttle).
+// 5xx, HTML error pages, dropped connections, Laravel's throttle, a random
+// FaultMix, malformed or slow answers about one user with SetUserFault, a
+// token revoked mid-run, not-found bodies on 401).
 //
 // It does not import package testing, so programs can use it too. Every
 // method is safe for concurrent use, and every knob can be turned while
@@ -10,7 +12,6 @@
 package ticagatest
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"math/rand/v2"
 	"net"
@@ -26,7 +27,7 @@ const DefaultToken = "ticagatest-token"
 // Options configures a Server.
 type Options struct {
 	// Token is the bearer token (and connection api_token) the server
-	// accepts (default DefaultToken).
+	// accepts at first (default DefaultToken; see SetToken and RevokeToken).
 	Token string
 	// AdminEmail, when set, is the only email the connection call accepts.
 	AdminEmail string
@@ -35,7 +36,7 @@ type Options struct {
 	NotFoundStatus int
 	// Now gives the time for created_at/updated_at (default time.Now).
 	Now func() time.Time
-	// Seed seeds the random failures of SetFailureRate.
+	// Seed seeds the random failures of SetFailureRate and SetFaultMix.
 	Seed uint64
 }
 
@@ -55,7 +56,11 @@ type Server struct {
 	assignments []Assignment
 	calls       map[string]int
 	total       int
+	token       string // "" once revoked: no token is accepted
+	authFailure authFailure
 	faults      faults
+	mix         FaultMix
+	userFaults  map[int64]UserFault
 	throttle    throttle
 	hooks       Hooks
 	rng         *rand.Rand
@@ -84,6 +89,7 @@ func New(opts Options) *Server {
 		tickets:   make(map[int64]*Ticket),
 		responses: make(map[int64]*Response),
 		calls:     make(map[string]int),
+		token:     opts.Token,
 		rng:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 	}
 	s.faults.notFoundStatus = opts.NotFoundStatus
@@ -95,9 +101,6 @@ func New(opts Options) *Server {
 // URL returns the server's base URL, e.g. "http://127.0.0.1:41234"; the API
 // is under URL()+"/api/".
 func (s *Server) URL() string { return s.url }
-
-// Token returns the bearer token the server accepts.
-func (s *Server) Token() string { return s.opts.Token }
 
 // Close stops the server and closes every connection.
 func (s *Server) Close() { _ = s.srv.Close() }
@@ -147,12 +150,6 @@ type Hooks struct {
 	// AfterAssign runs after an assignment was applied, before the answer is
 	// written.
 	AfterAssign func(a Assignment)
-}
-
-// authorized reports whether r carries the bearer token.
-func (s *Server) authorized(r *http.Request) bool {
-	want := "Bearer " + s.opts.Token
-	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) == 1
 }
 
 // writeJSON answers v as JSON with status.

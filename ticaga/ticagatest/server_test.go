@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -155,4 +156,261 @@ func TestFailEndpointReplaces(t *testing.T) {
 	if resp, _ := do(t, s, "GET", "/api/customers/get/1", nil); resp.StatusCode != 200 {
 		t.Errorf("after FailNext ran out: %d", resp.StatusCode)
 	}
+}
+
+// outcome is what one raw request got.
+type outcome struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error // a network error: no answer
+}
+
+// try sends one request with token over a fresh transport (so that a
+// dropped connection is not retried) and returns what came back.
+func try(t *testing.T, s *Server, method, path string, form url.Values, token string) outcome {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, s.URL()+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return outcome{err: err}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return outcome{status: resp.StatusCode, header: resp.Header, body: raw, err: err}
+}
+
+func TestFaultMix(t *testing.T) {
+	s := New(Options{Seed: 7})
+	defer s.Close()
+	s.SetFaultMix(FaultMix{ServerError: 0.3, TooManyRequests: 0.1, Drop: 0.05, HTML: 0.05, RetryAfter: 2500 * time.Millisecond})
+	const n = 1000
+	counts := map[string]int{}
+	for range n {
+		// POST, so that no client retries a dropped connection.
+		o := try(t, s, "POST", "/api/connection", url.Values{"api_token": {s.Token()}}, s.Token())
+		switch {
+		case o.err != nil:
+			counts["drop"]++
+		case o.status == 200:
+			counts["ok"]++
+		case o.status == 429:
+			if o.header.Get("Retry-After") != "3" || !strings.Contains(string(o.body), "Too Many Attempts.") {
+				t.Errorf("429: Retry-After %q, body %s", o.header.Get("Retry-After"), o.body)
+			}
+			counts["429"]++
+		case o.status == 502 && strings.HasPrefix(o.header.Get("Content-Type"), "text/html"):
+			if !strings.Contains(string(o.body), "nginx") {
+				t.Errorf("HTML fault body = %s", o.body)
+			}
+			counts["html"]++
+		case o.status == 500 || o.status == 502 || o.status == 503:
+			if !strings.Contains(string(o.body), `"Server Error"`) {
+				t.Errorf("server error body = %s", o.body)
+			}
+			counts["5xx"]++
+		default:
+			t.Errorf("unexpected answer %d %s", o.status, o.body)
+		}
+	}
+	for kind, p := range map[string]float64{"ok": 0.5, "5xx": 0.3, "429": 0.1, "drop": 0.05, "html": 0.05} {
+		if got := float64(counts[kind]) / n; got < p-0.05 || got > p+0.05 {
+			t.Errorf("%s: %d of %d, want about %.0f%%", kind, counts[kind], n, p*100)
+		}
+	}
+	if s.Calls("connection") != n {
+		t.Errorf("Calls = %d, want %d (faults are counted)", s.Calls("connection"), n)
+	}
+
+	// A request that fails authentication draws no fault.
+	for range 50 {
+		if o := try(t, s, "GET", "/api/customers/get/1", nil, "wrong"); o.status != 401 {
+			t.Fatalf("wrong token under a fault mix: %d %v", o.status, o.err)
+		}
+	}
+	// The default Retry-After is 1s; the zero FaultMix is off.
+	s.SetFaultMix(FaultMix{TooManyRequests: 1})
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, s.Token()); o.status != 429 || o.header.Get("Retry-After") != "1" {
+		t.Errorf("TooManyRequests 1: %d, Retry-After %q", o.status, o.header.Get("Retry-After"))
+	}
+	s.SetFaultMix(FaultMix{})
+	for range 20 {
+		if o := try(t, s, "GET", "/api/customers/get/1", nil, s.Token()); o.status != 200 {
+			t.Fatalf("zero FaultMix: %d %v", o.status, o.err)
+		}
+	}
+}
+
+func TestUserFault(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	id := s.AddUser(User{Name: "A", Email: "a@example.com"})
+	other := s.AddUser(User{Name: "B", Email: "b@example.com"})
+	get := func(id int64) outcome {
+		return try(t, s, "GET", "/api/customers/get/"+strconv.FormatInt(id, 10), nil, s.Token())
+	}
+	assign := func(id int64) outcome {
+		return try(t, s, "POST", "/api/customers/assign",
+			url.Values{"ticaga_id": {strconv.FormatInt(id, 10)}, "billing_id": {"9"}, "billing_system": {"blesta"}}, s.Token())
+	}
+
+	body := []byte("{\"user\": \x00 nul}")
+	s.SetUserFault(id, UserFault{Status: 500, Body: body})
+	body[0] = 'X' // the fault keeps its own copy
+	if o := get(id); o.status != 500 || string(o.body) != "{\"user\": \x00 nul}" || o.header.Get("Content-Type") != "application/json" {
+		t.Errorf("Status 500 fault: %d %q %v", o.status, o.body, o.header)
+	}
+	if o := assign(id); o.status != 500 {
+		t.Errorf("assign under a fault: %d", o.status)
+	}
+	if u, _ := s.User(id); u.BillingID != "0" || len(s.Assignments()) != 0 {
+		t.Errorf("an assign answered by a fault changed the user: %+v", u)
+	}
+	if o := get(other); o.status != 200 {
+		t.Errorf("another user: %d", o.status)
+	}
+
+	s.SetUserFault(id, UserFault{Status: 200, Body: []byte("<html>hi</html>"), Header: http.Header{"Content-Type": {"text/html"}}})
+	if o := get(id); o.status != 200 || o.header.Get("Content-Type") != "text/html" || string(o.body) != "<html>hi</html>" {
+		t.Errorf("HTML 200 fault: %d %q %v", o.status, o.body, o.header)
+	}
+	s.SetUserFault(id, UserFault{Status: 200, Body: BigBody(id, 5<<20)})
+	if o := get(id); o.status != 200 || len(o.body) < 5<<20 || !json.Valid(o.body) {
+		t.Errorf("big body fault: %d, %d bytes", o.status, len(o.body))
+	}
+	s.SetUserFault(id, UserFault{Drop: true})
+	if o := get(id); o.err == nil {
+		t.Errorf("Drop fault answered %d", o.status)
+	}
+	s.SetUserFault(id, UserFault{Delay: 200 * time.Millisecond})
+	start := time.Now()
+	if o := get(id); o.status != 200 || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("Delay fault: %d after %v", o.status, time.Since(start))
+	}
+	s.ClearUserFault(id)
+	if o := get(id); o.status != 200 {
+		t.Errorf("after ClearUserFault: %d", o.status)
+	}
+	// A fault of a user that does not exist answers too.
+	s.SetUserFault(99, UserFault{Status: 200, Body: []byte(`{"user":{"id":18,"email":"x@y"}}`)})
+	if o := get(99); o.status != 200 || !strings.Contains(string(o.body), `"id":18`) {
+		t.Errorf("fault of a missing user: %d %s", o.status, o.body)
+	}
+}
+
+func TestNotFoundStatuses(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	for _, status := range []int{200, 401, 403, 404, 410} {
+		s.SetNotFoundStatus(status)
+		o := try(t, s, "GET", "/api/customers/get/5", nil, s.Token())
+		if o.status != status || !strings.Contains(string(o.body), `"User not authenticated"`) {
+			t.Errorf("SetNotFoundStatus(%d): %d %s", status, o.status, o.body)
+		}
+		o = try(t, s, "GET", "/api/responses/get/5", nil, s.Token())
+		if o.status != status || !strings.Contains(string(o.body), `"Ticket not found"`) {
+			t.Errorf("SetNotFoundStatus(%d), responses: %d %s", status, o.status, o.body)
+		}
+	}
+	s.SetNotFoundStatus(0)
+	if o := try(t, s, "GET", "/api/customers/get/5", nil, s.Token()); o.status != 200 {
+		t.Errorf("SetNotFoundStatus(0): %d", o.status)
+	}
+}
+
+func TestAuthFailureAndRevoke(t *testing.T) {
+	s := New(Options{Token: "old"})
+	defer s.Close()
+	s.AddUser(User{Name: "A", Email: "a@example.com"})
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, "wrong"); o.status != 401 || string(o.body) != `{"message":"Unauthenticated."}` {
+		t.Errorf("default auth failure: %d %s", o.status, o.body)
+	}
+	s.SetAuthFailure(401, `{"error":"User not authenticated"}`)
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, "wrong"); o.status != 401 || string(o.body) != `{"error":"User not authenticated"}` {
+		t.Errorf("SetAuthFailure: %d %s", o.status, o.body)
+	}
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, "old"); o.status != 200 {
+		t.Errorf("right token: %d", o.status)
+	}
+
+	s.RevokeToken()
+	if s.Token() != "" {
+		t.Errorf("Token after RevokeToken = %q", s.Token())
+	}
+	for _, tok := range []string{"old", ""} {
+		if o := try(t, s, "GET", "/api/customers/get/1", nil, tok); o.status != 401 || !strings.Contains(string(o.body), "User not authenticated") {
+			t.Errorf("revoked, token %q: %d %s", tok, o.status, o.body)
+		}
+		if o := try(t, s, "POST", "/api/connection", url.Values{"api_token": {tok}}, tok); o.status != 401 {
+			t.Errorf("revoked, connection with token %q: %d %s", tok, o.status, o.body)
+		}
+	}
+
+	s.SetToken("new")
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, "new"); o.status != 200 {
+		t.Errorf("new token: %d", o.status)
+	}
+	o := try(t, s, "POST", "/api/connection", url.Values{"api_token": {"old"}}, "new")
+	if o.status != 200 || !strings.Contains(string(o.body), `"result":"false"`) {
+		t.Errorf("connection with the old api_token: %d %s", o.status, o.body)
+	}
+	if o := try(t, s, "POST", "/api/connection", url.Values{"api_token": {"new"}}, "new"); !strings.Contains(string(o.body), `"result":"true"`) {
+		t.Errorf("connection with the new api_token: %d %s", o.status, o.body)
+	}
+	s.SetAuthFailure(0, "")
+	if o := try(t, s, "GET", "/api/customers/get/1", nil, "old"); o.status != 401 || !strings.Contains(string(o.body), "Unauthenticated.") {
+		t.Errorf("SetAuthFailure(0) did not restore the default: %d %s", o.status, o.body)
+	}
+}
+
+// The knobs may be turned while requests are served (run with -race).
+func TestKnobsWhileServing(t *testing.T) {
+	s := New(Options{Token: "tok"})
+	defer s.Close()
+	s.AddUser(User{Name: "A", Email: "a@example.com"})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.SetFaultMix(FaultMix{ServerError: float64(i%3) / 10})
+			s.SetUserFault(1, UserFault{Status: 500 + i%3})
+			s.ClearUserFault(1)
+			s.SetAuthFailure(401+i%3, `{}`)
+			s.SetNotFoundStatus([]int{200, 401, 410}[i%3])
+			s.SetToken("tok")
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 25 {
+				_ = try(t, s, "GET", "/api/customers/get/"+strconv.Itoa(1+j%2), nil, s.Token())
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-done
 }
