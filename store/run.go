@@ -138,7 +138,7 @@ func (s *Store) AbandonRuns(ctx context.Context, source string, now time.Time) (
 	err = s.with(ctx).Exec("UPDATE ticaga_sync_runs SET outcome = ?, finished_at = ?, "+
 		"error = COALESCE(error, ?) WHERE id IN ? AND outcome = ?",
 		string(ticagasync.OutcomeAbandoned), s.utc(now),
-		"abandoned: the process running it ended without recording its end (killed, crashed or lost its host); "+
+		"abandoned: its process ended without recording the end of the run (killed, crashed, or its host was lost); "+
 			"closed by the next run of the source",
 		ids, string(ticagasync.OutcomeRunning)).Error
 	if err != nil {

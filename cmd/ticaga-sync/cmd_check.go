@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/ticaga"
 )
 
 // cmdCheck checks every precondition of a run, source by source, and prints
@@ -70,7 +72,41 @@ func checkSource(ctx context.Context, w io.Writer, s *source) bool {
 		step("store reachable and writable ("+storeVar(s.cfg)+")", s.store.CheckWritable)
 	}
 	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", s.ticaga.Ping)
+	if ok {
+		var how string
+		step("Ticaga answers a missing user as documented (customers/get)", func(ctx context.Context) (err error) {
+			how, err = probeNotFound(ctx, s.ticaga)
+			return err
+		})
+		if how != "" {
+			fmt.Fprintf(w, "note  Ticaga says \"no such user\" with %s\n", how)
+		}
+	}
 	return ok
+}
+
+// probeMissingID is a user id no Ticaga has: the largest signed 32-bit
+// integer, valid for any id column.
+const probeMissingID = 2147483647
+
+// probeNotFound asks Ticaga for a user that does not exist and says how it
+// answers: the status of its "no such user" body, which the API pages do
+// not document. Any other answer is an error: every gap in the id space
+// would stay unknown, and no run could complete.
+func probeNotFound(ctx context.Context, c *ticaga.Client) (string, error) {
+	_, err := c.Customer(ctx, probeMissingID)
+	var ae *ticaga.APIError
+	switch {
+	case err == nil:
+		return "", fmt.Errorf("customers/get/%d answered a user, so how this Ticaga says \"no such user\" is unknown", probeMissingID)
+	case errors.Is(err, ticaga.ErrNotFound) && errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):
+		return fmt.Sprintf("HTTP %d and the documented body; such an answer counts only while the token is proven good "+
+			"(runs make a connection call after it)", ae.Status), nil
+	case errors.Is(err, ticaga.ErrNotFound) && errors.As(err, &ae):
+		return fmt.Sprintf("HTTP %d and the documented body", ae.Status), nil
+	}
+	return "", fmt.Errorf("a missing user is not answered with the documented {\"error\": \"User not authenticated\"}, "+
+		"so every gap in the id space stays unknown and no run can link: %w", err)
 }
 
 func checkLine(w io.Writer, name string, err error) bool {
