@@ -55,6 +55,17 @@ func ValidateStatuses(kind string, statuses []string) error {
 	return err
 }
 
+// CanonicalStatuses spells each of words as billing system kind's database
+// stores it (ClientExec names become numbers), without duplicates; nil for
+// none. An unknown word is an error as ValidateStatuses gives it.
+func CanonicalStatuses(kind string, words []string) ([]string, error) {
+	s, err := lookup(kind)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalStatuses(s, words)
+}
+
 // canonicalStatuses spells each word as the database stores it (ClientExec
 // names become numbers), without duplicates; nil for none.
 func canonicalStatuses(s system, words []string) ([]string, error) {

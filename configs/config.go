@@ -92,6 +92,14 @@ type Config struct {
 	SyncSchedule string `env:"SYNC_SCHEDULE"`
 	// SyncConcurrency bounds the Ticaga requests in flight (1..64).
 	SyncConcurrency int `env:"SYNC_CONCURRENCY"`
+	// SyncProvision creates a Ticaga account, already carrying the billing
+	// id, for each customer no Ticaga user matches.
+	SyncProvision bool `env:"SYNC_PROVISION"`
+	// SyncProvisionMax bounds the accounts created per run.
+	SyncProvisionMax int `env:"SYNC_PROVISION_MAX"`
+	// SyncProvisionStatuses are the billing statuses whose customers get
+	// accounts; empty: every selected status (BILLING_STATUSES).
+	SyncProvisionStatuses []string `env:"SYNC_PROVISION_STATUSES"`
 	// SyncShutdownTimeout is how long SIGTERM lets a run finish before
 	// abandoning it.
 	SyncShutdownTimeout time.Duration `env:"SYNC_SHUTDOWN_TIMEOUT"`
@@ -142,6 +150,7 @@ func DefaultConfig() Config {
 		TicagaDirectoryRevalidate: 200,
 		TicagaDirectoryMaxAge:     24 * time.Hour,
 		TicagaUnreadableAfter:     3,
+		SyncProvisionMax:          50,
 		SyncSchedule:              "@every 15m",
 		SyncConcurrency:           4,
 		SyncShutdownTimeout:       30 * time.Second,
@@ -220,6 +229,9 @@ func (c Config) Redacted() map[string]string {
 		"SYNC_SCHEDULE":               c.SyncSchedule,
 		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),
 		"SYNC_SHUTDOWN_TIMEOUT":       c.SyncShutdownTimeout.String(),
+		"SYNC_PROVISION":              strconv.FormatBool(c.SyncProvision),
+		"SYNC_PROVISION_MAX":          strconv.Itoa(c.SyncProvisionMax),
+		"SYNC_PROVISION_STATUSES":     strings.Join(c.SyncProvisionStatuses, ","),
 		"LOG_LEVEL":                   c.LogLevel,
 		"LOG_FORMAT":                  c.LogFormat,
 		"HTTP_ADDR":                   c.HTTPAddr,

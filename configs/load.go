@@ -167,6 +167,10 @@ func normalize(cfg *Config, lookup func(string) (string, bool)) {
 	if len(cfg.BillingStatuses) == 0 {
 		cfg.BillingStatuses = nil
 	}
+	cfg.SyncProvisionStatuses = slices.DeleteFunc(cfg.SyncProvisionStatuses, func(s string) bool { return strings.TrimSpace(s) == "" })
+	if len(cfg.SyncProvisionStatuses) == 0 {
+		cfg.SyncProvisionStatuses = nil
+	}
 	if v, _ := lookup("BILLING_COMPANY_ID"); v != "" {
 		cfg.CompanyIDsSet = true
 	}

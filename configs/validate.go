@@ -100,6 +100,9 @@ func (c Config) problems() []*Error {
 	if c.TicagaDirectoryMaxAge <= 0 {
 		add("TICAGA_DIRECTORY_MAX_AGE", "must be more than 0, got %s", c.TicagaDirectoryMaxAge)
 	}
+	if c.SyncProvisionMax < 1 {
+		add("SYNC_PROVISION_MAX", "must be 1 or more, got %d (turn provisioning off with SYNC_PROVISION=false)", c.SyncProvisionMax)
+	}
 	if c.TicagaUnreadableAfter < 0 {
 		add("TICAGA_UNREADABLE_AFTER", "must be 0 (never give up) or more, got %d", c.TicagaUnreadableAfter)
 	}

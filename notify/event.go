@@ -102,7 +102,7 @@ func interrupted(rep *ticagasync.Report) bool {
 // about rep, whose watched open decisions are open, and false when it should
 // get none.
 func decide(cs *channelState, source string, rep *ticagasync.Report, open openSet) (event, bool) {
-	ev := event{source: source, rep: rep}
+	ev := event{source: source, rep: rep, unreadable: rep.Directory.Unreadable}
 	if bad, msg := failed(rep); bad {
 		if cs.failed && cs.err == msg {
 			return ev, false
@@ -117,7 +117,6 @@ func decide(cs *channelState, source string, rep *ticagasync.Report, open openSe
 			ev.fresh = append(ev.fresh, d)
 		}
 	}
-	ev.unreadable = rep.Directory.Unreadable
 	for _, u := range ev.unreadable {
 		fp := fingerprint{Action: unreadableAction, TicagaID: u.ID}
 		ev.now[fp] = struct{}{}

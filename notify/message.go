@@ -72,6 +72,7 @@ func bodyOf(ev event) string {
 		fmt.Fprintf(&b, "The run failed:\n  %s\n\n", strings.ReplaceAll(ev.err, "\n", "\n  "))
 		b.WriteString("No other message is sent while runs fail with this same error;\n" +
 			"one is sent when a run goes through again.\n")
+		writeUnreadable(&b, ev)
 		return b.String()
 	}
 	if ev.kind == KindRecovered {
@@ -80,8 +81,12 @@ func bodyOf(ev event) string {
 	c := r.Counts
 	fmt.Fprintf(&b, "%d new open decision(s) since the last message, %d resolved; %d open in all.\n",
 		len(ev.fresh), ev.resolved, ev.open)
-	fmt.Fprintf(&b, "%d contacts: %d linked, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
-		c.Contacts, c.Linked, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
+	created := ""
+	if c.Created > 0 {
+		created = fmt.Sprintf(", %d Ticaga accounts created", c.Created)
+	}
+	fmt.Fprintf(&b, "%d contacts: %d linked%s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
+		c.Contacts, c.Linked, created, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
 	listed, more := capList(ev.fresh)
 	if len(listed) > 0 {
 		b.WriteString("\nNew (a person decides):\n")
@@ -100,21 +105,27 @@ func bodyOf(ev event) string {
 	if more > 0 {
 		fmt.Fprintf(&b, "\n... and %d more.\n", more)
 	}
-	if len(ev.unreadable) > 0 {
-		fmt.Fprintf(&b, "\nUnreadable Ticaga users: %d (%d new). Ticaga never answered them clearly, so the run\n"+
-			"linked around them: a customer with one's email may be missed or linked to another user.\n",
-			len(ev.unreadable), ev.freshUnreadable)
-		for i, u := range ev.unreadable {
-			if i == MaxListed {
-				fmt.Fprintf(&b, "... and %d more.\n", len(ev.unreadable)-MaxListed)
-				break
-			}
-			fmt.Fprintf(&b, "- Ticaga user %d, unknown in %d runs since %s: %s\n", u.ID, u.Runs,
-				u.FirstAt.UTC().Format("2006-01-02 15:04:05 MST"), oneLine(u.LastError))
-		}
-	}
+	writeUnreadable(&b, ev)
 	b.WriteString("\nEvery open decision: ticaga-sync status\n")
 	return b.String()
+}
+
+// writeUnreadable lists the run's unreadable Ticaga users, if any.
+func writeUnreadable(b *strings.Builder, ev event) {
+	if len(ev.unreadable) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nUnreadable Ticaga users: %d (%d new). Ticaga never answered them clearly, so runs\n"+
+		"link around them: a customer with one's email may be missed or linked to another user.\n",
+		len(ev.unreadable), ev.freshUnreadable)
+	for i, u := range ev.unreadable {
+		if i == MaxListed {
+			fmt.Fprintf(b, "... and %d more.\n", len(ev.unreadable)-MaxListed)
+			break
+		}
+		fmt.Fprintf(b, "- Ticaga user %d, unknown in %d runs since %s: %s\n", u.ID, u.Runs,
+			u.FirstAt.UTC().Format("2006-01-02 15:04:05 MST"), oneLine(u.LastError))
+	}
 }
 
 // compose returns the whole message: headers and a quoted-printable UTF-8

@@ -264,3 +264,22 @@ func TestWebhookUnreadableUsers(t *testing.T) {
 		t.Fatalf("fourth payload = %+v", got.payload)
 	}
 }
+
+// A failed run's report lists the unreadable users too, and the same
+// failure is not re-sent.
+func TestWebhookFailedRunListsUnreadable(t *testing.T) {
+	h := newHook(t)
+	n, _ := newNotifier(t, Config{WebhookURL: h.srv.URL + "/hook"})
+	for i := range 2 {
+		rep := report(int64(i + 1))
+		rep.Outcome, rep.Err = ticagasync.OutcomeFailed, errors.New("directory refresh: Ticaga's answer about 1 user(s) is unknown (id 9)")
+		rep.Directory.Unreadable = []ticagasync.UnknownUser{{ID: 17, Runs: 3 + i, LastError: "HTTP 500"}}
+		if err := n.AfterRun(t.Context(), "blesta", rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := h.take()
+	if len(got) != 1 || got[0].payload.Event != KindFailed || len(got[0].payload.Unreadable) != 1 {
+		t.Fatalf("got %d messages: %+v", len(got), got)
+	}
+}

@@ -149,7 +149,7 @@ func (s *Store) SaveDirectory(ctx context.Context, target string, cp ticagasync.
 				args = append(args, target, u.ID, s.utc(u.FirstAt), s.utc(u.LastAt), u.Runs, clip(u.LastError, maxDetail))
 			}
 			return tx.Exec("INSERT INTO ticaga_sync_unknown (target, ticaga_id, first_at, last_at, runs, last_error) VALUES "+
-				valuesList(len(batch), 6)+" ON DUPLICATE KEY UPDATE first_at = VALUES(first_at), "+
+				valuesList(len(batch), 6)+" ON DUPLICATE KEY UPDATE first_at = LEAST(first_at, VALUES(first_at)), "+
 				"last_at = VALUES(last_at), runs = VALUES(runs), last_error = VALUES(last_error)", args...).Error
 		})
 		if err != nil {

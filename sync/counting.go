@@ -10,6 +10,7 @@ const (
 	EndpointConnection = "connection"
 	EndpointGet        = "customers/get"
 	EndpointAssign     = "customers/assign"
+	EndpointRegister   = "register"
 )
 
 // countingTicaga counts the calls one run makes.
@@ -52,4 +53,9 @@ func (c *countingTicaga) LookupUser(ctx context.Context, id int64) (TicagaUser, 
 func (c *countingTicaga) AssignBilling(ctx context.Context, a Assignment) error {
 	c.count(EndpointAssign)
 	return c.Ticaga.AssignBilling(ctx, a)
+}
+
+func (c *countingTicaga) CreateUser(ctx context.Context, u NewUser) (TicagaUser, error) {
+	c.count(EndpointRegister)
+	return c.Ticaga.CreateUser(ctx, u)
 }

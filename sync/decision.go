@@ -9,6 +9,11 @@ const (
 	// execution a link that did not go through becomes ActionFailed or, when
 	// the fresh Ticaga answer changed the facts, another action.
 	ActionLink Action = "link"
+	// ActionCreate: no Ticaga user has the customer's email, and
+	// provisioning creates one already carrying the billing id (in a dry
+	// run: would create). After execution a creation that did not go
+	// through becomes ActionFailed or ActionNoMatch.
+	ActionCreate Action = "create"
 	// ActionAlreadyLinked: the pairing row and Ticaga agree; nothing to do.
 	ActionAlreadyLinked Action = "already_linked"
 	// ActionNoMatch: no Ticaga user has the customer's email.
@@ -33,6 +38,10 @@ const (
 	ReasonNoTicagaUser    Reason = "no_ticaga_user"
 	ReasonTicagaUserGone  Reason = "ticaga_user_deleted"
 	ReasonTicagaEmailDiff Reason = "ticaga_email_changed"
+	// no_match, with provisioning on: not created in this run.
+	ReasonProvisionLimit   Reason = "provision_limit"
+	ReasonProvisionBlocked Reason = "provision_directory_incomplete"
+	ReasonTicagaEmailTaken Reason = "ticaga_email_taken"
 	// invalid_email
 	ReasonMalformedEmail Reason = "malformed_email"
 	ReasonBadBillingRow  Reason = "bad_billing_row"
@@ -67,6 +76,7 @@ type Decision struct {
 type Counts struct {
 	Contacts      int `json:"contacts"`
 	Linked        int `json:"linked"`
+	Created       int `json:"created"`
 	AlreadyLinked int `json:"already_linked"`
 	NoMatch       int `json:"no_match"`
 	Conflict      int `json:"conflict"`
@@ -80,6 +90,8 @@ func (c *Counts) Add(a Action) {
 	switch a {
 	case ActionLink:
 		c.Linked++
+	case ActionCreate:
+		c.Created++
 	case ActionAlreadyLinked:
 		c.AlreadyLinked++
 	case ActionNoMatch:

@@ -66,8 +66,9 @@ type DirectoryCheckpoint struct {
 	// not exist.
 	Save   []TicagaUser
 	Delete []int64
-	// Unknown holds unknown ids to insert or replace; Answered ids that
-	// Ticaga has now answered (no longer unknown).
+	// Unknown holds unknown ids to insert or replace (an existing row keeps
+	// the earlier FirstAt); Answered the ids no longer remembered as
+	// unknown: Ticaga answered them, or they lie beyond the scanned range.
 	Unknown  []UnknownUser
 	Answered []int64
 	// Scan, when set, is the scan's position to keep; ScanDone clears it.

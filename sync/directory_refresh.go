@@ -57,14 +57,20 @@ type liveDirectory struct {
 	// everUnknown holds the ids remembered as unknown by the store or
 	// left unknown earlier in this run: an answer about one clears it.
 	everUnknown map[int64]bool
+	// stored holds the ids the store remembered as unknown at the start;
+	// outside holds ids left unknown in this run that turned out to lie
+	// beyond the scanned range (they are not remembered).
+	stored, outside map[int64]bool
 	// needProof is set by a "no such user" answer on HTTP 401/403: it
 	// counts only once a Ping made after it succeeds.
 	needProof atomic.Bool
+	// proofMu makes the proofs taken while linking one at a time.
+	proofMu gosync.Mutex
 }
 
 func newLiveDirectory(cached []TicagaUser) *liveDirectory {
 	d := &liveDirectory{byID: make(map[int64]TicagaUser, len(cached)), fresh: map[int64]bool{}, dirty: map[int64]bool{},
-		unknown: map[int64]string{}, everUnknown: map[int64]bool{}}
+		unknown: map[int64]string{}, everUnknown: map[int64]bool{}, stored: map[int64]bool{}, outside: map[int64]bool{}}
 	for _, u := range cached {
 		d.byID[u.ID] = u
 	}
@@ -111,6 +117,31 @@ func (d *liveDirectory) notFound(err error) {
 	}
 }
 
+// proveNow makes a "no such user" answer err met while linking count: one
+// that came with HTTP 401/403 does only once a Ping made now succeeds. It
+// returns nil when the answer counts; otherwise why not, wrapping
+// ErrUnauthorized when the token was rejected (the caller stops the run).
+func (d *liveDirectory) proveNow(ctx context.Context, api Ticaga, err error) error {
+	if !errors.Is(err, ErrAuthUnproven) {
+		return nil
+	}
+	d.proofMu.Lock()
+	defer d.proofMu.Unlock()
+	return proofError(api.Ping(ctx))
+}
+
+// proofError says why a Ping meant to prove the token failed, or nil.
+func proofError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUnauthorized):
+		return fmt.Errorf("Ticaga answered \"no such user\" with HTTP 401/403, and then rejected the token (check TICAGA_API_TOKEN), so those answers are not trusted: %w", err)
+	default:
+		return fmt.Errorf("Ticaga answered \"no such user\" with HTTP 401/403, and the connection call meant to prove the token got no clear answer, so those answers are not trusted (the next run retries): %w", err)
+	}
+}
+
 // markUnknown records that Ticaga's answer about id is unknown, unless the
 // id is cached (its entry is kept) or was answered in this run.
 func (d *liveDirectory) markUnknown(id int64, err error) {
@@ -121,6 +152,18 @@ func (d *liveDirectory) markUnknown(id int64, err error) {
 	}
 	d.unknown[id] = err.Error()
 	d.everUnknown[id] = true
+}
+
+// dropUnknown forgets that id was left unknown in this run, because it lies
+// beyond the scanned range; an id the store remembered stays remembered.
+func (d *liveDirectory) dropUnknown(id int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stored[id] {
+		return
+	}
+	delete(d.unknown, id)
+	d.outside[id] = true
 }
 
 // answer returns this run's answer about id, when it has one: a user, "no
@@ -209,7 +252,7 @@ func (d *liveDirectory) checkpoint(prev map[int64]UnknownUser, now time.Time, fi
 		cp.Unknown = append(cp.Unknown, u)
 	}
 	for id := range d.everUnknown {
-		if d.fresh[id] {
+		if _, still := d.unknown[id]; !still && (d.fresh[id] || d.outside[id]) {
 			cp.Answered = append(cp.Answered, id)
 		}
 	}
@@ -250,6 +293,9 @@ type reader struct {
 	cancel context.CancelCauseFunc
 	mu     gosync.Mutex // guards rep.Directory and failed
 	failed error
+	// reask makes a scan ask Ticaga again about ids this run already has
+	// an answer about.
+	reask bool
 }
 
 // newReader returns a reader and the context its work runs under: ctx,
@@ -356,7 +402,8 @@ type scanEnd struct {
 // The scan ends once DirectoryGap consecutive ids above maxKnown are not
 // users (holes below the highest known id never end it); it breaks off
 // after DirectoryGap unknown answers in a row, or when ctx ends. Ids this
-// run already has an answer about are not asked again. advanced is called
+// run already has an answer about are not asked again (unless r.reask).
+// advanced is called
 // as the in-order position moves, from the scan's goroutine.
 func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(next int64, answers int)) scanEnd {
 	e := r.e
@@ -364,6 +411,8 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 	next, inOrder := start, start
 	pending := map[int64]lookupResult{}
 	inflight, misses, unknownRun, answers := 0, 0, 0, 0
+	var streakStart int64        // the first id of the current run of unknown answers
+	launchedUnknown := []int64{} // ids this scan asked whose answer is unknown
 	var end scanEnd
 	stop := false
 	// Launch at most window ids ahead of the first unanswered one, so that
@@ -373,7 +422,7 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 		for !stop && ctx.Err() == nil && inflight < e.Concurrency && next < inOrder+window {
 			id := next
 			next++
-			if res, ok := r.dir.answer(id); ok {
+			if res, ok := r.dir.answer(id); ok && !r.reask {
 				pending[id] = res
 				continue
 			}
@@ -391,9 +440,14 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 				break
 			}
 			delete(pending, inOrder)
+			// An unknown answer neither ends nor extends the run of ids
+			// without a user: it might be a user, and a scan must not end
+			// on guesses.
 			switch {
 			case res.err != nil:
-				misses++
+				if unknownRun == 0 {
+					streakStart = inOrder
+				}
 				unknownRun++
 			case res.missing:
 				misses, unknownRun = misses+1, 0
@@ -429,8 +483,23 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 		res := <-results
 		inflight--
 		pending[res.id] = res
+		if res.err != nil && !res.cancelled {
+			launchedUnknown = append(launchedUnknown, res.id)
+		}
 	}
+	// The scanned range ends where the scan ends; a run of unknown answers
+	// that broke it off is not part of it (the next run resumes at its
+	// start). Unknown answers beyond the range, from ids in flight, are
+	// not remembered: the range they would block is not scanned yet.
 	end.next = inOrder
+	if end.broken {
+		end.next = streakStart
+	}
+	for _, id := range launchedUnknown {
+		if id >= end.next {
+			r.dir.dropUnknown(id)
+		}
+	}
 	return end
 }
 
@@ -463,7 +532,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	prev := make(map[int64]UnknownUser, len(prevUnknown))
 	for _, u := range prevUnknown {
 		prev[u.ID] = u
-		dir.everUnknown[u.ID] = true
+		dir.everUnknown[u.ID], dir.stored[u.ID] = true, true
 	}
 	// The users ticaga_billing names exist (or did): the scan never stops
 	// below the highest of them, however long a run of deleted ids Ticaga
@@ -586,12 +655,23 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		}
 	}
 	if end.broken {
-		return nil, fmt.Errorf("directory refresh: Ticaga stopped answering customers/get (%d unknown answers in a row, up to id %d: %s); what was read is saved and the next run resumes at id %d; nothing was linked",
-			e.DirectoryGap, end.next-1, lastError(finalCP.Unknown), end.next)
+		return nil, fmt.Errorf("directory refresh: Ticaga stopped answering customers/get (%d unknown answers in a row from id %d); what was read is saved and the next run resumes there; nothing was linked",
+			e.DirectoryGap, end.next)
 	}
 	if pending := rep.Directory.Unknown; len(pending) > 0 {
-		return nil, fmt.Errorf("directory refresh: Ticaga's answer about %d user(s) is unknown (%s); nothing was linked. %s",
-			len(pending), describeUnknown(pending, 5), e.unreadableHint())
+		// The text stays the same from run to run while the same ids are
+		// pending, so that a report is not re-sent for each run; their
+		// runs and last errors are in the report and in status.
+		ids := make([]int64, len(pending))
+		for i, u := range pending {
+			ids[i] = u.ID
+		}
+		label := "id "
+		if len(ids) > 1 {
+			label = "ids "
+		}
+		return nil, fmt.Errorf("directory refresh: Ticaga's answer about %d user(s) is unknown (%s%s); nothing was linked. %s",
+			len(pending), label, idList(ids), e.unreadableHint())
 	}
 	log.Info().Interface("directory", rep.Directory).Msg("directory refreshed")
 	return dir, nil
@@ -621,10 +701,7 @@ func (e *Engine) prove(ctx context.Context, api Ticaga, dir *liveDirectory) erro
 	if !dir.needProof.Swap(false) {
 		return nil
 	}
-	if err := api.Ping(ctx); err != nil {
-		return fmt.Errorf("Ticaga answered \"no such user\" with HTTP 401/403 and the token could not be proven good afterwards (check TICAGA_API_TOKEN): %w", err)
-	}
-	return nil
+	return proofError(api.Ping(ctx))
 }
 
 // unreadableHint says when unknown users stop blocking links.
@@ -648,14 +725,6 @@ func describeUnknown(us []UnknownUser, n int) string {
 		parts = append(parts, fmt.Sprintf("id %d, unknown for %d run(s): %s", u.ID, u.Runs, u.LastError))
 	}
 	return strings.Join(parts, "; ")
-}
-
-// lastError is the error of the last of us, or "no answer".
-func lastError(us []UnknownUser) string {
-	if len(us) == 0 {
-		return "no answer"
-	}
-	return us[len(us)-1].LastError
 }
 
 // uniqueInOrder drops repeated ids, keeping the first of each.

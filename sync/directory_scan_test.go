@@ -28,6 +28,10 @@ func (s *scanTicaga) AssignBilling(context.Context, Assignment) error {
 	return errors.New("not in this test")
 }
 
+func (s *scanTicaga) CreateUser(context.Context, NewUser) (TicagaUser, error) {
+	return TicagaUser{}, errors.New("not in this test")
+}
+
 func (s *scanTicaga) LookupUser(_ context.Context, id int64) (TicagaUser, error) {
 	s.mu.Lock()
 	s.asked = append(s.asked, id)
@@ -54,14 +58,17 @@ func TestScan(t *testing.T) {
 		wantUnknown []int64
 		wantDone    bool
 		wantBroken  bool
+		wantNext    int64 // where a resumed scan starts, when not wantScanned+1
 	}{
 		{name: "stops after the gap", users: []int64{1, 2, 5, 60}, start: 1, wantScanned: 8, wantFound: 3, wantDone: true},
 		{name: "holes below the highest known id never end it", users: []int64{1, 2, 5, 60}, start: 1, maxKnown: 60, wantScanned: 63, wantFound: 4, wantDone: true},
 		{name: "probing above the cache", users: []int64{41, 44}, start: 41, maxKnown: 40, wantScanned: 47, wantFound: 2, wantDone: true},
 		{name: "an unknown answer is passed and remembered", users: []int64{1, 2, 3, 4, 5, 6}, broken: []int64{4}, start: 1,
 			wantScanned: 9, wantFound: 5, wantUnknown: []int64{4}, wantDone: true},
-		{name: "unknown answers in a row break it off", users: []int64{1, 2, 9}, broken: []int64{3, 4, 5}, start: 1, maxKnown: 9,
-			wantScanned: 5, wantFound: 2, wantUnknown: []int64{3, 4, 5}, wantBroken: true},
+		{name: "unknown answers do not end it", users: []int64{1, 2, 4, 8}, broken: []int64{3, 5, 6}, start: 1,
+			wantScanned: 11, wantFound: 4, wantUnknown: []int64{3, 5, 6}, wantDone: true},
+		{name: "unknown answers in a row break it off, to resume at the first", users: []int64{1, 2, 9}, broken: []int64{3, 4, 5}, start: 1, maxKnown: 9,
+			wantScanned: 5, wantFound: 2, wantBroken: true, wantNext: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +94,11 @@ func TestScan(t *testing.T) {
 						found++
 					}
 				}
-				if rep.Directory.Scanned != tt.wantScanned || end.next != tt.wantScanned+1 || found != tt.wantFound {
+				wantNext := tt.wantNext
+				if wantNext == 0 {
+					wantNext = tt.wantScanned + 1
+				}
+				if rep.Directory.Scanned != tt.wantScanned || end.next != wantNext || found != tt.wantFound {
 					t.Fatalf("scanned to %d (next %d) with %d users found; want %d and %d", rep.Directory.Scanned, end.next, found, tt.wantScanned, tt.wantFound)
 				}
 				if end.done != tt.wantDone || end.broken != tt.wantBroken {

@@ -50,6 +50,9 @@ type Engine struct {
 	// (TICAGA_UNREADABLE_AFTER; 0: never, every unknown id blocks links
 	// until Ticaga answers it).
 	UnreadableAfter int
+	// Provision creates Ticaga accounts for customers who have none
+	// (SYNC_PROVISION); off in the zero value.
+	Provision Provisioning
 	// TargetWait is how long a run waits for another run linking on the
 	// same Ticaga (another source) to finish its links (default 10m).
 	TargetWait time.Duration
@@ -223,6 +226,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 			return !slices.Contains(opt.Clients, d.Contact.BillingID)
 		})
 	}
+	e.Provision.provision(decisions, rep.Directory.Unreadable)
 	rep.Decisions = decisions
 
 	if !opt.DryRun {
@@ -252,7 +256,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 func openDecisions(ds []Decision) []Decision {
 	var open []Decision
 	for _, d := range ds {
-		if d.Action != ActionLink && d.Action != ActionAlreadyLinked {
+		if d.Action != ActionLink && d.Action != ActionCreate && d.Action != ActionAlreadyLinked {
 			open = append(open, d)
 		}
 	}

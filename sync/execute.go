@@ -19,13 +19,13 @@ import (
 // billing id the other just set. When the lock stays held past TargetWait,
 // the links fail for this run and are retried by the next.
 func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDirectory, rep *Report, log zerolog.Logger) error {
-	if !slices.ContainsFunc(rep.Decisions, func(d Decision) bool { return d.Action == ActionLink }) {
+	if !slices.ContainsFunc(rep.Decisions, func(d Decision) bool { return d.Action == ActionLink || d.Action == ActionCreate }) {
 		return nil
 	}
 	held, unlock, err := e.Store.Lock(ctx, "ticaga:"+e.Target, e.TargetWait)
 	if errors.Is(err, ErrLocked) {
 		for i, d := range rep.Decisions {
-			if d.Action == ActionLink {
+			if d.Action == ActionLink || d.Action == ActionCreate {
 				rep.Decisions[i] = d.with(ActionFailed, ReasonTicagaBusy, d.TicagaID,
 					"another source was linking users of this Ticaga for longer than the wait; retried next run")
 			}
@@ -40,7 +40,7 @@ func (e *Engine) executeExclusive(ctx context.Context, api Ticaga, dir *liveDire
 	return e.execute(held, api, dir, rep, log)
 }
 
-// execute carries out the link decisions of rep with at most e.Concurrency
+// execute carries out the link and create decisions of rep with at most e.Concurrency
 // in flight, replacing each by its outcome. One failed link never stops the
 // others; a cancelled ctx stops starting new ones. A rejected token stops
 // every link not yet under way and is returned: the run then writes nothing
@@ -49,9 +49,10 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var rejected atomic.Pointer[error]
+	var taken atomic.Bool
 	var todo []int
 	for i, d := range rep.Decisions {
-		if d.Action == ActionLink {
+		if d.Action == ActionLink || d.Action == ActionCreate {
 			todo = append(todo, i)
 		}
 	}
@@ -63,14 +64,19 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 	for _, i := range todo {
 		d := rep.Decisions[i]
 		if ctx.Err() != nil {
-			rep.Decisions[i] = d.with(ActionFailed, ReasonCancelled, d.TicagaID, "the run was stopped before this link was tried")
+			rep.Decisions[i] = d.with(ActionFailed, ReasonCancelled, d.TicagaID, "the run was stopped before this "+string(d.Action)+" was tried")
 			continue
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out, err := e.link(ctx, api, dir, d)
+			carry := e.link
+			if d.Action == ActionCreate {
+				carry = e.create
+			}
+			out, err := carry(ctx, api, dir, d)
+			taken.CompareAndSwap(false, errors.Is(err, ErrEmailTaken))
 			if errors.Is(err, ErrUnauthorized) {
 				rejected.CompareAndSwap(nil, &err)
 				cancel(err)
@@ -84,6 +90,9 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 	if err := rejected.Load(); err != nil {
 		return fmt.Errorf("Ticaga rejected the token while linking; nothing more was written: %w", *err)
 	}
+	if taken.Load() {
+		e.rereadAfterTaken(ctx, api, dir, rep)
+	}
 	return nil
 }
 
@@ -94,7 +103,8 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 //
 // It also returns the Ticaga error behind a failed outcome, so that the
 // caller can stop on a rejected token. A "no such user" answer on HTTP
-// 401/403 marks dir as needing proof (see Engine.prove).
+// 401/403 is proven at once (liveDirectory.proveNow) before it counts: a
+// revoked token stops the links then, not at the end of the run.
 func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Decision) (Decision, error) {
 	c := d.Contact
 	u, known, fresh := dir.get(d.TicagaID)
@@ -102,7 +112,10 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 		got, err := api.LookupUser(ctx, d.TicagaID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			dir.notFound(err)
+			if perr := dir.proveNow(ctx, api, err); perr != nil {
+				return d.with(ActionFailed, ReasonTicagaUnknown, d.TicagaID,
+					fmt.Sprintf("could not confirm Ticaga user %d: %v", d.TicagaID, perr)), perr
+			}
 			dir.forget(d.TicagaID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, d.TicagaID,
 				fmt.Sprintf("Ticaga user %d no longer exists", d.TicagaID)), nil
@@ -136,7 +149,10 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 		err := api.AssignBilling(ctx, Assignment{TicagaID: u.ID, BillingID: c.BillingID, System: e.System})
 		switch {
 		case errors.Is(err, ErrNotFound):
-			dir.notFound(err)
+			if perr := dir.proveNow(ctx, api, err); perr != nil {
+				return d.with(ActionFailed, ReasonTicagaUnknown, u.ID,
+					fmt.Sprintf("customers/assign for Ticaga user %d: %v", u.ID, perr)), perr
+			}
 			dir.forget(u.ID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, u.ID,
 				fmt.Sprintf("Ticaga user %d no longer exists", u.ID)), nil

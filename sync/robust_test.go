@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,8 +47,11 @@ func TestUnknownUserIsRememberedAcrossRuns(t *testing.T) {
 	h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
 
 	for run := 1; run <= 2; run++ {
+		var mu gosync.Mutex
 		var order []int64
 		h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
 			if endpoint == "customers/get" && len(order) < 3 {
 				var id int64
 				fmt.Sscan(r.PathValue("id"), &id)
@@ -68,8 +72,11 @@ func TestUnknownUserIsRememberedAcrossRuns(t *testing.T) {
 			!strings.Contains(rep.Directory.Unknown[0].LastError, "HTTP 500") {
 			t.Fatalf("run %d: report's unknown users = %+v", run, rep.Directory.Unknown)
 		}
-		if run == 2 && (len(order) == 0 || order[0] != broken) {
-			t.Fatalf("run 2 read %v first, want the unknown id %d", order, broken)
+		mu.Lock()
+		first := append([]int64(nil), order...)
+		mu.Unlock()
+		if run == 2 && (len(first) == 0 || first[0] != broken) {
+			t.Fatalf("run 2 read %v first, want the unknown id %d", first, broken)
 		}
 		// Every other user was read and saved: the scan went past it.
 		if _, ok := userCached(h, w.uAlready); !ok {
@@ -391,5 +398,104 @@ func TestStoppedFirstScanResumes(t *testing.T) {
 	}
 	if _, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL()); pos != nil {
 		t.Fatalf("a finished scan left its position: %+v", pos)
+	}
+}
+
+// An unknown answer neither ends nor extends the run of ids without a
+// user: deleted ids and broken ids together never end the scan before a
+// readable user above them, so a duplicate email there is seen even once
+// the broken ids are unreadable.
+func TestUnknownAnswersDoNotEndTheScan(t *testing.T) {
+	h := newHarness(t)
+	h.engine.DirectoryGap, h.engine.Concurrency, h.engine.UnreadableAfter = 20, 2, 3
+	h.client(blestatest.Client{Email: "alice@example.com"})
+	h.user("alice@example.com", "", "")
+	for range 10 {
+		h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
+	}
+	for range 10 {
+		h.fake.SetUserFault(h.user("broken@example.com", "", ""), ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
+	}
+	for range 4 {
+		h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
+	}
+	dup := h.user("Alice@example.com", "", "")
+	var rep *ticagasync.Report
+	for range 3 {
+		rep, _ = h.run(ticagasync.RunOptions{})
+	}
+	if _, ok := userCached(h, dup); !ok {
+		t.Fatalf("user %d above the broken ids was never read", dup)
+	}
+	if len(h.pairings()) != 0 || rep.Counts.Conflict != 1 {
+		t.Fatalf("run 3: %+v, pairings %v; want the duplicate email as a conflict", rep.Counts, h.pairings())
+	}
+}
+
+// A Ticaga that stops answering customers/get above its users breaks the
+// scan off; the next run resumes at the first unanswered id, and the ids of
+// that run of unknown answers are not remembered (so they never pile up or
+// turn "unreadable").
+func TestBrokenOffScanDoesNotPileUpUnknownIDs(t *testing.T) {
+	h := newHarness(t)
+	h.client(blestatest.Client{Email: "alice@example.com"})
+	h.user("alice@example.com", "", "")
+	h.user("bob@example.com", "", "")
+	for id := int64(3); id <= 60; id++ {
+		h.fake.SetUserFault(id, ticagatest.UserFault{Status: 503, Body: []byte(`{"message":"Service Unavailable"}`)})
+	}
+	for run := 1; run <= 3; run++ {
+		_, err := h.run(ticagasync.RunOptions{})
+		if err == nil || !strings.Contains(err.Error(), "stopped answering customers/get") {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		_, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL())
+		if rows := h.unknownRows(); len(rows) != 0 || pos == nil || pos.Next != 3 {
+			t.Fatalf("run %d: unknown rows %v, position %+v; want none and 3", run, rows, pos)
+		}
+	}
+	for id := int64(3); id <= 60; id++ {
+		h.fake.ClearUserFault(id)
+	}
+	h.mustRun(ticagasync.RunOptions{})
+	if len(h.pairings()) != 1 {
+		t.Fatalf("pairings %v after Ticaga answered again", h.pairings())
+	}
+}
+
+// On a Ticaga whose rejected token looks like a missing user, a token
+// revoked while linking stops the links at once: the first such answer is
+// proven before it counts.
+func TestRevokedTokenStopsLinksAtOnce(t *testing.T) {
+	h := newHarness(t)
+	for i := range 30 {
+		email := fmt.Sprintf("c%02d@example.com", i)
+		h.client(blestatest.Client{Email: email})
+		h.user(email, "", "")
+	}
+	h.fake.SetNotFoundStatus(401)
+	h.fake.SetAuthFailure(401, notFoundBody)
+	var assigns, after atomic.Int32
+	h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, _ *http.Request) {
+		if endpoint != "customers/assign" {
+			return
+		}
+		if assigns.Add(1) == 2 {
+			h.fake.RevokeToken()
+		} else if assigns.Load() > 2 {
+			after.Add(1)
+		}
+	}})
+	rep, err := h.run(ticagasync.RunOptions{})
+	if !errors.Is(err, ticagasync.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	if n := after.Load(); n > int32(h.engine.Concurrency) {
+		t.Fatalf("%d assign calls after the token was revoked, want at most the %d in flight", n, h.engine.Concurrency)
+	}
+	for _, d := range rep.Decisions {
+		if d.Reason == ticagasync.ReasonTicagaUserGone {
+			t.Fatalf("a rejected token was read as a deleted user: %+v", d)
+		}
 	}
 }

@@ -27,6 +27,9 @@ var (
 	// ErrLockLost means the run lock was lost while work was under way (its
 	// database connection died): the work stops.
 	ErrLockLost = errors.New("the run lock was lost")
+	// ErrEmailTaken means Ticaga refused to create a user because another
+	// user has its email.
+	ErrEmailTaken = errors.New("the email is taken")
 	// ErrPairedElsewhere means ticaga_billing pairs the Ticaga user with
 	// another customer.
 	ErrPairedElsewhere = errors.New("paired with another customer")
@@ -68,6 +71,17 @@ type Assignment struct {
 	System    string
 }
 
+// NewUser is a Ticaga account to create for a billing customer, already
+// carrying its billing id. The adapter generates its password, which the
+// engine never sees.
+type NewUser struct {
+	Name      string
+	Email     string
+	Company   string
+	BillingID int64
+	System    string
+}
+
 // Ticaga is what the engine needs from the Ticaga API.
 type Ticaga interface {
 	// Ping checks that Ticaga answers and accepts the credentials. It
@@ -81,4 +95,9 @@ type Ticaga interface {
 	// ErrNotFound when the user does not exist; any other error leaves the
 	// outcome unknown.
 	AssignBilling(ctx context.Context, a Assignment) error
+	// CreateUser registers u with a random password that is never logged,
+	// stored or returned, and returns the new user. It returns an error
+	// wrapping ErrEmailTaken when Ticaga refuses the email as taken; any
+	// other error leaves the outcome unknown (the user may exist).
+	CreateUser(ctx context.Context, u NewUser) (TicagaUser, error)
 }

@@ -2,6 +2,12 @@ package ticaga
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -41,4 +47,57 @@ func (c *Client) LookupUser(ctx context.Context, id int64) (ticagasync.TicagaUse
 // otherwise an error that leaves the outcome unknown.
 func (c *Client) AssignBilling(ctx context.Context, a ticagasync.Assignment) error {
 	return c.Assign(ctx, a.TicagaID, a.BillingID, a.System)
+}
+
+// CreateUser registers u (POST register) with a random password made here,
+// used once and dropped: it is never logged, stored or returned. The new
+// user answers with its id. A refusal because the email is taken (Laravel's
+// 422 naming the email) wraps ticagasync.ErrEmailTaken; register is not
+// retried once the request may have reached Ticaga, so any other error
+// leaves the outcome unknown (the user may exist).
+func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasync.TicagaUser, error) {
+	pw, err := randomPassword()
+	if err != nil {
+		return ticagasync.TicagaUser{}, fmt.Errorf("ticaga: register: %w", err)
+	}
+	got, err := c.Register(ctx, RegisterParams{Name: u.Name, Email: u.Email, Password: pw, Company: u.Company,
+		BillingID: u.BillingID, BillingSystem: u.System})
+	var ae *APIError
+	if errors.As(err, &ae) {
+		// Should Ticaga ever echo the form, the password goes no further.
+		ae.Message, ae.serverMsg = pw.Scrub(ae.Message), pw.Scrub(ae.serverMsg)
+	}
+	if ae != nil && ae.Status == http.StatusUnprocessableEntity && emailTaken(ae) {
+		return ticagasync.TicagaUser{}, fmt.Errorf("%w: %w", ticagasync.ErrEmailTaken, err)
+	}
+	if err != nil {
+		return ticagasync.TicagaUser{}, err
+	}
+	return ticagasync.TicagaUser{
+		ID:            int64(got.ID),
+		Name:          string(got.Name),
+		Email:         string(got.Email),
+		Company:       string(got.Company),
+		BillingID:     string(got.BillingID),
+		BillingSystem: string(got.BillingSystem),
+		FetchedAt:     c.now(),
+	}, nil
+}
+
+// emailTaken reports whether a 422 answer refuses the email as taken, as
+// Laravel's unique rule says it: "The email has already been taken."
+func emailTaken(ae *APIError) bool {
+	msg := strings.ToLower(ae.Message + " " + ae.serverMsg)
+	return strings.Contains(msg, "email") && (strings.Contains(msg, "taken") || strings.Contains(msg, "already") ||
+		strings.Contains(msg, "exists") || strings.Contains(msg, "unique"))
+}
+
+// randomPassword returns 32 random bytes as URL-safe base64 (43
+// characters): more than any password rule asks, typed by nobody.
+func randomPassword() (Secret, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate a password: %w", err)
+	}
+	return Secret(base64.RawURLEncoding.EncodeToString(b)), nil
 }

@@ -228,8 +228,16 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		Revalidate:      cfg.TicagaDirectoryRevalidate,
 		MaxAge:          cfg.TicagaDirectoryMaxAge,
 		UnreadableAfter: cfg.TicagaUnreadableAfter,
+		Provision:       provisioning(cfg),
 		Log:             a.log.With().Str("source", name).Logger(),
 	}
+}
+
+// provisioning is the engine's Provisioning of cfg. Its statuses were
+// checked when the configuration was loaded.
+func provisioning(cfg configs.Config) ticagasync.Provisioning {
+	statuses, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
+	return ticagasync.Provisioning{Enabled: cfg.SyncProvision, Max: cfg.SyncProvisionMax, Statuses: statuses}
 }
 
 func (a *app) billingDB(cfg configs.Config) (*gorm.DB, error) {

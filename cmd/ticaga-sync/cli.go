@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -111,6 +112,26 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
+// provisionStatusesError checks SYNC_PROVISION_STATUSES: status words of
+// the billing system, each among the statuses the source reads (a customer
+// of another status is never read, so it could never get an account).
+func provisionStatusesError(cfg configs.Config) error {
+	want, err := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
+	if err != nil {
+		return err
+	}
+	selected, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.BillingStatuses)
+	if selected == nil {
+		selected = billing.DefaultStatuses(cfg.BillingSystem)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, w) }) {
+			return fmt.Errorf("status %q is not among the statuses the source reads (BILLING_STATUSES: %s)", w, strings.Join(selected, ","))
+		}
+	}
+	return nil
+}
+
 // loadSources reads the settings of every source (an env file, or a TOML
 // sources file); on error it prints one line per problem and returns the
 // exit code 2.
@@ -121,6 +142,8 @@ func loadSources(ctx context.Context, file string, env Env) ([]configs.Source, i
 			// Status words are each billing system's own; configs knows none.
 			if serr := billing.ValidateStatuses(s.Config.BillingSystem, s.Config.BillingStatuses); serr != nil {
 				err = errors.Join(err, &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()})
+			} else if perr := provisionStatusesError(s.Config); perr != nil {
+				err = errors.Join(err, &configs.Error{Var: "SYNC_PROVISION_STATUSES", Msg: perr.Error()})
 			}
 		}
 	}

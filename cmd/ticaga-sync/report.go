@@ -119,8 +119,12 @@ func writeTextReport(w io.Writer, rep *ticagasync.Report) {
 	if rep.DryRun {
 		linked = "to link"
 	}
-	fmt.Fprintf(w, "  %d contacts: %d %s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
-		c.Contacts, c.Linked, linked, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
+	created := ""
+	if c.Created > 0 {
+		created = fmt.Sprintf(", %d %s", c.Created, map[bool]string{true: "to create", false: "Ticaga accounts created"}[rep.DryRun])
+	}
+	fmt.Fprintf(w, "  %d contacts: %d %s%s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
+		c.Contacts, c.Linked, linked, created, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
 	fmt.Fprintf(w, "  Ticaga API calls: %d%s\n", rep.TotalAPICalls(), endpointBreakdown(rep.APICalls))
 	d := rep.Directory
 	fmt.Fprintf(w, "  directory: %d users (%d read, %d new, %d changed, %d removed)\n", d.Size, d.Fetched, d.Added, d.Changed, d.Removed)
@@ -136,6 +140,7 @@ func writeTextReport(w io.Writer, rep *ticagasync.Report) {
 	section(w, rep, ticagasync.ActionConflict, "Conflicts (a person decides)")
 	section(w, rep, ticagasync.ActionInvalidEmail, "Invalid email")
 	section(w, rep, ticagasync.ActionLink, map[bool]string{true: "Would link", false: "Linked"}[rep.DryRun])
+	section(w, rep, ticagasync.ActionCreate, map[bool]string{true: "Would create a Ticaga account", false: "Ticaga accounts created"}[rep.DryRun])
 	section(w, rep, ticagasync.ActionNoMatch, "No Ticaga user")
 }
 
