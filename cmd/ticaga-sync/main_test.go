@@ -165,6 +165,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad schedule", with("SYNC_SCHEDULE", "every day"), []string{"run"}, exitUsage, "SYNC_SCHEDULE"},
 		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "TICAGA_API_TOKEN"},
 		{"unknown billing status", with("BILLING_STATUSES", "activ"), []string{"sync"}, exitUsage, `BILLING_STATUSES: unknown status "activ" for blesta (valid: active, inactive, fraud)`},
+		{"provision status not read", with("SYNC_PROVISION_STATUSES", "inactive"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: status "inactive" is not among the statuses the source reads (BILLING_STATUSES: active)`},
+		{"unknown provision status", with("SYNC_PROVISION_STATUSES", "activ"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: unknown status "activ" for blesta`},
 		{"config file missing", f.env, []string{"sync", "--config", "/nonexistent/ticaga.env"}, exitUsage, "/nonexistent/ticaga.env"},
 		{"version", f.env, []string{"version"}, exitOK, ""},
 		{"help", f.env, []string{"help"}, exitOK, ""},
