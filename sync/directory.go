@@ -11,10 +11,6 @@ import (
 type Directory interface {
 	// DirectoryUsers returns every cached user of target.
 	DirectoryUsers(ctx context.Context, target string) ([]TicagaUser, error)
-	// SaveDirectoryUsers inserts or replaces the given entries.
-	SaveDirectoryUsers(ctx context.Context, target string, users []TicagaUser) error
-	// DeleteDirectoryUsers removes entries Ticaga said no longer exist.
-	DeleteDirectoryUsers(ctx context.Context, target string, ids []int64) error
 	// DirectoryProgress returns the ids of target whose answer is unknown,
 	// in id order, and the position of an interrupted scan (nil when none).
 	DirectoryProgress(ctx context.Context, target string) ([]UnknownUser, *ScanPosition, error)

@@ -337,21 +337,9 @@ func (r *reader) close() { r.cancel(nil) }
 // flight. Results are in the order of ids.
 func (r *reader) lookupAll(ctx context.Context, ids []int64) []lookupResult {
 	out := make([]lookupResult, len(ids))
-	sem := make(chan struct{}, r.e.Concurrency)
-	var wg gosync.WaitGroup
-	for i, id := range ids {
-		if ctx.Err() != nil {
-			out[i] = lookupResult{id: id, cancelled: true}
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i] = r.lookup(ctx, id)
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, r.e.Concurrency, len(ids),
+		func(i int) { out[i] = r.lookup(ctx, ids[i]) },
+		func(i int) { out[i] = lookupResult{id: ids[i], cancelled: true} })
 	return out
 }
 
@@ -742,7 +730,7 @@ func uniqueInOrder(ids []int64) []int64 {
 // owns reports whether pairing row p belongs to this source: its billing
 // system, and one of its companies.
 func (e *Engine) owns(p Pairing) bool {
-	return strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System)) &&
+	return SameSystem(p.BillingSystem, e.System) &&
 		(e.Companies == nil || slices.Contains(e.Companies, p.CompanyID))
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -62,6 +63,51 @@ type Engine struct {
 	// Observer, when set, is told about each stage of a run (metrics,
 	// progress bars). It must not block.
 	Observer Observer
+
+	// ready is set by New.
+	ready bool
+}
+
+// New returns the engine e describes, checked and with its defaults
+// applied, once: Name, Target, System, Source, Ticaga and Store are
+// required. Runs never change it; WithSource and WithObserver derive
+// copies.
+func New(e Engine) (*Engine, error) {
+	var missing []string
+	for name, ok := range map[string]bool{"Name": e.Name != "", "Target": e.Target != "", "System": strings.TrimSpace(e.System) != "",
+		"Source": e.Source != nil, "Ticaga": e.Ticaga != nil, "Store": e.Store != nil} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("sync: engine %q: %s required", e.Name, strings.Join(missing, ", "))
+	}
+	if e.Provision.Enabled && e.Provision.Max < 1 {
+		return nil, fmt.Errorf("sync: engine %q: provisioning needs a Max of 1 or more", e.Name)
+	}
+	e.defaults()
+	e.ready = true
+	return &e, nil
+}
+
+// WithSource returns a copy of e reading src, which covers companies (sync
+// --company).
+func (e *Engine) WithSource(src ContactSource, companies []int64) *Engine {
+	c := *e
+	c.Source, c.Companies = src, companies
+	return &c
+}
+
+// WithObserver returns a copy of e telling o about its runs (nil: nobody).
+func (e *Engine) WithObserver(o Observer) *Engine {
+	c := *e
+	if o == nil {
+		o = NopObserver{}
+	}
+	c.Observer = o
+	return &c
 }
 
 // RunOptions are the choices of one run.
@@ -109,7 +155,9 @@ func (r *Report) TotalAPICalls() int {
 // anything when another run holds the lock; any other error is also recorded
 // in the report and, unless it is a dry run, in the run history.
 func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
-	e.defaults()
+	if !e.ready {
+		return nil, errors.New("sync: the engine was not made by sync.New")
+	}
 	held, unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
 	if err != nil {
 		return nil, fmt.Errorf("run lock %q: %w", e.Name, err)

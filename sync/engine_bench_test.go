@@ -658,12 +658,16 @@ func (w *benchWorld) newClient(fake *ticagatest.Server, paceWindow time.Duration
 // engine builds the engine the daemon would: production defaults, conc
 // requests in flight, no logging.
 func (w *benchWorld) engine(fake *ticagatest.Server, client *ticaga.Client, conc int) *ticagasync.Engine {
-	return &ticagasync.Engine{
+	e, err := ticagasync.New(ticagasync.Engine{
 		Name: "blesta", Target: fake.URL(), System: "Blesta",
 		Source: w.src, Ticaga: client, Store: w.store,
 		Concurrency: conc, DirectoryGap: benchGap, Revalidate: benchRevalidate,
 		Log: zerolog.Nop(),
+	})
+	if err != nil {
+		w.tb.Fatal(err)
 	}
+	return e
 }
 
 // checkFirstRun fails the benchmark unless rep is the first run's outcome

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	gosync "sync"
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
@@ -59,34 +57,26 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 	total := len(todo)
 	e.Observer.Progress(StageExecute, 0, total)
 	var done atomic.Int64
-	sem := make(chan struct{}, e.Concurrency)
-	var wg gosync.WaitGroup
-	for _, i := range todo {
+	eachBounded(ctx, e.Concurrency, total, func(k int) {
+		i := todo[k]
 		d := rep.Decisions[i]
-		if ctx.Err() != nil {
-			rep.Decisions[i] = d.with(ActionFailed, ReasonCancelled, d.TicagaID, "the run was stopped before this "+string(d.Action)+" was tried")
-			continue
+		carry := e.link
+		if d.Action == ActionCreate {
+			carry = e.create
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			carry := e.link
-			if d.Action == ActionCreate {
-				carry = e.create
-			}
-			out, err := carry(ctx, api, dir, d)
-			taken.CompareAndSwap(false, errors.Is(err, ErrEmailTaken))
-			if errors.Is(err, ErrUnauthorized) {
-				rejected.CompareAndSwap(nil, &err)
-				cancel(err)
-			}
-			rep.Decisions[i] = out
-			logDecision(log, out)
-			e.Observer.Progress(StageExecute, int(done.Add(1)), total)
-		}()
-	}
-	wg.Wait()
+		out, err := carry(ctx, api, dir, d)
+		taken.CompareAndSwap(false, errors.Is(err, ErrEmailTaken))
+		if errors.Is(err, ErrUnauthorized) {
+			rejected.CompareAndSwap(nil, &err)
+			cancel(err)
+		}
+		rep.Decisions[i] = out
+		logDecision(log, out)
+		e.Observer.Progress(StageExecute, int(done.Add(1)), total)
+	}, func(k int) {
+		d := rep.Decisions[todo[k]]
+		rep.Decisions[todo[k]] = d.with(ActionFailed, ReasonCancelled, d.TicagaID, "the run was stopped before this "+string(d.Action)+" was tried")
+	})
 	if err := rejected.Load(); err != nil {
 		return fmt.Errorf("Ticaga rejected the token while linking; nothing more was written: %w", *err)
 	}
@@ -140,7 +130,7 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 	switch p, ok, err := e.Store.PairingOf(ctx, u.ID); {
 	case err != nil:
 		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err)), nil
-	case ok && (p.BillingUserID != c.BillingID || !strings.EqualFold(strings.TrimSpace(p.BillingSystem), strings.TrimSpace(e.System))):
+	case ok && (p.BillingUserID != c.BillingID || !SameSystem(p.BillingSystem, e.System)):
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID)), nil
 	}

@@ -78,11 +78,15 @@ func (h *harness) newEngine(tok string) *ticagasync.Engine {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return &ticagasync.Engine{
+	e, err := ticagasync.New(ticagasync.Engine{
 		Name: "blesta", Target: h.fake.URL(), System: "Blesta",
 		Source: src, Ticaga: client, Store: h.store,
 		Concurrency: 4, DirectoryGap: 5, Revalidate: 200, Log: zerolog.Nop(),
+	})
+	if err != nil {
+		h.t.Fatal(err)
 	}
+	return e
 }
 
 // client adds a Blesta client (company 1, active unless said otherwise).

@@ -19,6 +19,12 @@ type PairingStore interface {
 	// PairingOf returns the row of Ticaga user ticagaUserID; ok is false
 	// when there is none.
 	PairingOf(ctx context.Context, ticagaUserID int64) (p Pairing, ok bool, err error)
+	// PairingByBilling returns a row pairing customer billingID of billing
+	// system system; ok is false when there is none.
+	PairingByBilling(ctx context.Context, system string, billingID int64) (p Pairing, ok bool, err error)
+	// DeletePairingOf deletes the row of p.TicagaUserID only while it still
+	// pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
+	DeletePairingOf(ctx context.Context, p Pairing) (bool, error)
 	// UpsertPairing inserts the row (the plugin's "on duplicate ticaga_userid
 	// update"), but never changes whom an existing row pairs: when the row
 	// for p.TicagaUserID pairs another customer or billing system it is

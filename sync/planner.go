@@ -134,7 +134,7 @@ func (p *planner) decide(c Contact) Decision {
 		return d.with(ActionConflict, ReasonClientPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs this client with Ticaga user %d, but the email belongs to Ticaga user %d", paired[0].TicagaUserID, u.ID))
 	}
-	if pr, ok := p.byTicaga[u.ID]; ok && (pr.BillingUserID != c.BillingID || !strings.EqualFold(strings.TrimSpace(pr.BillingSystem), strings.TrimSpace(p.system))) {
+	if pr, ok := p.byTicaga[u.ID]; ok && (pr.BillingUserID != c.BillingID || !SameSystem(pr.BillingSystem, p.system)) {
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, pr.BillingSystem, pr.BillingUserID))
 	}
@@ -150,7 +150,7 @@ func otherBilling(u TicagaUser, billingID int64, system string) (Reason, string)
 	if !u.HasBillingID() || u.CarriesBilling(billingID, system) {
 		return ReasonNone, ""
 	}
-	if !strings.EqualFold(strings.TrimSpace(u.BillingSystem), strings.TrimSpace(system)) {
+	if !SameSystem(u.BillingSystem, system) {
 		return ReasonTicagaOtherBillingSystem,
 			fmt.Sprintf("Ticaga user %d carries billing id %s of billing system %q", u.ID, strings.TrimSpace(u.BillingID), u.BillingSystem)
 	}

@@ -65,10 +65,9 @@ type RunStore interface {
 	// OutcomeAbandoned, finished at now, and returns their ids. Only the
 	// holder of the source's run lock calls it: no live run can be running.
 	AbandonRuns(ctx context.Context, source string, now time.Time) ([]int64, error)
-	// RecentRuns returns the last n runs, newest first.
-	RecentRuns(ctx context.Context, n int) ([]RunRecord, error)
-	// OpenDecisions returns the open decisions of every source.
-	OpenDecisions(ctx context.Context) ([]DecisionRecord, error)
+	// DecisionFor returns the open decision recorded for customer
+	// billingID of source; ok is false when none is.
+	DecisionFor(ctx context.Context, source string, billingID int64) (d DecisionRecord, ok bool, err error)
 }
 
 // Locker gives the run lock: one run at a time for a source across every host
@@ -82,7 +81,9 @@ type Locker interface {
 	Lock(ctx context.Context, name string, wait time.Duration) (held context.Context, unlock func(), err error)
 }
 
-// Store is everything the engine keeps.
+// Store is what the engine keeps and reads, and nothing more: the store
+// package implements it on MySQL (with more for the command line: run
+// history, statistics), synctest in memory for the engine's rule tests.
 type Store interface {
 	Locker
 	Directory

@@ -59,8 +59,16 @@ func (u TicagaUser) HasBillingID() bool {
 // this billing system (system names compare case-insensitively: Ticaga's own
 // examples spell "Blesta" and "blesta").
 func (u TicagaUser) CarriesBilling(billingID int64, system string) bool {
-	return strings.TrimSpace(u.BillingID) == strconv.FormatInt(billingID, 10) &&
-		strings.EqualFold(strings.TrimSpace(u.BillingSystem), strings.TrimSpace(system))
+	return strings.TrimSpace(u.BillingID) == strconv.FormatInt(billingID, 10) && SameSystem(u.BillingSystem, system)
+}
+
+// SameSystem reports whether two billing system names name the same
+// system: Ticaga's own examples spell "Blesta" and "blesta", and MySQL's
+// PAD SPACE collations ignore trailing blanks, so names compare
+// case-insensitively, ignoring surrounding blanks. It is the one comparison
+// of billing system names, in Go and in the store's SQL alike.
+func SameSystem(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // Assignment is one customers/assign call: give Ticaga user TicagaID the

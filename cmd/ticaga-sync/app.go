@@ -89,9 +89,7 @@ func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := *s.engine
-	e.Source, e.Companies = reader, companies
-	return &e, nil
+	return s.engine.WithSource(reader, companies), nil
 }
 
 // app is the wired program: every source, sharing database pools and
@@ -215,7 +213,7 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		client := s.ticaga
 		a.metrics.CountRetries(name, func() int64 { return client.Stats().Retries })
 	}
-	s.engine = &ticagasync.Engine{
+	s.engine, err = ticagasync.New(ticagasync.Engine{
 		Name:            name,
 		Target:          cfg.TicagaURL,
 		System:          cfg.TicagaBillingSystemName,
@@ -230,6 +228,9 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		UnreadableAfter: cfg.TicagaUnreadableAfter,
 		Provision:       provisioning(cfg),
 		Log:             a.log.With().Str("source", name).Logger(),
+	})
+	if err != nil {
+		s.problem = err
 	}
 }
 

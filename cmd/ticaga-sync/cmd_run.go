@@ -217,7 +217,7 @@ func (d *daemonState) start(ctx context.Context, srcs []configs.Source, env Env)
 // newSourceScheduler schedules one source's runs.
 func (d *daemonState) newSourceScheduler(s *source) *ticagasync.Scheduler {
 	schedule, _ := ticagasync.ParseSchedule(s.cfg.SyncSchedule) // checked by loadRunSources
-	s.engine.Observer = metrics.Multi(readyObserver{sd: d.sd}, d.metrics.Observer(s.name), d.health.Observer(s.name))
+	s.engine = s.engine.WithObserver(metrics.Multi(readyObserver{sd: d.sd}, d.metrics.Observer(s.name), d.health.Observer(s.name)))
 	d.health.Watch(s.name, metrics.ScheduleInterval(schedule, time.Now()))
 	log := s.engine.Log
 	return ticagasync.NewScheduler(schedule, func(runCtx context.Context) {

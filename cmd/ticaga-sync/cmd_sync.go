@@ -110,7 +110,7 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		var outs []outcome
 		for _, s := range srcs {
 			if bar := newProgressBar(env.Stderr, s.name); bar != nil && s.engine != nil {
-				s.engine.Observer = bar
+				s.engine = s.engine.WithObserver(bar)
 			}
 			outs = append(outs, syncSource(ctx, s, f.companies, opt))
 		}
