@@ -28,6 +28,10 @@ func (s *scanTicaga) AssignBilling(context.Context, Assignment) error {
 	return errors.New("not in this test")
 }
 
+func (s *scanTicaga) ClearBilling(context.Context, int64, string) error {
+	return errors.New("not in this test")
+}
+
 func (s *scanTicaga) CreateUser(context.Context, NewUser) (TicagaUser, error) {
 	return TicagaUser{}, errors.New("not in this test")
 }

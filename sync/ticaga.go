@@ -108,4 +108,7 @@ type Ticaga interface {
 	// wrapping ErrEmailTaken when Ticaga refuses the email as taken; any
 	// other error leaves the outcome unknown (the user may exist).
 	CreateUser(ctx context.Context, u NewUser) (TicagaUser, error)
+	// ClearBilling removes the billing id of a Ticaga user (customers/assign
+	// with billing id 0). Runs never call it; only the operator's unlink.
+	ClearBilling(ctx context.Context, ticagaID int64, system string) error
 }

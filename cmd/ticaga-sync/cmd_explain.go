@@ -54,46 +54,24 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 // explainSource prints the explanation for the matching customers of one
 // source and reports whether any matched.
 func explainSource(ctx context.Context, w io.Writer, s *source, client int64, email string) (bool, error) {
-	var contacts []ticagasync.Contact
-	if err := s.engine.Source.EachContact(ctx, func(c ticagasync.Contact) error { contacts = append(contacts, c); return nil }); err != nil {
-		return false, fmt.Errorf("read billing contacts: %w", err)
-	}
-	users, err := s.store.DirectoryUsers(ctx, s.engine.Target)
+	res, err := s.engine.Explain(ctx, client, email)
 	if err != nil {
 		return false, err
 	}
-	var pairings []ticagasync.Pairing
-	if err := s.store.EachPairing(ctx, func(p ticagasync.Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
-		return false, err
+	for _, x := range res.Explanations {
+		printExplanation(w, s, x)
 	}
-	unknown, _, err := s.store.DirectoryProgress(ctx, s.engine.Target)
-	if err != nil {
-		return false, err
-	}
-	decisions := ticagasync.Plan(ticagasync.PlanInput{System: s.engine.System, Contacts: contacts, Users: users, Pairings: pairings})
-
-	key, _ := ticagasync.NormalizeEmail(email)
-	matched := false
-	for _, d := range decisions {
-		ck, _ := ticagasync.NormalizeEmail(d.Contact.Email)
-		if (client > 0 && d.Contact.BillingID == client) || (key != "" && ck == key) {
-			matched = true
-			if err := explainDecision(ctx, w, s, d, contacts, users, pairings, unknown); err != nil {
-				return true, err
-			}
-		}
-	}
-	if !matched && key != "" {
+	if len(res.Explanations) == 0 && res.EmailKey != "" {
 		fmt.Fprintf(w, "source %s: no selected billing customer has %q.\n", s.name, email)
-		printUsersWithKey(w, users, key)
+		printUsers(w, res.UsersWithEmail)
 		fmt.Fprintln(w)
 	}
-	return matched, nil
+	return len(res.Explanations) > 0, nil
 }
 
-func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.Decision, contacts []ticagasync.Contact,
-	users []ticagasync.TicagaUser, pairings []ticagasync.Pairing, unknown []ticagasync.UnknownUser) error {
-	c := d.Contact
+// printExplanation prints one customer's decision and the facts behind it.
+func printExplanation(w io.Writer, s *source, x ticagasync.Explanation) {
+	d, c := x.Decision, x.Decision.Contact
 	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.name, s.engine.Target)
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
@@ -111,36 +89,25 @@ func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.D
 		fmt.Fprintf(w, "    email %q is not a usable address\n", c.Email)
 	default:
 		fmt.Fprintf(w, "    email %q, matched as %q\n", c.Email, key)
-		var same []string
-		for _, o := range contacts {
-			if ok2, _ := ticagasync.NormalizeEmail(o.Email); ok2 == key && o.BillingID != c.BillingID {
-				same = append(same, fmt.Sprint(o.BillingID))
+		if len(x.OtherClients) > 0 {
+			same := make([]string, len(x.OtherClients))
+			for i, id := range x.OtherClients {
+				same[i] = fmt.Sprint(id)
 			}
-		}
-		if len(same) > 0 {
 			fmt.Fprintf(w, "    other billing clients with this email: %s\n", strings.Join(same, ", "))
 		}
-		printUsersWithKey(w, users, key)
+		printUsers(w, x.Users)
 	}
-	printUnknownUsers(w, s.engine.UnreadableAfter, d, unknown)
+	printUnknownUsers(w, s.engine.UnreadableAfter, x.Unknown)
 
 	fmt.Fprintln(w, "  ticaga_billing:")
-	n := 0
-	for _, p := range pairings {
-		if (p.BillingUserID == c.BillingID && strings.EqualFold(p.BillingSystem, s.engine.System)) || (d.TicagaID != 0 && p.TicagaUserID == d.TicagaID) {
-			fmt.Fprintf(w, "    Ticaga user %d <-> %s client %d (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
-			n++
-		}
+	for _, p := range x.Pairings {
+		fmt.Fprintf(w, "    Ticaga user %d <-> %s client %d (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
 	}
-	if n == 0 {
+	if len(x.Pairings) == 0 {
 		fmt.Fprintln(w, "    no row pairs this client or its Ticaga user")
 	}
-
-	rec, found, err := s.store.DecisionFor(ctx, s.name, c.BillingID)
-	if err != nil {
-		return err
-	}
-	if found {
+	if rec := x.Recorded; rec != nil {
 		fmt.Fprintf(w, "  last recorded: %s %s since %s (recorded by run %d at %s)\n", rec.Action, rec.Reason,
 			rec.Since.Local().Format(time.DateTime), rec.RunID, rec.LastSeen.Local().Format(time.DateTime))
 	} else {
@@ -148,33 +115,27 @@ func explainDecision(ctx context.Context, w io.Writer, s *source, d ticagasync.D
 	}
 	fmt.Fprintln(w, "  (decided now from the cached directory; a run re-reads the Ticaga user before linking)")
 	fmt.Fprintln(w)
-	return nil
 }
 
-func printUsersWithKey(w io.Writer, users []ticagasync.TicagaUser, key string) {
-	found := false
+// printUsers prints the directory's users with an email.
+func printUsers(w io.Writer, users []ticagasync.TicagaUser) {
 	for _, u := range users {
-		if k, _ := ticagasync.NormalizeEmail(u.Email); k == key {
-			found = true
-			billing := "no billing id"
-			if u.HasBillingID() {
-				billing = fmt.Sprintf("billing id %s of %q", u.BillingID, u.BillingSystem)
-			}
-			fmt.Fprintf(w, "    Ticaga user %d %q: %s (read %s ago)\n", u.ID, u.Email, billing, time.Since(u.FetchedAt).Round(time.Second))
+		billing := "no billing id"
+		if u.HasBillingID() {
+			billing = fmt.Sprintf("billing id %s of %q", u.BillingID, u.BillingSystem)
 		}
+		fmt.Fprintf(w, "    Ticaga user %d %q: %s (read %s ago)\n", u.ID, u.Email, billing, time.Since(u.FetchedAt).Round(time.Second))
 	}
-	if !found {
+	if len(users) == 0 {
 		fmt.Fprintln(w, "    no Ticaga user in the directory has this email")
 	}
 }
 
-// printUnknownUsers names the Ticaga users whose answer is unknown when they
-// could change decision d: any of them might have d's email, which would
-// turn a link into a conflict or a missing match into a link. A linked
-// customer, or one whose email is unusable, is not affected.
-func printUnknownUsers(w io.Writer, after int, d ticagasync.Decision, unknown []ticagasync.UnknownUser) {
-	if len(unknown) == 0 || (d.Action != ticagasync.ActionLink && d.Action != ticagasync.ActionNoMatch &&
-		!(d.Action == ticagasync.ActionConflict && d.Reason == ticagasync.ReasonDuplicateTicagaEmail)) {
+// printUnknownUsers names the Ticaga users whose answer is unknown, which
+// Explain lists when they could change the decision: any of them might
+// have the customer's email.
+func printUnknownUsers(w io.Writer, after int, unknown []ticagasync.UnknownUser) {
+	if len(unknown) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "  unknown Ticaga users (any of them may have this email, which would change the decision):")

@@ -53,19 +53,15 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 }
 
 func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, yes bool) int {
-	system := s.engine.System
-	p, found, err := s.store.PairingByBilling(ctx, system, client)
+	e := s.engine
+	p, err := e.PairingOfClient(ctx, client)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed
 	}
-	if !found {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: ticaga_billing has no row for %s client %d\n", system, client)
-		return exitFailed
-	}
-	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %d with Ticaga user %d (%s)", system, client, p.TicagaUserID, p.Email)
+	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %d with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
-		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, s.engine.Target)
+		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
 	}
 	if !yes {
 		if env.Stdin == nil || !isTerminal(env.Stdin) && !env.AssumeTerminal {
@@ -80,51 +76,24 @@ func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, 
 		}
 	}
 
-	ctx, unlock, err := s.store.Lock(ctx, s.name, 0)
-	if err != nil {
+	res, err := e.Unlink(ctx, p, clearRemote)
+	if res.Gone {
+		fmt.Fprintf(env.Stdout, "Ticaga user %d no longer exists; nothing to clear there\n", p.TicagaUserID)
+	}
+	if res.Cleared {
+		fmt.Fprintf(env.Stdout, "cleared the billing id of Ticaga user %d\n", p.TicagaUserID)
+	}
+	switch {
+	case errors.Is(err, ticagasync.ErrLocked):
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; a run is in progress, try again after it\n", oneLine(err))
 		return exitLocked
-	}
-	defer unlock()
-	// What was confirmed must still be what is there.
-	if now, ok, err := s.store.PairingOf(ctx, p.TicagaUserID); err != nil || !ok || now != p {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: the row of Ticaga user %d changed while you confirmed; nothing changed, run unlink again\n", p.TicagaUserID)
+	case errors.Is(err, ticagasync.ErrChanged):
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %s while you confirmed; nothing changed, run unlink again\n", oneLine(err))
+		return exitFailed
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; nothing changed\n", oneLine(err))
 		return exitFailed
 	}
-
-	if clearRemote {
-		u, err := s.ticaga.LookupUser(ctx, p.TicagaUserID)
-		switch {
-		case errors.Is(err, ticagasync.ErrNotFound):
-			fmt.Fprintf(env.Stdout, "Ticaga user %d no longer exists; nothing to clear there\n", p.TicagaUserID)
-		case err != nil:
-			fmt.Fprintf(env.Stderr, "ticaga-sync: read Ticaga user %d: %s; nothing changed\n", p.TicagaUserID, oneLine(err))
-			return exitFailed
-		case !u.CarriesBilling(client, system):
-			fmt.Fprintf(env.Stderr, "ticaga-sync: Ticaga user %d carries billing id %q of %q, not %s client %d; not clearing it, nothing changed\n",
-				p.TicagaUserID, u.BillingID, u.BillingSystem, system, client)
-			return exitFailed
-		default:
-			if err := s.ticaga.ClearBilling(ctx, p.TicagaUserID, system); err != nil {
-				fmt.Fprintf(env.Stderr, "ticaga-sync: clear the billing id in Ticaga: %s; nothing changed\n", oneLine(err))
-				return exitFailed
-			}
-			u.BillingID = "0"
-			if err := s.store.SaveDirectoryUsers(ctx, s.engine.Target, []ticagasync.TicagaUser{u}); err != nil {
-				fmt.Fprintf(env.Stderr, "ticaga-sync: update the directory cache: %s\n", oneLine(err))
-			}
-			fmt.Fprintf(env.Stdout, "cleared the billing id of Ticaga user %d\n", p.TicagaUserID)
-		}
-	}
-	deleted, err := s.store.DeletePairingOf(ctx, p)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
-		return exitFailed
-	}
-	if !deleted {
-		fmt.Fprintf(env.Stderr, "ticaga-sync: the row of Ticaga user %d changed meanwhile; it was left as it is\n", p.TicagaUserID)
-		return exitFailed
-	}
-	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, system, strconv.FormatInt(client, 10))
+	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, e.System, strconv.FormatInt(client, 10))
 	return exitOK
 }

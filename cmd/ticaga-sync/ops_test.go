@@ -91,7 +91,7 @@ func TestUnlink(t *testing.T) {
 	f.fake.DeleteUser(2)
 	f.fake.AddUser(ticagatest.User{ID: 2, Name: "Ben", Email: "BEN@example.com", BillingID: "77", BillingSystem: "Blesta"})
 	code, _, stderr = f.main(t, "unlink", "--client", "2", "--clear-remote", "--yes")
-	if code != exitFailed || !strings.Contains(stderr, "not clearing it, nothing changed") || !rowFor("2") {
+	if code != exitFailed || !strings.Contains(stderr, "not clearing it; nothing changed") || !rowFor("2") {
 		t.Fatalf("clear-remote over another id: exit %d, %s", code, stderr)
 	}
 	// ... and clears it when it is this customer's.

@@ -1,0 +1,202 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Errors of the operator's engine operations.
+var (
+	// ErrNoPairing means ticaga_billing has no row for the customer.
+	ErrNoPairing = errors.New("ticaga_billing has no row")
+	// ErrChanged means what the operator confirmed changed before it was
+	// carried out; nothing was done.
+	ErrChanged = errors.New("changed meanwhile")
+)
+
+// PairingOfClient returns the ticaga_billing row pairing customer billingID
+// of the source's billing system: what Unlink would remove. The error wraps
+// ErrNoPairing when there is none.
+func (e *Engine) PairingOfClient(ctx context.Context, billingID int64) (Pairing, error) {
+	p, ok, err := e.Store.PairingByBilling(ctx, e.System, billingID)
+	switch {
+	case err != nil:
+		return Pairing{}, err
+	case !ok:
+		return Pairing{}, fmt.Errorf("%w for %s client %d", ErrNoPairing, e.System, billingID)
+	}
+	return p, nil
+}
+
+// UnlinkResult says what Unlink did in Ticaga.
+type UnlinkResult struct {
+	// Cleared is set when the billing id was cleared in Ticaga; Gone when
+	// the Ticaga user no longer exists (nothing to clear).
+	Cleared, Gone bool
+}
+
+// Unlink removes pairing p, as PairingOfClient showed it, holding the
+// source's run lock (an error wrapping ErrLocked while a run holds it), and
+// only while the row is still p (ErrChanged). With clearRemote it first
+// clears the billing id in Ticaga (customers/assign with billing id 0),
+// only while Ticaga still carries this customer's id, and updates the
+// directory cache. On any error nothing was changed, except as the result
+// says. The next run decides about the customer afresh: unlink repairs a
+// wrong link, it does not exclude anyone.
+func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (UnlinkResult, error) {
+	var res UnlinkResult
+	ctx, unlock, err := e.Store.Lock(ctx, e.Name, 0)
+	if err != nil {
+		return res, fmt.Errorf("run lock %q: %w", e.Name, err)
+	}
+	defer unlock()
+	if now, ok, err := e.Store.PairingOf(ctx, p.TicagaUserID); err != nil {
+		return res, err
+	} else if !ok || now != p {
+		return res, fmt.Errorf("the ticaga_billing row of Ticaga user %d: %w", p.TicagaUserID, ErrChanged)
+	}
+
+	if clearRemote {
+		u, err := e.Ticaga.LookupUser(ctx, p.TicagaUserID)
+		switch {
+		case errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAuthUnproven):
+			res.Gone = true
+		case err != nil:
+			return res, fmt.Errorf("read Ticaga user %d: %w", p.TicagaUserID, err)
+		case !u.CarriesBilling(p.BillingUserID, e.System):
+			return res, fmt.Errorf("Ticaga user %d carries billing id %q of %q, not %s client %d: not clearing it",
+				p.TicagaUserID, u.BillingID, u.BillingSystem, e.System, p.BillingUserID)
+		default:
+			if err := e.Ticaga.ClearBilling(ctx, p.TicagaUserID, e.System); err != nil {
+				return res, fmt.Errorf("clear the billing id in Ticaga: %w", err)
+			}
+			res.Cleared = true
+			u.ID, u.BillingID, u.FetchedAt = p.TicagaUserID, "0", e.Now()
+			if err := e.Store.SaveDirectory(ctx, e.Target, DirectoryCheckpoint{Save: []TicagaUser{u}}); err != nil {
+				e.Log.Warn().Err(err).Msg("unlink: could not update the directory cache; the next run re-reads the user")
+			}
+		}
+	}
+	deleted, err := e.Store.DeletePairingOf(ctx, p)
+	if err != nil {
+		return res, err
+	}
+	if !deleted {
+		return res, fmt.Errorf("the ticaga_billing row of Ticaga user %d: %w", p.TicagaUserID, ErrChanged)
+	}
+	e.Log.Info().Int64("ticaga_id", p.TicagaUserID).Int64("billing_id", p.BillingUserID).Bool("cleared_remote", res.Cleared).
+		Msg("unlinked")
+	return res, nil
+}
+
+// Explanation is every fact behind the decision for one customer.
+type Explanation struct {
+	// Decision is what a run would decide now.
+	Decision Decision
+	// OtherClients are the other selected customers with the same email.
+	OtherClients []int64
+	// Users are the directory's users with the customer's email.
+	Users []TicagaUser
+	// Pairings are the rows pairing the customer, or its Ticaga user.
+	Pairings []Pairing
+	// Unknown are the Ticaga users whose answer is unknown, listed when
+	// one of them could change the decision (it might have the email).
+	Unknown []UnknownUser
+	// Recorded is the open decision the last run recorded; nil when none.
+	Recorded *DecisionRecord
+}
+
+// ExplainResult is what Explain found.
+type ExplainResult struct {
+	// Explanations has one entry per selected customer that matched.
+	Explanations []Explanation
+	// EmailKey is the normalised email asked about ("" when none), and
+	// UsersWithEmail the directory's users with it.
+	EmailKey       string
+	UsersWithEmail []TicagaUser
+}
+
+// Explain decides now what a run would decide for customer billingID (when
+// above 0) or for every selected customer with email, from the billing
+// rows, the cached directory and the pairing table, with every fact behind
+// it. It makes no Ticaga call and writes nothing.
+func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (ExplainResult, error) {
+	var contacts []Contact
+	if err := e.Source.EachContact(ctx, func(c Contact) error { contacts = append(contacts, c); return nil }); err != nil {
+		return ExplainResult{}, fmt.Errorf("read billing contacts: %w", err)
+	}
+	users, err := e.Store.DirectoryUsers(ctx, e.Target)
+	if err != nil {
+		return ExplainResult{}, err
+	}
+	unknown, _, err := e.Store.DirectoryProgress(ctx, e.Target)
+	if err != nil {
+		return ExplainResult{}, err
+	}
+	var pairings []Pairing
+	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
+		return ExplainResult{}, err
+	}
+	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings})
+
+	var res ExplainResult
+	res.EmailKey, _ = NormalizeEmail(email)
+	if res.EmailKey != "" {
+		res.UsersWithEmail = usersWithKey(users, res.EmailKey)
+	}
+	for _, d := range decisions {
+		key, _ := NormalizeEmail(d.Contact.Email)
+		if (billingID <= 0 || d.Contact.BillingID != billingID) && (res.EmailKey == "" || key != res.EmailKey) {
+			continue
+		}
+		x := Explanation{Decision: d}
+		if key != "" {
+			x.Users = usersWithKey(users, key)
+			for _, o := range contacts {
+				if k, _ := NormalizeEmail(o.Email); k == key && o.BillingID != d.Contact.BillingID {
+					x.OtherClients = append(x.OtherClients, o.BillingID)
+				}
+			}
+		}
+		for _, p := range pairings {
+			if (p.BillingUserID == d.Contact.BillingID && SameSystem(p.BillingSystem, e.System)) || (d.TicagaID != 0 && p.TicagaUserID == d.TicagaID) {
+				x.Pairings = append(x.Pairings, p)
+			}
+		}
+		if couldChange(d) {
+			x.Unknown = unknown
+		}
+		rec, ok, err := e.Store.DecisionFor(ctx, e.Name, d.Contact.BillingID)
+		if err != nil {
+			return ExplainResult{}, err
+		}
+		if ok {
+			x.Recorded = &rec
+		}
+		res.Explanations = append(res.Explanations, x)
+	}
+	return res, nil
+}
+
+// couldChange reports whether a Ticaga user the directory does not know
+// could change decision d: one with its email would turn a link into a
+// conflict, a missing match into a link, or add a duplicate.
+func couldChange(d Decision) bool {
+	switch {
+	case d.Action == ActionLink, d.Action == ActionNoMatch, d.Action == ActionCreate:
+		return true
+	case d.Action == ActionConflict && d.Reason == ReasonDuplicateTicagaEmail:
+		return true
+	}
+	return false
+}
+
+// usersWithKey returns the users whose normalised email is key.
+func usersWithKey(users []TicagaUser, key string) []TicagaUser {
+	return slices.DeleteFunc(slices.Clone(users), func(u TicagaUser) bool {
+		k, _ := NormalizeEmail(u.Email)
+		return k != key
+	})
+}
