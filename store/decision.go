@@ -145,6 +145,19 @@ func (s *Store) OpenDecisions(ctx context.Context) ([]ticagasync.DecisionRecord,
 	return out, nil
 }
 
+// SourceDecisions returns the open decisions of source, in billing id
+// order. A store that was never migrated has none.
+func (s *Store) SourceDecisions(ctx context.Context, source string) ([]ticagasync.DecisionRecord, error) {
+	out, err := s.queryDecisions(ctx, "WHERE source = ? ORDER BY billing_id", source)
+	if isMissingTable(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read open decisions of %s: %w", source, err)
+	}
+	return out, nil
+}
+
 // DecisionFor returns the open decision about billing customer billingID of
 // source; ok is false when there is none (the customer is linked, or was not
 // seen yet).

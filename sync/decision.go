@@ -42,6 +42,7 @@ const (
 	ReasonProvisionLimit   Reason = "provision_limit"
 	ReasonProvisionBlocked Reason = "provision_directory_incomplete"
 	ReasonTicagaEmailTaken Reason = "ticaga_email_taken"
+	ReasonProvisionRefused Reason = "provision_refused"
 	// invalid_email
 	ReasonMalformedEmail Reason = "malformed_email"
 	ReasonBadBillingRow  Reason = "bad_billing_row"

@@ -66,11 +66,30 @@ type liveDirectory struct {
 	needProof atomic.Bool
 	// proofMu makes the proofs taken while linking one at a time.
 	proofMu gosync.Mutex
+	// prev is what the store remembered of each unknown id at the start;
+	// createdMax the highest id of a user this run created.
+	prev       map[int64]UnknownUser
+	createdMax int64
+}
+
+// created notes that this run created Ticaga user id.
+func (d *liveDirectory) created(id int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.createdMax = max(d.createdMax, id)
+}
+
+// maxCreated returns the highest id of a user this run created, or 0.
+func (d *liveDirectory) maxCreated() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.createdMax
 }
 
 func newLiveDirectory(cached []TicagaUser) *liveDirectory {
 	d := &liveDirectory{byID: make(map[int64]TicagaUser, len(cached)), fresh: map[int64]bool{}, dirty: map[int64]bool{},
-		unknown: map[int64]string{}, everUnknown: map[int64]bool{}, stored: map[int64]bool{}, outside: map[int64]bool{}}
+		unknown: map[int64]string{}, everUnknown: map[int64]bool{}, stored: map[int64]bool{}, outside: map[int64]bool{},
+		prev: map[int64]UnknownUser{}}
 	for _, u := range cached {
 		d.byID[u.ID] = u
 	}
@@ -232,10 +251,11 @@ func (d *liveDirectory) changes() (save []TicagaUser, del []int64) {
 }
 
 // checkpoint returns, and clears, what is to be saved: the entry changes,
-// every id still unknown in this run (prev holds what the store remembers
-// of each; a final checkpoint counts this run against them), and the ids
-// once unknown that Ticaga has now answered.
-func (d *liveDirectory) checkpoint(prev map[int64]UnknownUser, now time.Time, final bool) DirectoryCheckpoint {
+// every id still unknown in this run (the final checkpoint of the refresh
+// counts this run against them, once), and the ids once unknown that Ticaga
+// has now answered.
+func (d *liveDirectory) checkpoint(now time.Time, final bool) DirectoryCheckpoint {
+	prev := d.prev
 	save, del := d.changes()
 	cp := DirectoryCheckpoint{Save: save, Delete: del}
 	d.mu.Lock()
@@ -250,6 +270,8 @@ func (d *liveDirectory) checkpoint(prev map[int64]UnknownUser, now time.Time, fi
 			u.Runs++
 		}
 		cp.Unknown = append(cp.Unknown, u)
+		// Later checkpoints of this run start from what this one saves.
+		prev[id] = u
 	}
 	for id := range d.everUnknown {
 		if _, still := d.unknown[id]; !still && (d.fresh[id] || d.outside[id]) {
@@ -517,9 +539,8 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		return nil, fmt.Errorf("read directory cache: %w", err)
 	}
 	dir := newLiveDirectory(cached)
-	prev := make(map[int64]UnknownUser, len(prevUnknown))
 	for _, u := range prevUnknown {
-		prev[u.ID] = u
+		dir.prev[u.ID] = u
 		dir.everUnknown[u.ID], dir.stored[u.ID] = true, true
 	}
 	// The users ticaga_billing names exist (or did): the scan never stops
@@ -582,7 +603,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		saved, savedAt = answers, time.Now()
 		p := from
 		p.Next, p.SavedAt = next, e.Now()
-		cp := dir.checkpoint(prev, e.Now(), false)
+		cp := dir.checkpoint(e.Now(), false)
 		cp.Scan = &p
 		if err := e.saveDirectory(ctx, api, dir, cp); err != nil {
 			r.abort(err)
@@ -606,7 +627,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	// Save what was learned. A stopped run saves too (SIGTERM, a lost
 	// lock), with a bounded write that outlives the cancellation; only a
 	// refresh that ran to its end counts this run against unknown ids.
-	finalCP := dir.checkpoint(prev, e.Now(), !stopped)
+	finalCP := dir.checkpoint(e.Now(), !stopped)
 	if end.done {
 		finalCP.ScanDone = true
 	} else {

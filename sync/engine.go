@@ -274,7 +274,11 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 			return !slices.Contains(opt.Clients, d.Contact.BillingID)
 		})
 	}
-	e.Provision.provision(decisions, rep.Directory.Unreadable)
+	tried, err := e.triedCreating(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	e.Provision.provision(decisions, rep.Directory.Unreadable, tried)
 	rep.Decisions = decisions
 
 	if !opt.DryRun {
@@ -286,8 +290,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
 			return cause
 		}
-		save, del := dir.changes()
-		if err := e.saveDirectory(ctx, api, dir, DirectoryCheckpoint{Save: save, Delete: del}); err != nil {
+		if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
 			return err
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

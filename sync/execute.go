@@ -48,6 +48,7 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 	defer cancel(nil)
 	var rejected atomic.Pointer[error]
 	var taken atomic.Bool
+	before := dir.maxID()
 	var todo []int
 	for i, d := range rep.Decisions {
 		if d.Action == ActionLink || d.Action == ActionCreate {
@@ -81,7 +82,7 @@ func (e *Engine) execute(ctx context.Context, api Ticaga, dir *liveDirectory, re
 		return fmt.Errorf("Ticaga rejected the token while linking; nothing more was written: %w", *err)
 	}
 	if taken.Load() {
-		e.rereadAfterTaken(ctx, api, dir, rep)
+		e.rereadAfterTaken(ctx, api, dir, rep, before+1)
 	}
 	return nil
 }

@@ -140,6 +140,13 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 		return ExplainResult{}, err
 	}
 	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings})
+	tried, err := e.triedCreating(ctx)
+	if err != nil {
+		return ExplainResult{}, err
+	}
+	e.Provision.provision(decisions, slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool {
+		return !u.Unreadable(e.UnreadableAfter)
+	}), tried)
 
 	var res ExplainResult
 	res.EmailKey, _ = NormalizeEmail(email)

@@ -25,7 +25,7 @@ func TestProvisionPlan(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ds := []Decision{nm(1, "active"), nm(2, "inactive"), nm(3, "active"), other, gone}
-			tt.p.provision(ds, tt.unreadable)
+			tt.p.provision(ds, tt.unreadable, nil)
 			for i, d := range ds {
 				if got := string(d.Action) + "/" + string(d.Reason); got != tt.want[i] {
 					t.Errorf("decision %d = %s, want %s", i, got, tt.want[i])

@@ -65,6 +65,8 @@ type RunStore interface {
 	// OutcomeAbandoned, finished at now, and returns their ids. Only the
 	// holder of the source's run lock calls it: no live run can be running.
 	AbandonRuns(ctx context.Context, source string, now time.Time) ([]int64, error)
+	// SourceDecisions returns the open decisions recorded for source.
+	SourceDecisions(ctx context.Context, source string) ([]DecisionRecord, error)
 	// DecisionFor returns the open decision recorded for customer
 	// billingID of source; ok is false when none is.
 	DecisionFor(ctx context.Context, source string, billingID int64) (d DecisionRecord, ok bool, err error)

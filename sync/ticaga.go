@@ -30,6 +30,9 @@ var (
 	// ErrEmailTaken means Ticaga refused to create a user because another
 	// user has its email.
 	ErrEmailTaken = errors.New("the email is taken")
+	// ErrRefused means Ticaga refused a request for good (a validation
+	// failure): it created or changed nothing.
+	ErrRefused = errors.New("refused")
 	// ErrPairedElsewhere means ticaga_billing pairs the Ticaga user with
 	// another customer.
 	ErrPairedElsewhere = errors.New("paired with another customer")
@@ -105,8 +108,9 @@ type Ticaga interface {
 	AssignBilling(ctx context.Context, a Assignment) error
 	// CreateUser registers u with a random password that is never logged,
 	// stored or returned, and returns the new user. It returns an error
-	// wrapping ErrEmailTaken when Ticaga refuses the email as taken; any
-	// other error leaves the outcome unknown (the user may exist).
+	// wrapping ErrEmailTaken when Ticaga refuses the email as taken, and
+	// ErrRefused when it refuses the request otherwise; any other error
+	// leaves the outcome unknown (the user may exist).
 	CreateUser(ctx context.Context, u NewUser) (TicagaUser, error)
 	// ClearBilling removes the billing id of a Ticaga user (customers/assign
 	// with billing id 0). Runs never call it; only the operator's unlink.

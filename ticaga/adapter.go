@@ -52,9 +52,10 @@ func (c *Client) AssignBilling(ctx context.Context, a ticagasync.Assignment) err
 // CreateUser registers u (POST register) with a random password made here,
 // used once and dropped: it is never logged, stored or returned. The new
 // user answers with its id. A refusal because the email is taken (Laravel's
-// 422 naming the email) wraps ticagasync.ErrEmailTaken; register is not
-// retried once the request may have reached Ticaga, so any other error
-// leaves the outcome unknown (the user may exist).
+// 422, or a 400/409, naming the email) wraps ticagasync.ErrEmailTaken, any
+// other refusal ticagasync.ErrRefused; register is not retried once the
+// request may have reached Ticaga, so any other error leaves the outcome
+// unknown (the user may exist).
 func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasync.TicagaUser, error) {
 	pw, err := randomPassword()
 	if err != nil {
@@ -67,8 +68,11 @@ func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasy
 		// Should Ticaga ever echo the form, the password goes no further.
 		ae.Message, ae.serverMsg = pw.Scrub(ae.Message), pw.Scrub(ae.serverMsg)
 	}
-	if ae != nil && ae.Status == http.StatusUnprocessableEntity && emailTaken(ae) {
+	if ae != nil && refusedStatus(ae.Status) && emailTaken(ae) {
 		return ticagasync.TicagaUser{}, fmt.Errorf("%w: %w", ticagasync.ErrEmailTaken, err)
+	}
+	if ae != nil && refusedStatus(ae.Status) {
+		return ticagasync.TicagaUser{}, fmt.Errorf("%w: %w", ticagasync.ErrRefused, err)
 	}
 	if err != nil {
 		return ticagasync.TicagaUser{}, err
@@ -84,7 +88,14 @@ func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasy
 	}, nil
 }
 
-// emailTaken reports whether a 422 answer refuses the email as taken, as
+// refusedStatus reports whether a register answer with status is a
+// definite refusal (Ticaga read the request and created nothing): a
+// validation failure, as Laravel (422) or another app (400, 409) answers.
+func refusedStatus(status int) bool {
+	return status == http.StatusBadRequest || status == http.StatusConflict || status == http.StatusUnprocessableEntity
+}
+
+// emailTaken reports whether a refusal refuses the email as taken, as
 // Laravel's unique rule says it: "The email has already been taken."
 func emailTaken(ae *APIError) bool {
 	msg := strings.ToLower(ae.Message + " " + ae.serverMsg)

@@ -1,6 +1,7 @@
 package ticaga
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,6 +97,9 @@ func (c *Client) GoString() string { return c.String() }
 // Stats returns a snapshot of the client's request counts.
 func (c *Client) Stats() Stats { return c.stats.snapshot() }
 
+// redactedMark replaces a secret in an answer.
+const redactedMark = "[redacted]"
+
 // call is one API call.
 type call struct {
 	name       string     // endpoint template, e.g. "customers/get"
@@ -107,6 +111,9 @@ type call struct {
 	// notFoundOnAuth makes a documented not-found body on a 401 or 403
 	// ErrAuthUnproven rather than ErrUnauthorized.
 	notFoundOnAuth bool
+	// secrets are sent by the call (a new user's password) and cut out of
+	// the answer, like the token, before any of it reaches an error.
+	secrets []Secret
 }
 
 // label names cl in an error: "customers/get (id 17)".
@@ -209,6 +216,14 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	status, hdr = resp.StatusCode, resp.Header
 	body, err := readBody(resp.Body, c.maxBody)
 	drainClose(resp.Body)
+	// A server that echoes the request must not put the token or a
+	// password into an error, not even a part of it that a shortened
+	// message would keep.
+	for _, sec := range append([]Secret{c.token}, cl.secrets...) {
+		if v := sec.Reveal(); v != "" {
+			body = bytes.ReplaceAll(body, []byte(v), []byte(redactedMark))
+		}
+	}
 	switch {
 	case errors.Is(err, errTooLarge):
 		e := cl.newError(status, fmt.Sprintf("answer larger than %d bytes (cut off)", c.maxBody))

@@ -75,7 +75,8 @@ func (c *Client) Register(ctx context.Context, p RegisterParams) (User, error) {
 	if p.AccountManager != 0 {
 		form.Set("account_manager", strconv.FormatInt(p.AccountManager, 10))
 	}
-	return c.userCall(ctx, call{name: "register", method: http.MethodPost, path: "register", form: form}, 0)
+	return c.userCall(ctx, call{name: "register", method: http.MethodPost, path: "register", form: form,
+		secrets: []Secret{p.Password}}, 0)
 }
 
 // Login checks a customer's email and password (POST login) and returns the

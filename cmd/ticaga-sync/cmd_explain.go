@@ -161,6 +161,14 @@ func hint(d ticagasync.Decision) string {
 			return "nothing: linked on both sides."
 		}
 		return "nothing: the next run links it."
+	case ticagasync.ReasonProvisionLimit:
+		return "nothing: a later run creates the account (SYNC_PROVISION_MAX accounts are created per run)."
+	case ticagasync.ReasonProvisionBlocked:
+		return "no account is created while a Ticaga user is unreadable (see ticaga-sync status); it is created once Ticaga answers it."
+	case ticagasync.ReasonProvisionRefused:
+		return "Ticaga refused the account (see the detail): correct the customer's data in the billing system; later runs try again."
+	case ticagasync.ReasonTicagaEmailTaken:
+		return "a Ticaga account with this email exists that the directory did not know; the next run reads it and links it."
 	case ticagasync.ReasonNoTicagaUser:
 		return "nothing to fix here: it links on the first run after a Ticaga account with this email exists."
 	case ticagasync.ReasonMalformedEmail, ticagasync.ReasonBadBillingRow:

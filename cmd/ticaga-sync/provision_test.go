@@ -67,29 +67,33 @@ func TestProvisionedPasswordIsNowhere(t *testing.T) {
 	f := newFixture(t)
 	f.env["SYNC_PROVISION"] = "true"
 	report := filepath.Join(t.TempDir(), "report.csv")
-	code, out, stderr := f.main(t, "sync", "--report", report)
-	if code != exitOK || !strings.Contains(out, "1 Ticaga accounts created") {
-		t.Fatalf("sync: exit %d\n%s\n%s", code, out, stderr)
+	// The creating run, as a process logging at trace level, with the JSON
+	// output and a report file.
+	d := startDaemonArgs(t, f, []string{"sync", "--output", "json", "--report", report}, "LOG_LEVEL=trace")
+	if err := d.cmd.Wait(); err != nil {
+		t.Fatalf("sync: %v\n%s", err, d.logs.String())
 	}
 	cy := userByEmail(t, f.fake, "cy@example.com")
 	if len(cy.Password) < 32 || cy.BillingID != "3" {
 		t.Fatalf("created user = %+v", cy)
 	}
-	// A debug-level JSON run as a process, and the JSON output.
-	d := startDaemonArgs(t, f, []string{"sync", "--output", "json"}, "LOG_LEVEL=trace")
-	_ = d.cmd.Wait()
+	// And a text run in-process.
+	code, out, stderr := f.main(t, "sync")
+	if code != exitOK {
+		t.Fatalf("second sync: exit %d\n%s\n%s", code, out, stderr)
+	}
 	file, err := os.ReadFile(report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, text := range map[string]string{"stdout": out, "logs": stderr + d.logs.String(), "report file": string(file),
+	for name, text := range map[string]string{"text output": out, "logs": stderr + d.logs.String(), "report file": string(file),
 		"database": dumpAllTables(t, f.env["BILLING_DSN"])} {
 		if strings.Contains(text, cy.Password) {
 			t.Errorf("the password of the created account appears in the %s", name)
 		}
 	}
-	if !strings.Contains(string(file), "create") {
-		t.Errorf("the report file does not list the creation:\n%s", file)
+	if !strings.Contains(string(file), "create") || !strings.Contains(d.logs.String(), `"action":"create"`) {
+		t.Errorf("the run did not create through register:\n%s", file)
 	}
 }
 
@@ -153,7 +157,8 @@ func TestProvisionCrashBetweenRegisterAndRow(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*) FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = 3", cy.ID).Scan(&rows); err != nil || rows != 1 {
 		t.Fatalf("the next run did not write the row: %d, %v\n%s", rows, err, out)
 	}
-	if !strings.Contains(out, `"created": 0`) {
-		t.Fatalf("the next run created again:\n%s", out)
+	if !strings.Contains(out, `"created": 0`) || f.fake.Calls("customers/assign") != 2 {
+		t.Fatalf("the next run created again, or assigned the created user (%d assign calls, 2 for ann and ben):\n%s",
+			f.fake.Calls("customers/assign"), out)
 	}
 }

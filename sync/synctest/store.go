@@ -275,6 +275,18 @@ func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, 
 	return nil
 }
 
+// SourceDecisions returns the open decisions of source in billing id order.
+func (s *Store) SourceDecisions(_ context.Context, source string) ([]ticagasync.DecisionRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	var out []ticagasync.DecisionRecord
+	for _, id := range slices.Sorted(maps.Keys(s.decisions[source])) {
+		out = append(out, s.decisions[source][id])
+	}
+	return out, nil
+}
+
 // DecisionFor returns the open decision of a customer.
 func (s *Store) DecisionFor(_ context.Context, source string, billingID int64) (ticagasync.DecisionRecord, bool, error) {
 	s.mu.Lock()

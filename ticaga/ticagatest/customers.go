@@ -36,6 +36,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	manager, _ := strconv.ParseInt(r.PostFormValue("account_manager"), 10, 64)
 	s.mu.Lock()
+	hooks := s.hooks
+	s.mu.Unlock()
+	if hooks.BeforeRegister != nil {
+		if msg := hooks.BeforeRegister(email); msg != "" {
+			invalid(w, "email", msg)
+			return
+		}
+	}
+	s.mu.Lock()
 	if s.userByEmailLocked(email) != nil {
 		s.mu.Unlock()
 		invalid(w, "email", "The email has already been taken.")

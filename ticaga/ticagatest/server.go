@@ -147,6 +147,11 @@ type Hooks struct {
 	// other than 0 is answered instead, with {"message": "hook"}, and
 	// nothing changes.
 	BeforeAssign func(a Assignment) (status int)
+	// BeforeRegister runs before register creates anything, with the
+	// form's email. A message other than "" refuses the request: it is
+	// answered as Laravel's validation failure (422) of the email field,
+	// and nothing is created.
+	BeforeRegister func(email string) (message string)
 	// AfterAssign runs after an assignment was applied, before the answer is
 	// written.
 	AfterAssign func(a Assignment)
