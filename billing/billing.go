@@ -4,79 +4,24 @@
 //
 // The readers stream end customers only, in ascending id order, in small
 // keyset pages on indexed columns; they need nothing but SELECT on the
-// tables they read.
+// tables they read. Besides the ContactSource methods, each reader has
+// CountAll and Filter (see Selection), to tell a selection that reads no
+// customer from a database that has none.
 package billing
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
-	"github.com/ticaga/ticaga-sync/billing/blesta"
-	"github.com/ticaga/ticaga-sync/billing/clientexec"
-	"github.com/ticaga/ticaga-sync/billing/fossbilling"
-	"github.com/ticaga/ticaga-sync/billing/whmcs"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
-)
-
-// The kinds of billing system, as configuration names them.
-const (
-	Blesta      = blesta.System
-	WHMCS       = whmcs.System
-	ClientExec  = clientexec.System
-	FOSSBilling = fossbilling.System
 )
 
 // DefaultPageSize is the number of customers read per query when
 // Options.PageSize is 0.
 const DefaultPageSize = 500
-
-// system is what this package knows of one kind of billing system.
-type system struct {
-	kind      string
-	name      string // Ticaga's billing_system
-	companies bool
-	valid     func() []string
-	defaults  func() []string
-}
-
-var systems = []system{
-	{Blesta, "Blesta", true, blesta.Statuses, blesta.DefaultStatuses},
-	{WHMCS, "WHMCS", false, whmcs.Statuses, whmcs.DefaultStatuses},
-	{ClientExec, "ClientExec", true, clientexec.Statuses, clientexec.DefaultStatuses},
-	{FOSSBilling, "FOSSBilling", false, fossbilling.Statuses, fossbilling.DefaultStatuses},
-}
-
-// Systems returns the kinds of billing system Open knows:
-// blesta, whmcs, clientexec, fossbilling.
-func Systems() []string {
-	kinds := make([]string, len(systems))
-	for i, s := range systems {
-		kinds[i] = s.kind
-	}
-	return kinds
-}
-
-// HasCompanies reports whether billing system kind has companies that
-// Options.CompanyIDs can select (Blesta, ClientExec).
-func HasCompanies(kind string) bool {
-	s, err := lookup(kind)
-	return err == nil && s.companies
-}
-
-// lookup finds a kind of billing system, ignoring case and surrounding
-// spaces.
-func lookup(kind string) (system, error) {
-	k := strings.ToLower(strings.TrimSpace(kind))
-	for _, s := range systems {
-		if s.kind == k {
-			return s, nil
-		}
-	}
-	return system{}, fmt.Errorf("unknown billing system %q (valid: %s)", kind, strings.Join(Systems(), ", "))
-}
 
 // Options selects the customers a reader streams.
 type Options struct {
@@ -85,6 +30,13 @@ type Options struct {
 	// FOSSBilling have no companies: there they are ignored (see
 	// HasCompanies).
 	CompanyIDs []int64
+	// CompanyIDsDefault says that CompanyIDs are the configuration's
+	// default (BILLING_COMPANY_ID not set) rather than chosen. Blesta reads
+	// the default companies (a Blesta install's first company is 1);
+	// ClientExec ignores them and reads every company, since its
+	// users.company_id is 0 on an install without companies. See
+	// SelectedCompanies.
+	CompanyIDsDefault bool
 	// Statuses are the billing system's own status words (see
 	// ValidStatuses); empty means DefaultStatuses.
 	Statuses []string
@@ -93,10 +45,27 @@ type Options struct {
 	PageSize int
 }
 
+// Selection is what every reader Open returns has besides the
+// ContactSource methods: what to say when a selection reads no customer.
+type Selection interface {
+	// CountAll returns the number of customers in the database whatever
+	// the selection (companies, statuses), with one COUNT(*) on the
+	// customer table. Staff, which no selection ever reads, are not
+	// counted (ClientExec's admin groups, FOSSBilling's rows whose role is
+	// not 'client').
+	CountAll(ctx context.Context) (int64, error)
+	// Filter describes the selection's filters by setting and column, as
+	// in "BILLING_COMPANY_ID=1 (users.company_id), BILLING_STATUSES=1
+	// (users.status)": when EachContact reads no customer while CountAll
+	// counts some, these are what left them out.
+	Filter() string
+}
+
 // Open returns the reader of billing system kind (blesta, whmcs,
 // clientexec or fossbilling, in any case) over db, such as one from OpenDB.
-// It returns an error for an unknown kind, an unknown status or a negative
-// page size. It does not touch the database: call Check for that.
+// The reader also implements Selection. It returns an error for an unknown
+// kind, an unknown status or a negative page size. It does not touch the
+// database: call Check for that.
 func Open(kind string, db *gorm.DB, opts Options) (ticagasync.ContactSource, error) {
 	s, err := lookup(kind)
 	if err != nil {
@@ -115,18 +84,18 @@ func Open(kind string, db *gorm.DB, opts Options) (ticagasync.ContactSource, err
 	if err != nil {
 		return nil, err
 	}
-	switch s.kind {
-	case Blesta:
-		return blesta.New(db, blesta.Options{CompanyIDs: opts.CompanyIDs, Statuses: statuses, PageSize: opts.PageSize}), nil
-	case WHMCS: // no companies
-		return whmcs.New(db, whmcs.Options{Statuses: statuses, PageSize: opts.PageSize}), nil
-	case ClientExec:
-		numbers := make([]int, len(statuses))
-		for i, w := range statuses {
-			numbers[i], _ = clientexec.ParseStatus(w) // canonical: always parses
-		}
-		return clientexec.New(db, clientexec.Options{CompanyIDs: opts.CompanyIDs, Statuses: numbers, PageSize: opts.PageSize}), nil
-	default: // FOSSBilling: no companies
-		return fossbilling.New(db, fossbilling.Options{Statuses: statuses, PageSize: opts.PageSize}), nil
+	return s.open(db, selection{companies: s.selectedCompanies(opts), statuses: statuses, pageSize: opts.PageSize}), nil
+}
+
+// SelectedCompanies returns the companies a reader that Open gives for
+// kind and opts reads; nil means every company. It is opts.CompanyIDs for
+// Blesta, and for ClientExec unless opts.CompanyIDsDefault; nil for a
+// system without companies (WHMCS, FOSSBilling) and for an unknown kind.
+// A source's pairings belong to it when their company is one of these.
+func SelectedCompanies(kind string, opts Options) []int64 {
+	s, err := lookup(kind)
+	if err != nil {
+		return nil
 	}
+	return s.selectedCompanies(opts)
 }

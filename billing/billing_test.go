@@ -75,6 +75,14 @@ func TestSystems(t *testing.T) {
 	if got := billing.Systems(); !slices.Equal(got, []string{"blesta", "whmcs", "clientexec", "fossbilling"}) {
 		t.Errorf("Systems() = %q", got)
 	}
+	for kind, want := range map[string]bool{"blesta": true, " WHMCS ": true, "ClientExec": true, "fossbilling": true, "hostbill": false, "": false} {
+		if got := billing.Known(kind); got != want {
+			t.Errorf("Known(%q) = %v, want %v", kind, got, want)
+		}
+	}
+	if !billing.Known(billing.DefaultSystem) || billing.DefaultSystem != "blesta" {
+		t.Errorf("DefaultSystem = %q", billing.DefaultSystem)
+	}
 }
 
 func TestOpenRejects(t *testing.T) {

@@ -65,23 +65,34 @@ var firstContacts = map[string]ticagasync.Contact{
 	"fossbilling": {BillingID: 1, Email: "one@example.com", Status: "active"},
 }
 
+// customers counts the customers of each system in seedEverySystem's
+// database, whatever their company and status, without staff.
+var customers = map[string]int64{"blesta": 4, "whmcs": 3, "clientexec": 2, "fossbilling": 2}
+
 // checkEverySystem opens each reader of a database seeded by
 // seedEverySystem and checks what it reads.
 func checkEverySystem(t *testing.T, db *gorm.DB) {
 	tests := []struct {
-		kind string
-		opts billing.Options
-		want []int64
+		kind   string
+		opts   billing.Options
+		want   []int64
+		filter string
 	}{
-		{"blesta", billing.Options{}, []int64{1, 4, 5}},
-		{"Blesta", billing.Options{CompanyIDs: []int64{1}, Statuses: []string{"Active", "FRAUD"}, PageSize: 1}, []int64{1, 2, 5}},
-		{"whmcs", billing.Options{PageSize: 1, CompanyIDs: []int64{1}}, []int64{1, 6}}, // no companies: ignored
-		{"whmcs", billing.Options{Statuses: []string{"closed", "Closed"}}, []int64{3}},
-		{"clientexec", billing.Options{}, []int64{2}},
-		{"clientexec", billing.Options{Statuses: []string{"cancelled", "1"}}, []int64{2, 3}},
-		{"clientexec", billing.Options{CompanyIDs: []int64{7}, PageSize: 1}, []int64{2}},
-		{"fossbilling", billing.Options{PageSize: 1, CompanyIDs: []int64{2}}, []int64{1}},
-		{"fossbilling", billing.Options{Statuses: []string{"active", "suspended"}}, []int64{1, 2}},
+		{"blesta", billing.Options{}, []int64{1, 4, 5}, "BILLING_STATUSES=active (clients.status)"},
+		{"Blesta", billing.Options{CompanyIDs: []int64{1}, Statuses: []string{"Active", "FRAUD"}, PageSize: 1}, []int64{1, 2, 5},
+			"BILLING_COMPANY_ID=1 (client_groups.company_id), BILLING_STATUSES=active,fraud (clients.status)"},
+		{"blesta", billing.Options{CompanyIDs: []int64{1}, CompanyIDsDefault: true}, []int64{1, 5}, // a default company is read
+			"BILLING_COMPANY_ID=1 (client_groups.company_id), BILLING_STATUSES=active (clients.status)"},
+		{"whmcs", billing.Options{PageSize: 1, CompanyIDs: []int64{1}}, []int64{1, 6}, "BILLING_STATUSES=Active (tblclients.status)"}, // no companies: ignored
+		{"whmcs", billing.Options{Statuses: []string{"closed", "Closed"}}, []int64{3}, "BILLING_STATUSES=Closed (tblclients.status)"},
+		{"clientexec", billing.Options{}, []int64{2}, "BILLING_STATUSES=1 (users.status)"},
+		{"clientexec", billing.Options{Statuses: []string{"cancelled", "1"}}, []int64{2, 3}, "BILLING_STATUSES=-2,1 (users.status)"},
+		{"clientexec", billing.Options{CompanyIDs: []int64{7}, PageSize: 1}, []int64{2},
+			"BILLING_COMPANY_ID=7 (users.company_id), BILLING_STATUSES=1 (users.status)"},
+		{"clientexec", billing.Options{CompanyIDs: []int64{1}, CompanyIDsDefault: true}, []int64{2}, // a default company is not
+			"BILLING_STATUSES=1 (users.status)"},
+		{"fossbilling", billing.Options{PageSize: 1, CompanyIDs: []int64{2}}, []int64{1}, "BILLING_STATUSES=active (client.status)"},
+		{"fossbilling", billing.Options{Statuses: []string{"active", "suspended"}}, []int64{1, 2}, "BILLING_STATUSES=active,suspended (client.status)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
@@ -99,6 +110,16 @@ func checkEverySystem(t *testing.T, db *gorm.DB) {
 			}
 			if want, ok := firstContacts[src.System()]; ok && len(tt.opts.Statuses) == 0 && got[0] != want {
 				t.Errorf("first contact:\n got %+v\nwant %+v", got[0], want)
+			}
+			sel, ok := src.(billing.Selection)
+			if !ok {
+				t.Fatalf("%T is no billing.Selection", src)
+			}
+			if f := sel.Filter(); f != tt.filter {
+				t.Errorf("Filter() = %q, want %q", f, tt.filter)
+			}
+			if n, err := sel.CountAll(t.Context()); err != nil || n != customers[src.System()] {
+				t.Errorf("CountAll = %d, %v; want %d", n, err, customers[src.System()])
 			}
 		})
 	}

@@ -3,10 +3,7 @@ package billing
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/ticaga/ticaga-sync/billing/clientexec"
 )
 
 // DefaultStatuses returns the statuses read when none are configured:
@@ -29,17 +26,6 @@ func ValidStatuses(kind string) []string {
 		return nil
 	}
 	return s.valid()
-}
-
-// DefaultBillingSystemName returns the billing_system name sent to Ticaga
-// for kind: "Blesta", "WHMCS", "ClientExec" or "FOSSBilling"; "" for an
-// unknown kind.
-func DefaultBillingSystemName(kind string) string {
-	s, err := lookup(kind)
-	if err != nil {
-		return ""
-	}
-	return s.name
 }
 
 // ValidateStatuses checks configured status words (in any case) against
@@ -83,9 +69,8 @@ func canonicalStatuses(s system, words []string) ([]string, error) {
 }
 
 func canonicalStatus(s system, word string) (string, bool) {
-	if s.kind == ClientExec {
-		n, ok := clientexec.ParseStatus(word)
-		return strconv.Itoa(n), ok
+	if s.canonical != nil {
+		return s.canonical(word)
 	}
 	word = strings.TrimSpace(word)
 	for _, v := range s.valid() {
@@ -96,14 +81,13 @@ func canonicalStatus(s system, word string) (string, bool) {
 	return "", false
 }
 
-// validList lists the valid words for an error message; ClientExec's
-// numbers come with their names ("1/active").
+// validList lists the valid words for an error message, as s labels them
+// (ClientExec's numbers come with their names: "1/active").
 func validList(s system) string {
 	valid := s.valid()
-	if s.kind == ClientExec {
+	if s.label != nil {
 		for i, v := range valid {
-			n, _ := strconv.Atoi(v)
-			valid[i] = v + "/" + clientexec.StatusName(n)
+			valid[i] = s.label(v)
 		}
 	}
 	return strings.Join(valid, ", ")

@@ -20,10 +20,10 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/rs/zerolog"
-	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -86,55 +86,35 @@ func WithSerialAccess() Option { return func(s *Store) { s.serial = new(sync.Mut
 // DSN names a charset or collation. Errors never contain the password.
 // Against go-mysql-server it turns on WithSerialAccess.
 func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (*Store, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	db, err := mysqlx.Open(dsn, mysqlx.Settings{
+		DialTimeout:     dialTimeout,
+		UTCTimes:        true,
+		MaxOpenConns:    maxOpenConns,
+		MaxIdleConns:    maxIdleConns,
+		ConnMaxLifetime: connMaxLifetime,
+		ConnMaxIdleTime: connMaxIdleTime,
+	})
 	if err != nil {
-		return nil, errors.New("parse database DSN: " + redact(err.Error(), dsn))
+		return nil, fmt.Errorf("database DSN: %w", err)
 	}
-	if cfg.DBName == "" {
-		return nil, errors.New("database DSN names no database (expected user:pass@tcp(host:3306)/dbname)")
-	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	if cfg.Timeout == 0 {
-		cfg.Timeout = dialTimeout
-	}
-	if !dsnHasParam(dsn, "charset") && !dsnHasParam(dsn, "collation") {
-		if err := cfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
-			return nil, fmt.Errorf("database DSN: %w", err)
-		}
-	}
+	cfg := db.Config
 	where := fmt.Sprintf("%s@%s/%s", cfg.User, cfg.Addr, cfg.DBName)
-	connector, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, errors.New("database DSN: " + redact(err.Error(), dsn))
-	}
-	sqlDB := sql.OpenDB(connector)
-	sqlDB.SetMaxOpenConns(maxOpenConns)
-	sqlDB.SetMaxIdleConns(maxIdleConns)
-	sqlDB.SetConnMaxLifetime(connMaxLifetime)
-	sqlDB.SetConnMaxIdleTime(connMaxIdleTime)
-	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("connect to database %s: %s", where, redact(err.Error(), dsn))
-	}
-	gdb, err := gorm.Open(gormmysql.New(gormmysql.Config{Conn: sqlDB, SkipInitializeWithVersion: true}),
-		&gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
-	if err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %s", where, redact(err.Error(), dsn))
+	if err := db.SQL.PingContext(ctx); err != nil {
+		db.SQL.Close()
+		return nil, fmt.Errorf("connect to database %s: %s", where, mysqlx.Scrub(err.Error(), dsn))
 	}
 	var comment sql.NullString
-	if err := sqlDB.QueryRowContext(ctx, "SELECT @@version_comment").Scan(&comment); err == nil && comment.String == "Dolt" {
+	if err := db.SQL.QueryRowContext(ctx, "SELECT @@version_comment").Scan(&comment); err == nil && comment.String == "Dolt" {
 		opts = append([]Option{WithSerialAccess()}, opts...)
 	}
-	s := newStore(gdb, append([]Option{WithLogger(log)}, opts...))
+	s := newStore(db.Gorm, append([]Option{WithLogger(log)}, opts...))
 	s.owned = true
 	s.schema = cfg.DBName
 	// Each held lock keeps a connection for the whole run; taking those from
 	// the bounded pool would let a few sources' locks starve their own
 	// queries. Locks get a pool of their own, unbounded (one connection per
 	// held lock) and keeping no idle connections.
-	s.lockDB = sql.OpenDB(connector)
+	s.lockDB = sql.OpenDB(db.Connector)
 	s.lockDB.SetMaxIdleConns(0)
 	if s.serial != nil {
 		s.log.Debug().Msg("database is go-mysql-server: running store statements one at a time")

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -47,4 +49,50 @@ type ContactSource interface {
 	// Check verifies that every table the source reads exists and is
 	// readable, and returns an error naming the first one that is not.
 	Check(ctx context.Context) error
+}
+
+// Selection is a ContactSource that can also count the customers its table
+// holds whatever its filters select, and name those filters.
+type Selection interface {
+	// CountAll counts the customers of the table, unfiltered (staff aside).
+	CountAll(ctx context.Context) (int64, error)
+	// Filter names the filters by setting and column, e.g.
+	// "BILLING_COMPANY_ID=1 (users.company_id)".
+	Filter() string
+}
+
+// errStop ends a stream early.
+var errStop = errors.New("stop")
+
+// CheckSelection returns an error when src selects no customer while its
+// customer table holds some: a filter (a company, a status) that matches
+// nothing on this install, which would otherwise look like a quiet, empty
+// run. It reads at most the first page of the selection; a source that
+// cannot count its table is not checked.
+func CheckSelection(ctx context.Context, src ContactSource) error {
+	sel, ok := src.(Selection)
+	if !ok {
+		return nil
+	}
+	some := false
+	err := src.EachContact(ctx, func(Contact) error { some = true; return errStop })
+	if err != nil && !errors.Is(err, errStop) {
+		return fmt.Errorf("read billing contacts: %w", err)
+	}
+	if some {
+		return nil
+	}
+	return emptySelection(ctx, sel)
+}
+
+// emptySelection is CheckSelection once the selection was found empty.
+func emptySelection(ctx context.Context, sel Selection) error {
+	n, err := sel.CountAll(ctx)
+	if err != nil {
+		return fmt.Errorf("count billing customers: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("the selection reads no customer, but the billing database holds %d: check %s", n, sel.Filter())
 }

@@ -267,6 +267,11 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		return fmt.Errorf("read billing contacts: %w", err)
 	}
 	e.Observer.Progress(StageContacts, len(contacts), len(contacts))
+	if sel, ok := e.Source.(Selection); ok && len(contacts) == 0 {
+		if err := emptySelection(ctx, sel); err != nil {
+			log.Warn().Err(err).Msg("no billing customer selected")
+		}
+	}
 
 	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings})
 	if len(opt.Clients) > 0 {

@@ -88,4 +88,21 @@ func (r *Reader) Check(ctx context.Context) error {
 	)
 }
 
+// CountAll returns the number of clients whatever their company and
+// status.
+func (r *Reader) CountAll(ctx context.Context) (int64, error) {
+	return keyset.Count(ctx, r.db, System, "clients", "SELECT COUNT(*) FROM clients")
+}
+
+// Filter describes the selection: "BILLING_COMPANY_ID=1
+// (client_groups.company_id), BILLING_STATUSES=active (clients.status)",
+// without the company when every company is read.
+func (r *Reader) Filter() string {
+	status := keyset.StatusFilter(r.opts.Statuses, "clients.status")
+	if len(r.opts.CompanyIDs) == 0 {
+		return status
+	}
+	return keyset.Filters(keyset.CompanyFilter(r.opts.CompanyIDs, "client_groups.company_id"), status)
+}
+
 var _ ticagasync.ContactSource = (*Reader)(nil)

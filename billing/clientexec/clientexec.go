@@ -50,15 +50,25 @@ func New(db *gorm.DB, opts Options) *Reader {
 // System returns "clientexec".
 func (r *Reader) System() string { return System }
 
-// selectUsers reads one page of users by primary key with their group
-// (groups.id). Members of admin groups are left out. A user whose group does
-// not exist cannot be told from staff: it is read, and passed with a
-// Problem so that it is reported but never linked. `groups` is quoted: it is
-// a reserved word in MySQL 8.
-const selectUsers = "SELECT u.id, u.company_id, u.status, u.firstname, u.lastname, u.organization, u.email, u.groupid, g.id\n" +
-	"FROM users u\n" +
-	"LEFT JOIN `groups` g ON g.id = u.groupid\n" +
-	"WHERE u.id > ? AND u.status IN ? AND (g.isadmin = 0 OR g.id IS NULL)"
+// The users of a group that is not an admin group are customers. A user
+// whose group does not exist cannot be told from staff: it is read, and
+// passed with a Problem so that it is reported but never linked. `groups` is
+// quoted: it is a reserved word in MySQL 8.
+const (
+	fromCustomers = "FROM users u\n" +
+		"LEFT JOIN `groups` g ON g.id = u.groupid\n"
+	notStaff = "(g.isadmin = 0 OR g.id IS NULL)"
+
+	// selectUsers reads one page of customers by primary key with their
+	// group (groups.id).
+	selectUsers = "SELECT u.id, u.company_id, u.status, u.firstname, u.lastname, u.organization, u.email, u.groupid, g.id\n" +
+		fromCustomers +
+		"WHERE u.id > ? AND u.status IN ? AND " + notStaff
+
+	// countCustomers counts the customers, whatever their company and
+	// status.
+	countCustomers = "SELECT COUNT(*)\n" + fromCustomers + "WHERE " + notStaff
+)
 
 func (r *Reader) page(after int64, limit int) (string, []any) {
 	q := selectUsers
@@ -112,6 +122,28 @@ func (r *Reader) Check(ctx context.Context) error {
 		keyset.Probe{Table: "users", SQL: "SELECT id, company_id, groupid, status, firstname, lastname, organization, email FROM users LIMIT 0"},
 		keyset.Probe{Table: "groups", SQL: "SELECT id, isadmin FROM `groups` LIMIT 0"},
 	)
+}
+
+// CountAll returns the number of customers (users outside admin groups)
+// whatever their company and status.
+func (r *Reader) CountAll(ctx context.Context) (int64, error) {
+	return keyset.Count(ctx, r.db, System, "users", countCustomers)
+}
+
+// Filter describes the selection: "BILLING_COMPANY_ID=1 (users.company_id),
+// BILLING_STATUSES=1 (users.status)", without the company when every
+// company is read. Staff are never read and never counted by CountAll: they
+// are no filter.
+func (r *Reader) Filter() string {
+	statuses := make([]string, len(r.opts.Statuses))
+	for i, n := range r.opts.Statuses {
+		statuses[i] = strconv.Itoa(n)
+	}
+	status := keyset.StatusFilter(statuses, "users.status")
+	if len(r.opts.CompanyIDs) == 0 {
+		return status
+	}
+	return keyset.Filters(keyset.CompanyFilter(r.opts.CompanyIDs, "users.company_id"), status)
 }
 
 var _ ticagasync.ContactSource = (*Reader)(nil)

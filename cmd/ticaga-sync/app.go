@@ -68,8 +68,15 @@ func (s *source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 	return e.Run(ctx, opt)
 }
 
-// companies returns the billing companies the source covers; nil means all.
-func (s *source) companies() []int64 { return s.cfg.CompanyIDs }
+// companies returns the billing companies the source's reader covers; nil
+// means all (as ClientExec, WHMCS and FOSSBilling read by default).
+func (s *source) companies() []int64 { return selectedCompanies(s.cfg) }
+
+// selectedCompanies returns the companies cfg's reader filters on (nil:
+// all): the engine counts only those companies' pairing rows as its own.
+func selectedCompanies(cfg configs.Config) []int64 {
+	return billing.SelectedCompanies(cfg.BillingSystem, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet})
+}
 
 // engineFor returns the source's engine, its reader limited to those of
 // companies that the source covers, when given (sync --company). A source
@@ -187,7 +194,7 @@ func (a *app) addPluginSources(ctx context.Context, name string, cfg configs.Con
 func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
 	s := &source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
 	a.sources = append(a.sources, s)
-	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, Statuses: cfg.BillingStatuses})
+	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
 	if err != nil {
 		s.problem = err
 		return
@@ -217,7 +224,7 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		Name:            name,
 		Target:          cfg.TicagaURL,
 		System:          cfg.TicagaBillingSystemName,
-		Companies:       cfg.CompanyIDs,
+		Companies:       selectedCompanies(cfg),
 		Source:          reader,
 		Ticaga:          s.ticaga,
 		Store:           st,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/configs"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
 
@@ -63,6 +64,9 @@ func checkSource(ctx context.Context, w io.Writer, s *source) bool {
 		return db.PingContext(ctx)
 	})
 	step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
+	step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
+		return ticagasync.CheckSelection(ctx, s.engine.Source)
+	})
 	if cur, latest, err := s.store.SchemaVersion(ctx); err == nil && cur < latest {
 		// Nothing to write to yet: the daemon creates its tables on start.
 		fmt.Fprintf(w, "note  store (%s) not migrated yet (schema %d of %d): `ticaga-sync migrate` or the daemon's start creates the tables\n",

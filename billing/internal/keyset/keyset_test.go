@@ -69,3 +69,16 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check = %v, want it to name table b", err)
 	}
 }
+
+func TestCount(t *testing.T) {
+	sqlDB, _ := testdb.Open(t)
+	db := readertest.Gorm(t, sqlDB)
+	_, err := keyset.Count(t.Context(), db, "test", "t", "SELECT COUNT(*) FROM t")
+	if err == nil || !strings.HasPrefix(err.Error(), "test: count t: ") {
+		t.Fatalf("Count without the table = %v, want an error naming it", err)
+	}
+	testdb.Exec(t, sqlDB, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1), (2), (3)")
+	if n, err := keyset.Count(t.Context(), db, "test", "t", "SELECT COUNT(*) FROM t"); err != nil || n != 3 {
+		t.Fatalf("Count = %d, %v; want 3", n, err)
+	}
+}

@@ -11,20 +11,18 @@ import (
 	"slices"
 	"testing"
 
-	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
 // Gorm wraps db (such as one from testdb.Open) in a silent gorm handle.
 func Gorm(t testing.TB, db *sql.DB) *gorm.DB {
 	t.Helper()
-	g, err := gorm.Open(mysql.New(mysql.Config{Conn: db, SkipInitializeWithVersion: true}),
-		&gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
+	g, err := mysqlx.Gorm(db)
 	if err != nil {
-		t.Fatalf("gorm: %v", err)
+		t.Fatal(err)
 	}
 	return g
 }
