@@ -5,9 +5,12 @@
 //
 // The usual sequence is
 //
-//	cfg, err := configs.LoadEnv(ctx, envFile)
+//	d, err := configs.LoadDaemon(ctx, configFile, nil) // an env file or a sources file
 //	var cerr *configs.Error
 //	if errors.As(err, &cerr) { /* bad configuration: exit 2 */ }
+//
+// d holds the daemon-wide settings and d.Sources the sources, each with its
+// Config; d.Effective() is the whole configuration, safe to print.
 //
 // Every problem is reported as an *Error whose text is one line starting
 // with the variable's name ("SYNC_CONCURRENCY: must be between 1 and 64,
@@ -16,6 +19,8 @@
 package configs
 
 import (
+	"github.com/ticaga/ticaga-sync/billing"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -142,9 +147,9 @@ type Config struct {
 // TicagaURL and the token have no default, so it does not validate as is.
 func DefaultConfig() Config {
 	return Config{
-		BillingSystem:             "blesta",
+		BillingSystem:             billing.DefaultSystem,
 		CompanyIDs:                CompanyIDs{1},
-		TicagaBillingSystemName:   DefaultBillingSystemName("blesta"),
+		TicagaBillingSystemName:   billing.DefaultBillingSystemName(billing.DefaultSystem),
 		TicagaTimeout:             30 * time.Second,
 		TicagaDirectoryGap:        50,
 		TicagaDirectoryRevalidate: 200,
@@ -163,20 +168,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// billingSystemNames maps each supported BILLING_SYSTEM to the name Ticaga
-// and the billing plugins know it by.
-var billingSystemNames = map[string]string{
-	"blesta":      "Blesta",
-	"whmcs":       "WHMCS",
-	"clientexec":  "ClientExec",
-	"fossbilling": "FOSSBilling",
-}
-
 // DefaultBillingSystemName returns the billing_system name sent to Ticaga
-// for a BILLING_SYSTEM value (blesta → Blesta, whmcs → WHMCS, clientexec →
-// ClientExec, fossbilling → FOSSBilling), or "" for an unknown system.
+// for a BILLING_SYSTEM value (blesta → Blesta, ...), or "" for an unknown
+// system. The names live in billing's registry of systems.
 func DefaultBillingSystemName(system string) string {
-	return billingSystemNames[strings.ToLower(system)]
+	return billing.DefaultBillingSystemName(system)
 }
 
 // StoreDSNOrBilling returns the DSN to open the store with: STORE_DSN, or
@@ -202,8 +198,10 @@ func (c Config) ConsoleLogs(isTerminal bool) bool {
 }
 
 // Redacted returns every setting keyed by its environment variable, as text
-// safe to print: the token is "[redacted]" when set and "" when not, DSNs
-// show their password as ***, and an unset optional value is "".
+// safe to print: the token, the SMTP password and the webhook URL are
+// "[redacted]" when set and "" when not, DSNs show their password as ***,
+// TICAGA_URL its userinfo as xxxxx (see redactURL), and an unset optional
+// value is "".
 func (c Config) Redacted() map[string]string {
 	token := ""
 	if c.TicagaAPIToken != "" {
@@ -214,7 +212,7 @@ func (c Config) Redacted() map[string]string {
 		"BILLING_DSN":                 c.BillingDSN.String(),
 		"BILLING_COMPANY_ID":          c.CompanyIDs.String(),
 		"BILLING_STATUSES":            strings.Join(c.BillingStatuses, ","),
-		"TICAGA_URL":                  c.TicagaURL,
+		"TICAGA_URL":                  redactURL(c.TicagaURL),
 		"TICAGA_API_TOKEN":            token,
 		"TICAGA_API_TOKEN_FILE":       c.TicagaAPITokenFile,
 		"TICAGA_API_EMAIL":            c.TicagaAPIEmail,
@@ -247,6 +245,26 @@ func (c Config) Redacted() map[string]string {
 		"SMTP_TO":                     strings.Join(c.SMTPTo, ","),
 		"SMTP_TLS":                    c.SMTPTLS,
 	}
+}
+
+// redactURL returns s with the password of its userinfo, or a user name
+// given alone (which may be a token), replaced by "xxxxx"; "[invalid url]"
+// when s does not parse or is opaque ("user:password@host" parses as the
+// scheme "user"), since its parts cannot be told apart then.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return "[invalid url]"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); !ok {
+			u.User = url.User("xxxxx")
+		}
+	}
+	return u.Redacted()
 }
 
 // setOrNot shows a secret setting as "[redacted]" when set, "" when not.

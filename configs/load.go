@@ -57,11 +57,15 @@ func Load(ctx context.Context, lookup func(key string) (string, bool)) (Config, 
 }
 
 // LoadEnv is Load from the process environment, with envFile (when not "")
-// read first as an env file: KEY=VALUE lines, # comments, blank lines, an
-// optional "export " prefix, single- or double-quoted values, no
-// interpolation. A variable set to a non-empty value in the environment
-// overrides the file. A file that cannot be read or has a syntax error is
-// an *Error naming the file (and line).
+// read first as an env file, exactly as systemd reads EnvironmentFile=
+// (KEY=VALUE lines, # and ; comments, single- or double-quoted values, no
+// interpolation), every construct systemd would read otherwise than a plain
+// reading being refused: "export", a comment after a value, a backslash or
+// a quote in an unquoted value, text after a closing quote, and so on (see
+// parseEnvFile). A variable set to a non-empty value in the environment
+// overrides the file. A file that cannot be read is an *Error naming the
+// file; each syntax problem is an *Error naming the file and line, and the
+// variable.
 func LoadEnv(ctx context.Context, envFile string) (Config, error) {
 	return LoadFile(ctx, envFile, os.LookupEnv)
 }
@@ -159,7 +163,7 @@ func parseError(err error, lookup func(string) (string, bool)) *Error {
 // normalize applies the defaults that depend on other settings and the
 // spelling rules: lower-case words, no trailing slash, no empty statuses.
 func normalize(cfg *Config, lookup func(string) (string, bool)) {
-	cfg.BillingSystem = strings.ToLower(cfg.BillingSystem)
+	cfg.BillingSystem = strings.ToLower(strings.TrimSpace(cfg.BillingSystem))
 	cfg.LogLevel = strings.ToLower(cfg.LogLevel)
 	cfg.LogFormat = strings.ToLower(cfg.LogFormat)
 	cfg.TicagaURL = strings.TrimRight(cfg.TicagaURL, "/")

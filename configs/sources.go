@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -19,17 +19,23 @@ import (
 type Source struct {
 	// Name identifies the source in locks, run history, reports and
 	// metrics ("blesta", "whmcs-brand-b").
-	Name   string
+	Name string
+	// Config holds the source's settings, and the daemon-wide ones, which
+	// are the same for every source of a Daemon.
 	Config Config
 }
 
-// LoadSources reads the settings of every source.
+// LoadSources reads the settings of every source: the Sources of
+// LoadDaemon, with the same error.
 //
 // A path ending in ".toml" is a sources file: its top-level keys are the
-// setting names of the environment (BILLING_DSN, TICAGA_URL, ...) and apply
-// to every source, and each [[source]] table, with a "name", lists one
-// source's own settings:
+// setting names of the environment (BILLING_DSN, TICAGA_URL, ...): the
+// daemon-wide settings (HTTP_ADDR, LOG_*, CONTROL_SOCKET,
+// HEALTH_MAX_MISSED_RUNS, NOTIFY_*, SMTP_*, SYNC_SHUTDOWN_TIMEOUT), and
+// defaults for every source. Each [[source]] table, with a "name", lists
+// one source's own settings, and may not hold a daemon-wide one:
 //
+//	LOG_LEVEL = "info"
 //	TICAGA_URL = "https://support.example.com"
 //	TICAGA_API_TOKEN_FILE = "/etc/ticaga-sync/api-token"
 //
@@ -47,105 +53,84 @@ type Source struct {
 // level is the one source. Any other path is an env file read by LoadFile,
 // giving one source named after its billing system.
 func LoadSources(ctx context.Context, path string, lookup func(string) (string, bool)) ([]Source, error) {
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	if !strings.HasSuffix(strings.ToLower(path), ".toml") {
-		cfg, err := LoadFile(ctx, path, lookup)
-		return []Source{{Name: cfg.BillingSystem, Config: cfg}}, err
-	}
-
-	top, tables, err := readSourcesFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(tables) == 0 {
-		tables = []map[string]string{{}}
-	}
-	var sources []Source
-	var errs []error
-	for i, own := range tables {
-		cfg, err := Load(ctx, func(key string) (string, bool) {
-			if v, ok := own[key]; ok {
-				return v, true
-			}
-			if v, ok := lookup(key); ok && strings.TrimSpace(v) != "" {
-				return v, true
-			}
-			v, ok := top[key]
-			return v, ok
-		})
-		name := own["name"]
-		if name == "" {
-			name = cfg.BillingSystem
-			if len(tables) > 1 {
-				errs = append(errs, &Error{Var: path, Msg: fmt.Sprintf("source %d has no name (each [[source]] needs name = \"...\")", i+1)})
-			}
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("source %q: %w", name, err))
-		}
-		if slices.ContainsFunc(sources, func(s Source) bool { return s.Name == name }) {
-			errs = append(errs, &Error{Var: path, Msg: fmt.Sprintf("two sources are named %q", name)})
-		}
-		sources = append(sources, Source{Name: name, Config: cfg})
-	}
-	return sources, errors.Join(errs...)
+	d, err := LoadDaemon(ctx, path, lookup)
+	return d.Sources, err
 }
 
-// readSourcesFile parses a sources file into its top-level settings and one
-// map per [[source]] table, every value as the text an environment variable
-// would hold (lists joined with commas).
-func readSourcesFile(path string) (top map[string]string, tables []map[string]string, err error) {
+// sourcesFile is a sources file's settings, every value as the text an
+// environment variable would hold (lists joined with commas).
+type sourcesFile struct {
+	top     map[string]string   // the top-level settings
+	sources []map[string]string // one per [[source]] table, "name" included
+}
+
+// readSourcesFile parses a sources file. A file that cannot be read or is
+// not TOML gives a nil *sourcesFile. Otherwise every problem is returned
+// along with the settings, a setting at fault left out: an unknown
+// setting, a value that is not a string, number, boolean or list of them,
+// and a daemon-wide setting in a [[source]] table.
+func readSourcesFile(path string) (*sourcesFile, []error) {
 	var raw map[string]any
-	md, err := toml.DecodeFile(path, &raw)
-	if err != nil {
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, nil, &Error{Var: fmt.Sprintf("%s:%d", path, perr.Position.Line), Msg: "not valid TOML: " + perr.Message}
+			return nil, []error{&Error{Var: fmt.Sprintf("%s:%d", path, perr.Position.Line), Msg: "not valid TOML: " + perr.Message}}
 		}
-		return nil, nil, &Error{Var: path, Msg: reason(err)}
+		return nil, []error{&Error{Var: path, Msg: reason(err)}}
 	}
-	_ = md
+	var errs []error
+	problem := func(format string, args ...any) {
+		errs = append(errs, &Error{Var: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	if v, ok := raw["source"]; ok {
+		if _, ok := v.([]map[string]any); !ok {
+			return nil, []error{&Error{Var: path, Msg: "source must be a list of [[source]] tables"}}
+		}
+	}
+
 	known := envNames()
-	top = map[string]string{}
-	for k, v := range raw {
+	f := &sourcesFile{top: map[string]string{}}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if k == "source" {
-			list, ok := v.([]map[string]any)
-			if !ok {
-				return nil, nil, &Error{Var: path, Msg: "source must be a list of [[source]] tables"}
-			}
-			for i, t := range list {
-				m, err := settingValues(t, known, true)
-				if err != nil {
-					return nil, nil, &Error{Var: path, Msg: fmt.Sprintf("source %d: %v", i+1, err)}
-				}
-				tables = append(tables, m)
-			}
 			continue
 		}
-		m, err := settingValues(map[string]any{k: v}, known, false)
+		if !known[k] {
+			problem("unknown setting %q (settings use the environment names, e.g. BILLING_DSN)", k)
+			continue
+		}
+		s, err := settingText(raw[k])
 		if err != nil {
-			return nil, nil, &Error{Var: path, Msg: err.Error()}
+			problem("%s: %v", k, err)
+			continue
 		}
-		top[k] = m[k]
+		f.top[k] = s
 	}
-	return top, tables, nil
-}
-
-func settingValues(t map[string]any, known map[string]bool, inSource bool) (map[string]string, error) {
-	out := make(map[string]string, len(t))
-	for k, v := range t {
-		if !known[k] && !(inSource && k == "name") {
-			return nil, fmt.Errorf("unknown setting %q (settings use the environment names, e.g. BILLING_DSN)", k)
+	list, _ := raw["source"].([]map[string]any)
+	for i, t := range list {
+		where := fmt.Sprintf("[[source]] %d", i+1)
+		if name, ok := t["name"].(string); ok && name != "" {
+			where = fmt.Sprintf("[[source]] %q", name)
 		}
-		s, err := settingText(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", k, err)
+		own := map[string]string{}
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			switch {
+			case k != "name" && !known[k]:
+				problem("%s: unknown setting %q (settings use the environment names, e.g. BILLING_DSN)", where, k)
+				continue
+			case isDaemonSetting(k):
+				problem("%s: %s is a daemon-wide setting; set it at the top of the file", where, k)
+				continue
+			}
+			s, err := settingText(t[k])
+			if err != nil {
+				problem("%s: %s: %v", where, k, err)
+				continue
+			}
+			own[k] = s
 		}
-		out[k] = s
+		f.sources = append(f.sources, own)
 	}
-	return out, nil
+	return f, errs
 }
 
 // settingText renders a TOML value as an environment variable's text.

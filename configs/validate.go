@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"github.com/ticaga/ticaga-sync/billing"
 	"math"
 	"net"
 	"net/url"
@@ -35,8 +36,8 @@ func (c Config) problems() []*Error {
 		ps = append(ps, &Error{Var: v, Msg: fmt.Sprintf(format, args...)})
 	}
 
-	if _, ok := billingSystemNames[c.BillingSystem]; !ok {
-		add("BILLING_SYSTEM", "%q is not a supported billing system (use blesta, whmcs, clientexec or fossbilling)", c.BillingSystem)
+	if !billing.Known(c.BillingSystem) {
+		add("BILLING_SYSTEM", "%q is not a supported billing system (use %s)", c.BillingSystem, orList(billing.Systems()))
 	}
 	if c.BillingDSN == "" {
 		add("BILLING_DSN", "required %s", dsnHint)
@@ -82,7 +83,7 @@ func (c Config) problems() []*Error {
 			add("TICAGA_API_EMAIL", "%q is not an email address", e)
 		}
 	}
-	if strings.TrimSpace(c.TicagaBillingSystemName) == "" && billingSystemNames[c.BillingSystem] != "" {
+	if strings.TrimSpace(c.TicagaBillingSystemName) == "" && billing.Known(c.BillingSystem) {
 		add("TICAGA_BILLING_SYSTEM_NAME", "required")
 	}
 	if c.TicagaTimeout <= 0 {
@@ -171,7 +172,7 @@ func checkDSN(d DSN) string {
 // FromPluginSettings reports whether the Ticaga target of each company comes
 // from the Blesta plugin's ticaga_settings table: Blesta without TICAGA_URL.
 func (c Config) FromPluginSettings() bool {
-	return c.BillingSystem == "blesta" && c.TicagaURL == ""
+	return c.BillingSystem == billing.Blesta && c.TicagaURL == ""
 }
 
 func checkTicagaURL(s string) string {
@@ -183,10 +184,18 @@ func checkTicagaURL(s string) string {
 		return "not a valid URL (e.g. https://support.example.com)"
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Sprintf("%q is not an http or https URL with a host (e.g. https://support.example.com)", u.Redacted())
+		return fmt.Sprintf("%q is not an http or https URL with a host (e.g. https://support.example.com)", redactURL(s))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return fmt.Sprintf("%q must not have a query or fragment", u.Redacted())
+		return fmt.Sprintf("%q must not have a query or fragment", redactURL(s))
 	}
 	return ""
+}
+
+// orList joins words as "a, b, c or d".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
