@@ -6,10 +6,14 @@
 #
 # The binary is built with CGO_ENABLED=0 -trimpath and stamped with
 # main.version (`git describe --tags --always --dirty`, or 0.0.0-dev outside
-# git), main.commit and main.date (SOURCE_DATE_EPOCH when set, else now). The
-# package is made by nfpm from deploy/nfpm.yaml. nfpm runs with `go run` at a
-# pinned version, so it needs nothing installed beyond Go and leaves go.mod
-# alone; set NFPM to use an nfpm binary instead (NFPM=/usr/local/bin/nfpm).
+# git), main.commit and main.date (SOURCE_DATE_EPOCH when set, else now).
+# scripts/gen-notices.sh then writes, from that binary's own module list, the
+# package's /usr/share/doc/ticaga-sync/copyright and THIRD-PARTY-NOTICES (the
+# licenses and notices of the Go modules compiled in), into
+# dist/linux_<arch>/doc/. The package is made by nfpm from deploy/nfpm.yaml,
+# which also ships LICENSE. nfpm runs with `go run` at a pinned version, so it
+# needs nothing installed beyond Go and leaves go.mod alone; set NFPM to use an
+# nfpm binary instead (NFPM=/usr/local/bin/nfpm).
 #
 # Progress goes to stderr; stdout is only the path of the .deb. The build's
 # facts (versions, commit, path) are also written to dist/ticaga-sync-deb.env
@@ -84,6 +88,13 @@ CGO_ENABLED=0 GOOS=linux GOARCH=$goarch go build -trimpath \
 	-ldflags "-s -w -X main.version=$version -X main.commit=$commit -X main.date=$date" \
 	-o "$bindir/ticaga-sync" ./cmd/ticaga-sync
 
+# --- Copyright and notices ---------------------------------------------------
+
+# From the binary just built, so that they name exactly the modules it links.
+docdir=$bindir/doc
+log "writing the copyright file and third-party notices"
+./scripts/gen-notices.sh "$bindir/ticaga-sync" "$docdir"
+
 # --- Package -----------------------------------------------------------------
 
 if [ -n "${NFPM:-}" ]; then
@@ -102,6 +113,7 @@ env -u GOOS -u GOARCH \
 	TICAGA_SYNC_DEB_VERSION="$deb_ver" \
 	TICAGA_SYNC_DEB_ARCH="$goarch" \
 	TICAGA_SYNC_BINARY="$bindir/ticaga-sync" \
+	TICAGA_SYNC_DOC_DIR="$docdir" \
 	"${nfpm[@]}" package --config deploy/nfpm.yaml --packager deb --target "$out/" >&2
 
 shopt -s nullglob

@@ -10,8 +10,12 @@
 # is installed and passes `systemd-analyze verify` (where systemd-analyze
 # exists); /etc/ticaga-sync/ticaga-sync.env is a conffile, mode 0640
 # root:ticaga-sync, and an edit to it survives a reinstall; ticaga-sync is a
-# system user with a nologin shell; nothing is enabled or started; remove keeps
-# the configuration, and purge removes everything, the user included.
+# system user with a nologin shell; /usr/share/doc/ticaga-sync holds the
+# machine-readable copyright file (its header, ticaga-sync under Apache-2.0,
+# and a stanza for every module that `go version -m` finds in the installed
+# binary, where go is installed), a THIRD-PARTY-NOTICES file that names gorm,
+# and the LICENSE; nothing is enabled or started; remove keeps the
+# configuration, and purge removes everything, the user included.
 #
 # It never leaves the package installed. It refuses to run over an
 # installation it did not make itself (a package, the user, or files of the
@@ -25,6 +29,11 @@ BIN=/usr/bin/ticaga-sync
 UNIT=/lib/systemd/system/ticaga-sync.service
 CONF_DIR=/etc/ticaga-sync
 ENV_FILE=$CONF_DIR/ticaga-sync.env
+DOC_DIR=/usr/share/doc/ticaga-sync
+COPYRIGHT=$DOC_DIR/copyright
+NOTICES=$DOC_DIR/THIRD-PARTY-NOTICES
+LICENSE_DOC=$DOC_DIR/LICENSE
+COPYRIGHT_FORMAT=https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 # Present while this script has the package installed, so that a run that was
 # killed before its cleanup is recognised (and cleaned up) by the next one.
 MARKER=/var/tmp/ticaga-sync-test-deb.installed
@@ -82,7 +91,7 @@ status=$(pkg_status)
 if [ -n "$status" ] && [ "$status" != un ]; then
 	fail "$PKG is already installed here (dpkg status '$status'), not by this test; it would be purged. Run 'dpkg --purge $PKG' first if that is intended."
 fi
-for path in "$BIN" "$CONF_DIR" "$UNIT" /etc/systemd/system/ticaga-sync.service; do
+for path in "$BIN" "$CONF_DIR" "$UNIT" "$DOC_DIR" /etc/systemd/system/ticaga-sync.service; do
 	[ ! -e "$path" ] || fail "$path exists but no package owns it (a manual installation?); the test would overwrite and delete it"
 done
 if getent passwd ticaga-sync >/dev/null || getent group ticaga-sync >/dev/null; then
@@ -169,6 +178,55 @@ else
 	log "systemd-analyze not installed: unit verification skipped"
 fi
 
+# --- Copyright and license documentation --------------------------------------
+
+for doc in "$COPYRIGHT" "$NOTICES" "$LICENSE_DOC"; do
+	[ -f "$doc" ] || fail "$doc is missing"
+	[ "$(stat -c '%a %U %G' "$doc")" = "644 root root" ] ||
+		fail "$doc is $(stat -c '%a %U:%G' "$doc"), expected 644 root:root"
+	dpkg-query -S "$doc" >/dev/null 2>&1 || fail "$doc is not owned by the package"
+done
+ok "$COPYRIGHT, $NOTICES and $LICENSE_DOC installed, 0644 root:root"
+
+[ "$(head -n 1 "$COPYRIGHT")" = "Format: $COPYRIGHT_FORMAT" ] ||
+	fail "$COPYRIGHT does not start with 'Format: $COPYRIGHT_FORMAT' (got '$(head -n 1 "$COPYRIGHT")')"
+# The header is the first paragraph; blank lines separate paragraphs.
+header=$(sed '/^$/q' "$COPYRIGHT")
+grep -qx "Upstream-Name: $PKG" <<<"$header" || fail "the header of $COPYRIGHT has no 'Upstream-Name: $PKG'"
+grep -q '^Source: ' <<<"$header" || fail "the header of $COPYRIGHT has no Source: field"
+awk 'BEGIN { RS = "" } /(^|\n)Files: \*(\n|$)/ && /\nLicense: Apache-2\.0(\n|$)/ { found = 1 } END { exit !found }' "$COPYRIGHT" ||
+	fail "$COPYRIGHT has no 'Files: *' paragraph with 'License: Apache-2.0' for $PKG"
+ok "$COPYRIGHT is machine-readable (Format, Upstream-Name, Source) and gives $PKG as Apache-2.0"
+
+# The modules come from the binary itself: the files must name each of them.
+if command -v go >/dev/null; then
+	mods=$(go version -m "$BIN" | awk -F'\t' '$2 == "dep" { print $3 }') || fail "'go version -m $BIN' failed"
+	[ -n "$mods" ] || fail "'go version -m $BIN' lists no modules"
+	nmods=0
+	while IFS= read -r mod; do
+		grep -qxF "Files: vendor/$mod/*" "$COPYRIGHT" || fail "$COPYRIGHT has no paragraph for $mod, a module in $BIN"
+		grep -qF -- "$mod " "$NOTICES" || fail "$NOTICES does not name $mod, a module in $BIN"
+		nmods=$((nmods + 1))
+	done <<<"$mods"
+	unknown=$(grep -c '^License: unknown$' "$COPYRIGHT" || true)
+	ok "$COPYRIGHT and $NOTICES cover all $nmods modules of $BIN ($unknown with an unknown license)"
+else
+	log "go not installed: the copyright file is not compared with the binary's modules"
+fi
+
+[ -s "$NOTICES" ] || fail "$NOTICES is empty"
+grep -qF 'gorm.io/gorm' "$NOTICES" || fail "$NOTICES does not name gorm.io/gorm"
+grep -qF 'Permission is hereby granted, free of charge' "$NOTICES" ||
+	fail "$NOTICES does not hold license texts (no MIT text, the license of gorm.io/gorm)"
+ok "$NOTICES holds the license texts and names gorm.io/gorm"
+
+grep -q 'Apache License' "$LICENSE_DOC" && grep -q 'Version 2.0, January 2004' "$LICENSE_DOC" ||
+	fail "$LICENSE_DOC is not the Apache License 2.0"
+if [ -n "$want_version" ]; then
+	cmp -s "$LICENSE_DOC" LICENSE || fail "$LICENSE_DOC differs from the repository's LICENSE"
+fi
+ok "$LICENSE_DOC is the Apache License 2.0"
+
 # --- Configuration -----------------------------------------------------------
 
 [ -f "$ENV_FILE" ] || fail "$ENV_FILE is missing"
@@ -243,21 +301,22 @@ log "dpkg --remove $PKG"
 dpkg_ --remove "$PKG" >&2 || fail "dpkg --remove failed"
 [ ! -e "$BIN" ] || fail "$BIN is still there after remove"
 [ ! -e "$UNIT" ] || fail "$UNIT is still there after remove"
+[ ! -e "$DOC_DIR" ] || fail "$DOC_DIR is still there after remove"
 [ -f "$ENV_FILE" ] || fail "remove deleted $ENV_FILE (only purge should)"
 getent passwd ticaga-sync >/dev/null || fail "remove deleted the user ticaga-sync (only purge should)"
 [ "$(pkg_status)" = rc ] || fail "after remove the package status is '$(pkg_status)', expected rc"
-ok "remove deletes the binary and unit, keeps the configuration and the user"
+ok "remove deletes the binary, unit and documentation, keeps the configuration and the user"
 
 log "dpkg --purge $PKG"
 dpkg_ --purge "$PKG" >&2 || fail "dpkg --purge failed"
 rm -f "$MARKER"
 st=$(pkg_status)
 [ -z "$st" ] || [ "$st" = un ] || fail "after purge the package status is '$st'"
-for path in "$BIN" "$UNIT" "$ENV_FILE" "$CONF_DIR"; do
+for path in "$BIN" "$UNIT" "$ENV_FILE" "$CONF_DIR" "$COPYRIGHT" "$NOTICES" "$LICENSE_DOC" "$DOC_DIR"; do
 	[ ! -e "$path" ] || fail "$path is still there after purge"
 done
 ! getent passwd ticaga-sync >/dev/null || fail "the user ticaga-sync is still there after purge"
 ! getent group ticaga-sync >/dev/null || fail "the group ticaga-sync is still there after purge"
-ok "purge removes the package, its configuration, and the user and group"
+ok "purge removes the package, its configuration and documentation, and the user and group"
 
 log "PASS: all $checks checks passed; $PKG is not installed"
