@@ -30,6 +30,11 @@ func (c *Client) LookupUser(ctx context.Context, id int64) (ticagasync.TicagaUse
 	if err != nil {
 		return ticagasync.TicagaUser{}, err
 	}
+	return c.syncUser(u), nil
+}
+
+// syncUser is u as the engine knows it, read now.
+func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 	return ticagasync.TicagaUser{
 		ID:            int64(u.ID),
 		Name:          string(u.Name),
@@ -38,7 +43,7 @@ func (c *Client) LookupUser(ctx context.Context, id int64) (ticagasync.TicagaUse
 		BillingID:     string(u.BillingID),
 		BillingSystem: string(u.BillingSystem),
 		FetchedAt:     c.now(),
-	}, nil
+	}
 }
 
 // AssignBilling is Assign for a ticagasync.Assignment: nil on {"user": true},
@@ -77,15 +82,7 @@ func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasy
 	if err != nil {
 		return ticagasync.TicagaUser{}, err
 	}
-	return ticagasync.TicagaUser{
-		ID:            int64(got.ID),
-		Name:          string(got.Name),
-		Email:         string(got.Email),
-		Company:       string(got.Company),
-		BillingID:     string(got.BillingID),
-		BillingSystem: string(got.BillingSystem),
-		FetchedAt:     c.now(),
-	}, nil
+	return c.syncUser(got), nil
 }
 
 // refusedStatus reports whether a register answer with status is a
