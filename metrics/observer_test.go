@@ -213,3 +213,30 @@ func TestMultiAndBuildInfo(t *testing.T) {
 ticaga_sync_build_info{commit="def",version="0.2.0"} 1
 `, "ticaga_sync_build_info")
 }
+
+// The unknown Ticaga users of a run's refresh, pending and unreadable; a
+// run that failed before its refresh knew them leaves the gauge as it was.
+func TestObserverUnknownUsers(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	o := m.Observer("blesta")
+	pending := report(ticagasync.OutcomeFailed, t0, time.Second, 0)
+	pending.Directory.Unknown = []ticagasync.UnknownUser{{ID: 17}, {ID: 18}}
+	drive(o, false, pending)
+	compare(t, reg, `
+# HELP ticaga_sync_directory_unknown_users Ticaga users whose answer stayed unknown after the last run's refresh: state "pending" blocks links, "unreadable" (unknown for TICAGA_UNREADABLE_AFTER runs) no longer does.
+# TYPE ticaga_sync_directory_unknown_users gauge
+ticaga_sync_directory_unknown_users{source="blesta",state="pending"} 2
+ticaga_sync_directory_unknown_users{source="blesta",state="unreadable"} 0
+`, "ticaga_sync_directory_unknown_users")
+	done := report(ticagasync.OutcomeCompleted, t0.Add(time.Minute), time.Second, 5)
+	done.Directory.Unreadable = []ticagasync.UnknownUser{{ID: 17}}
+	drive(o, true, done)
+	drive(o, false, report(ticagasync.OutcomeFailed, t0.Add(2*time.Minute), time.Second, 0))
+	compare(t, reg, `
+# HELP ticaga_sync_directory_unknown_users Ticaga users whose answer stayed unknown after the last run's refresh: state "pending" blocks links, "unreadable" (unknown for TICAGA_UNREADABLE_AFTER runs) no longer does.
+# TYPE ticaga_sync_directory_unknown_users gauge
+ticaga_sync_directory_unknown_users{source="blesta",state="pending"} 0
+ticaga_sync_directory_unknown_users{source="blesta",state="unreadable"} 1
+`, "ticaga_sync_directory_unknown_users")
+}
