@@ -54,7 +54,6 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 		list = append(list, d)
 	}
 	now = s.utc(now)
-	defer s.exclusive()()
 
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		existing, err := storedDecisions(tx, source)
@@ -173,7 +172,6 @@ func (s *Store) DecisionFor(ctx context.Context, source string, billingID int64)
 }
 
 func (s *Store) queryDecisions(ctx context.Context, tail string, args ...any) ([]ticagasync.DecisionRecord, error) {
-	defer s.exclusive()()
 	rows, err := s.with(ctx).Raw("SELECT "+decisionColumns+" FROM ticaga_sync_decisions "+tail, args...).Rows()
 	if err != nil {
 		return nil, err

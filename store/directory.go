@@ -19,7 +19,6 @@ const directoryColumns = "target, ticaga_id, email, email_key, name, company, bi
 // store that was never migrated has an empty directory (so a dry run works
 // before anything was written).
 func (s *Store) DirectoryUsers(ctx context.Context, target string) ([]ticagasync.TicagaUser, error) {
-	defer s.exclusive()()
 	rows, err := s.with(ctx).Raw("SELECT ticaga_id, email, name, company, billing_id, billing_system, fetched_at "+
 		"FROM ticaga_sync_directory WHERE target = ? ORDER BY ticaga_id", target).Rows()
 	if isMissingTable(err) {
@@ -52,7 +51,6 @@ func (s *Store) SaveDirectoryUsers(ctx context.Context, target string, users []t
 	if len(users) == 0 {
 		return nil
 	}
-	defer s.exclusive()()
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error { return s.saveUsers(tx, target, users) })
 	if err != nil {
 		return fmt.Errorf("save %d directory users of %s: %w", len(users), target, err)
@@ -63,7 +61,6 @@ func (s *Store) SaveDirectoryUsers(ctx context.Context, target string, users []t
 // DeleteDirectoryUsers removes the entries of target with the given ids;
 // ids without an entry are ignored.
 func (s *Store) DeleteDirectoryUsers(ctx context.Context, target string, ids []int64) error {
-	defer s.exclusive()()
 	if err := s.deleteIDs(s.with(ctx), "ticaga_sync_directory", target, ids); err != nil {
 		return fmt.Errorf("delete directory users of %s: %w", target, err)
 	}
@@ -73,7 +70,6 @@ func (s *Store) DeleteDirectoryUsers(ctx context.Context, target string, ids []i
 // DirectoryStats summarises the directory of target: how many entries, the
 // highest Ticaga id, and the oldest fetched_at (zero when empty).
 func (s *Store) DirectoryStats(ctx context.Context, target string) (count int, maxID int64, oldest time.Time, err error) {
-	defer s.exclusive()()
 	var oldestAt sql.NullTime
 	err = s.with(ctx).Raw("SELECT COUNT(*), COALESCE(MAX(ticaga_id), 0), MIN(fetched_at) "+
 		"FROM ticaga_sync_directory WHERE target = ?", target).Row().Scan(&count, &maxID, &oldestAt)
@@ -97,7 +93,6 @@ func emailKey(email string) string {
 // position of its interrupted scan (nil when none). A store that was never
 // migrated has neither.
 func (s *Store) DirectoryProgress(ctx context.Context, target string) ([]ticagasync.UnknownUser, *ticagasync.ScanPosition, error) {
-	defer s.exclusive()()
 	rows, err := s.with(ctx).Raw("SELECT ticaga_id, first_at, last_at, runs, COALESCE(last_error, '') "+
 		"FROM ticaga_sync_unknown WHERE target = ? ORDER BY ticaga_id", target).Rows()
 	if isMissingTable(err) {
@@ -135,7 +130,6 @@ func (s *Store) DirectoryProgress(ctx context.Context, target string) ([]ticagas
 // entries saved and deleted, unknown ids recorded and cleared, and the scan
 // position kept or cleared. Statements are multi-row, at most 500 rows each.
 func (s *Store) SaveDirectory(ctx context.Context, target string, cp ticagasync.DirectoryCheckpoint) error {
-	defer s.exclusive()()
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.saveUsers(tx, target, cp.Save); err != nil {
 			return err

@@ -148,7 +148,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer release()
-	defer s.exclusive()()
 
 	exists, err := s.checkPairingTable(ctx)
 	if err != nil {
@@ -189,7 +188,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 // SchemaVersion returns the highest applied migration (0 before the first
 // Migrate) and the highest this build knows.
 func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err error) {
-	defer s.exclusive()()
 	return s.schemaVersion(ctx)
 }
 
@@ -223,7 +221,6 @@ func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
 // ticaga_billing and every ticaga_sync_ table (the statements match no row,
 // but the server still checks privileges and read-only mode).
 func (s *Store) CheckWritable(ctx context.Context) error {
-	defer s.exclusive()()
 	exists, err := s.checkPairingTable(ctx)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 // notifier's own JSON), so a restarted daemon does not tell it again; ok is
 // false when nothing was kept.
 func (s *Store) NotifyState(ctx context.Context, source string) (state []byte, ok bool, err error) {
-	defer s.exclusive()()
 	err = s.with(ctx).Raw("SELECT state FROM ticaga_sync_notify WHERE source = ?", source).Row().Scan(&state)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), isMissingTable(err):
@@ -24,7 +23,6 @@ func (s *Store) NotifyState(ctx context.Context, source string) (state []byte, o
 
 // SaveNotifyState keeps the notifier's state of source.
 func (s *Store) SaveNotifyState(ctx context.Context, source string, state []byte) error {
-	defer s.exclusive()()
 	err := s.with(ctx).Exec("INSERT INTO ticaga_sync_notify (source, state, updated_at) VALUES (?, ?, ?) "+
 		"ON DUPLICATE KEY UPDATE state = VALUES(state), updated_at = VALUES(updated_at)", source, string(state), s.utc(s.now())).Error
 	if err != nil {

@@ -64,13 +64,11 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 		}
 	}
 	const same = "billing_userid = VALUES(billing_userid) AND billing_system = VALUES(billing_system)"
-	release := s.exclusive()
 	err := s.with(ctx).Exec("INSERT INTO ticaga_billing "+
 		"(ticaga_userid, billing_userid, email_address, billing_system, company_id) VALUES (?, ?, ?, ?, ?) "+
 		"ON DUPLICATE KEY UPDATE email_address = IF("+same+", VALUES(email_address), email_address), "+
 		"company_id = IF("+same+", VALUES(company_id), company_id)",
 		p.TicagaUserID, p.BillingUserID, clip(p.Email, 255), clip(p.BillingSystem, 255), p.CompanyID).Error
-	release()
 	if err != nil {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
@@ -100,7 +98,6 @@ func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.P
 // DeletePairingOf removes the ticaga_billing row of p.TicagaUserID only if it
 // still pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
 func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool, error) {
-	defer s.exclusive()()
 	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND billing_system = ?",
 		p.TicagaUserID, p.BillingUserID, p.BillingSystem)
 	if res.Error != nil {
@@ -128,7 +125,6 @@ func (s *Store) PairingByBilling(ctx context.Context, system string, billingID i
 }
 
 func (s *Store) queryPairings(ctx context.Context, q string, args ...any) ([]ticagasync.Pairing, error) {
-	defer s.exclusive()()
 	rows, err := s.with(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err

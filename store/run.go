@@ -60,7 +60,6 @@ func (s *Store) StartRun(ctx context.Context, r ticagasync.RunRecord) (int64, er
 	if r.Error != "" {
 		row.Error = &r.Error
 	}
-	defer s.exclusive()()
 	if err := s.with(ctx).Create(&row).Error; err != nil {
 		return 0, fmt.Errorf("start run of %s: %w", r.Source, err)
 	}
@@ -78,7 +77,6 @@ func (s *Store) FinishRun(ctx context.Context, r ticagasync.RunRecord) error {
 	if r.Error != "" {
 		errText = r.Error
 	}
-	defer s.exclusive()()
 	res := s.with(ctx).Model(&runRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 		"finished_at": s.utc(r.FinishedAt), "outcome": string(r.Outcome), "api_calls": r.APICalls,
 		"contacts": r.Counts.Contacts, "linked": r.Counts.Linked, "already_linked": r.Counts.AlreadyLinked,
@@ -108,7 +106,6 @@ func (s *Store) RecentRuns(ctx context.Context, n int) ([]ticagasync.RunRecord, 
 	if n <= 0 {
 		return nil, nil
 	}
-	defer s.exclusive()()
 	var rows []runRow
 	if err := s.with(ctx).Order("started_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read recent runs: %w", err)
@@ -125,7 +122,6 @@ func (s *Store) RecentRuns(ctx context.Context, n int) ([]ticagasync.RunRecord, 
 // ids. The caller holds the source's run lock, which proves that the
 // process that started them is gone.
 func (s *Store) AbandonRuns(ctx context.Context, source string, now time.Time) ([]int64, error) {
-	defer s.exclusive()()
 	var ids []int64
 	err := s.with(ctx).Raw("SELECT id FROM ticaga_sync_runs WHERE source = ? AND outcome = ? ORDER BY id",
 		source, string(ticagasync.OutcomeRunning)).Scan(&ids).Error

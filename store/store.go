@@ -56,10 +56,6 @@ type Store struct {
 
 	schemaMu sync.Mutex
 	schema   string // DATABASE(), cached once known
-
-	// serial, when set, runs the store's statements one at a time (see
-	// WithSerialAccess).
-	serial *sync.Mutex
 }
 
 var _ ticagasync.Store = (*Store)(nil)
@@ -73,18 +69,10 @@ func WithLogger(log zerolog.Logger) Option { return func(s *Store) { s.log = log
 // WithClock sets the clock used for times the caller leaves zero.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
-// WithSerialAccess makes the store run its statements one at a time, for
-// servers that lose concurrent writes to a table: go-mysql-server's memory
-// engine, used by the demo, drops rows written by one connection while another
-// reads or writes the same table. Open turns it on by itself when the server
-// says it is go-mysql-server or Dolt (@@version_comment = "Dolt").
-func WithSerialAccess() Option { return func(s *Store) { s.serial = new(sync.Mutex) } }
-
 // Open connects to the database named by dsn, a go-sql-driver DSN
 // ("user:pass@tcp(host:3306)/ticaga?tls=true"), and checks that it answers.
 // It forces parseTime=true and loc=UTC, and uses charset utf8mb4 unless the
 // DSN names a charset or collation. Errors never contain the password.
-// Against go-mysql-server it turns on WithSerialAccess.
 func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (*Store, error) {
 	db, err := mysqlx.Open(dsn, mysqlx.Settings{
 		DialTimeout:     dialTimeout,
@@ -103,10 +91,6 @@ func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (
 		db.SQL.Close()
 		return nil, fmt.Errorf("connect to database %s: %s", where, mysqlx.Scrub(err.Error(), dsn))
 	}
-	var comment sql.NullString
-	if err := db.SQL.QueryRowContext(ctx, "SELECT @@version_comment").Scan(&comment); err == nil && comment.String == "Dolt" {
-		opts = append([]Option{WithSerialAccess()}, opts...)
-	}
 	s := newStore(db.Gorm, append([]Option{WithLogger(log)}, opts...))
 	s.owned = true
 	s.schema = cfg.DBName
@@ -116,9 +100,6 @@ func Open(ctx context.Context, dsn string, log zerolog.Logger, opts ...Option) (
 	// held lock) and keeping no idle connections.
 	s.lockDB = sql.OpenDB(db.Connector)
 	s.lockDB.SetMaxIdleConns(0)
-	if s.serial != nil {
-		s.log.Debug().Msg("database is go-mysql-server: running store statements one at a time")
-	}
 	return s, nil
 }
 
@@ -163,17 +144,6 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
-}
-
-// exclusive takes the serial-access guard when there is one and returns its
-// release: `defer s.exclusive()()`. Never call a method that takes it while
-// holding it.
-func (s *Store) exclusive() func() {
-	if s.serial == nil {
-		return func() {}
-	}
-	s.serial.Lock()
-	return s.serial.Unlock
 }
 
 // with returns the gorm handle bound to ctx.

@@ -7,23 +7,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 
-	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/configs"
-	"github.com/ticaga/ticaga-sync/store"
+	"github.com/ticaga/ticaga-sync/daemon"
 )
 
 // Exit codes.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-	exitLocked = 3
+	exitOK     = daemon.ExitOK
+	exitFailed = daemon.ExitFailed
+	exitUsage  = daemon.ExitUsage
+	exitLocked = daemon.ExitLocked
 )
 
 // Env is the program's outside world, injectable for tests.
@@ -54,7 +51,7 @@ func commands() []command {
 		{"explain", "why one customer is or is not linked, with every fact behind it (--client ID or --email)", cmdExplain},
 		{"unlink", "remove a customer's pairing (--client ID; --clear-remote also clears Ticaga's billing id)", cmdUnlink},
 		{"migrate", "create or upgrade the store's tables, then exit", cmdMigrate},
-		{"demo", "run the real engine against an embedded database and a fake Ticaga", cmdDemo},
+		{"config", "print the effective settings, daemon-wide and of each source, secrets redacted (--output json)", cmdConfig},
 		{"version", "print version, commit and build date", cmdVersion},
 	}
 }
@@ -72,6 +69,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], env)
 		}
+	}
+	if args[0] == "demo" {
+		// The demo embeds a database server, so it is a program of its own.
+		fmt.Fprintln(env.Stderr, "ticaga-sync: the demo is a program of its own; in the source tree run: go run ./cmd/ticaga-sync-demo")
+		return exitUsage
 	}
 	fmt.Fprintf(env.Stderr, "ticaga-sync: unknown command %q (see ticaga-sync help)\n", args[0])
 	return exitUsage
@@ -112,91 +114,50 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
-// provisionStatusesError checks SYNC_PROVISION_STATUSES: status words of
-// the billing system, each among the statuses the source reads (a customer
-// of another status is never read, so it could never get an account).
-func provisionStatusesError(cfg configs.Config) error {
-	want, err := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
+// loadDaemon reads the configuration (an env file, or a TOML sources
+// file); on error it prints one line per problem and returns the exit
+// code 2.
+func loadDaemon(ctx context.Context, file string, env Env) (configs.Daemon, int) {
+	d, err := daemon.Load(ctx, file, env.Getenv)
 	if err != nil {
-		return err
+		printConfigError(env.Stderr, err)
+		return d, exitUsage
 	}
-	selected, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.BillingStatuses)
-	if selected == nil {
-		selected = billing.DefaultStatuses(cfg.BillingSystem)
-	}
-	for _, w := range want {
-		if !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, w) }) {
-			return fmt.Errorf("status %q is not among the statuses the source reads (BILLING_STATUSES: %s)", w, strings.Join(selected, ","))
-		}
-	}
-	return nil
+	return d, -1
 }
 
-// loadSources reads the settings of every source (an env file, or a TOML
-// sources file); on error it prints one line per problem and returns the
-// exit code 2.
-func loadSources(ctx context.Context, file string, env Env) ([]configs.Source, int) {
-	srcs, err := configs.LoadSources(ctx, file, env.Getenv)
-	if err == nil {
-		for _, s := range srcs {
-			// Status words are each billing system's own; configs knows none.
-			if serr := billing.ValidateStatuses(s.Config.BillingSystem, s.Config.BillingStatuses); serr != nil {
-				err = errors.Join(err, &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()})
-			} else if perr := provisionStatusesError(s.Config); perr != nil {
-				err = errors.Join(err, &configs.Error{Var: "SYNC_PROVISION_STATUSES", Msg: perr.Error()})
-			}
-		}
+// printConfigError prints a configuration error, one line per problem.
+func printConfigError(w io.Writer, err error) {
+	for _, line := range daemon.ConfigErrorLines(err) {
+		fmt.Fprintln(w, line)
 	}
-	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(env.Stderr, "ticaga-sync: configuration: %s\n", line)
-		}
-		return srcs, exitUsage
-	}
-	return srcs, -1
 }
 
-// logConfig is the configuration whose logging settings apply: the first
-// source's (logging is the same for every source in practice).
-func logConfig(srcs []configs.Source) configs.Config {
-	if len(srcs) == 0 {
-		return configs.DefaultConfig()
-	}
-	return srcs[0].Config
-}
+func oneLine(err error) string { return daemon.OneLine(err) }
 
-func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-// withApp loads the settings, wires the app and calls fn with it; quiet
-// commands log nothing.
-func withApp(ctx context.Context, configFile string, env Env, quiet bool, fn func(a *app) int) int {
-	srcs, code := loadSources(ctx, configFile, env)
+// withApp loads the settings, wires the sources and calls fn with them;
+// quiet commands log nothing.
+func withApp(ctx context.Context, configFile string, env Env, quiet bool, fn func(a *daemon.App) int) int {
+	d, code := loadDaemon(ctx, configFile, env)
 	if code >= 0 {
 		return code
 	}
-	return withSources(ctx, srcs, env, quiet, fn)
+	return withDaemon(ctx, d, env, quiet, fn)
 }
 
-// withSources is withApp with the settings already loaded.
-func withSources(ctx context.Context, srcs []configs.Source, env Env, quiet bool, fn func(a *app) int) int {
+// withDaemon is withApp with the settings already loaded.
+func withDaemon(ctx context.Context, d configs.Daemon, env Env, quiet bool, fn func(a *daemon.App) int) int {
 	log := zerolog.Nop()
 	if !quiet {
-		log = newLogger(logConfig(srcs), env.Stderr)
+		log = daemon.NewLogger(d, env.Stderr)
 	}
-	a, err := openApp(ctx, srcs, log, nil)
+	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed
 	}
 	defer a.Close()
 	return fn(a)
-}
-
-// migrateAll brings every store up to date.
-func migrateAll(ctx context.Context, a *app) error {
-	return a.eachStore(func(st *store.Store) error { return st.Migrate(ctx) })
 }
 
 // isTerminal reports whether r is an interactive terminal.

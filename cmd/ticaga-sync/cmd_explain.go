@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -29,16 +30,16 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ticaga-sync explain: give exactly one of --client ID or --email ADDRESS")
 		return exitUsage
 	}
-	return withApp(ctx, configFile, env, true, func(a *app) int {
+	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
 		found := false
-		for _, s := range a.selected(sources, nil) {
-			if s.problem != nil {
-				fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.name, oneLine(s.problem))
+		for _, s := range a.Select(sources, nil) {
+			if s.Problem() != nil {
+				fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.Name(), oneLine(s.Problem()))
 				continue
 			}
 			ok, err := explainSource(ctx, env.Stdout, s, client, email)
 			if err != nil {
-				fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.name, oneLine(err))
+				fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.Name(), oneLine(err))
 				return exitFailed
 			}
 			found = found || ok
@@ -53,8 +54,8 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 
 // explainSource prints the explanation for the matching customers of one
 // source and reports whether any matched.
-func explainSource(ctx context.Context, w io.Writer, s *source, client int64, email string) (bool, error) {
-	res, err := s.engine.Explain(ctx, client, email)
+func explainSource(ctx context.Context, w io.Writer, s *daemon.Source, client int64, email string) (bool, error) {
+	res, err := s.Engine().Explain(ctx, client, email)
 	if err != nil {
 		return false, err
 	}
@@ -62,7 +63,7 @@ func explainSource(ctx context.Context, w io.Writer, s *source, client int64, em
 		printExplanation(w, s, x)
 	}
 	if len(res.Explanations) == 0 && res.EmailKey != "" {
-		fmt.Fprintf(w, "source %s: no selected billing customer has %q.\n", s.name, email)
+		fmt.Fprintf(w, "source %s: no selected billing customer has %q.\n", s.Name(), email)
 		printUsers(w, res.UsersWithEmail)
 		fmt.Fprintln(w)
 	}
@@ -70,9 +71,9 @@ func explainSource(ctx context.Context, w io.Writer, s *source, client int64, em
 }
 
 // printExplanation prints one customer's decision and the facts behind it.
-func printExplanation(w io.Writer, s *source, x ticagasync.Explanation) {
+func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	d, c := x.Decision, x.Decision.Contact
-	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.name, s.engine.Target)
+	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
@@ -98,7 +99,7 @@ func printExplanation(w io.Writer, s *source, x ticagasync.Explanation) {
 		}
 		printUsers(w, x.Users)
 	}
-	printUnknownUsers(w, s.engine.UnreadableAfter, x.Unknown)
+	printUnknownUsers(w, s.Engine().UnreadableAfter, x.Unknown)
 
 	fmt.Fprintln(w, "  ticaga_billing:")
 	for _, p := range x.Pairings {
@@ -140,8 +141,8 @@ func printUnknownUsers(w io.Writer, after int, unknown []ticagasync.UnknownUser)
 	}
 	fmt.Fprintln(w, "  unknown Ticaga users (any of them may have this email, which would change the decision):")
 	for i, u := range unknown {
-		if i == listLimit {
-			fmt.Fprintf(w, "    ... and %d more (see ticaga-sync status)\n", len(unknown)-listLimit)
+		if i == daemon.ListLimit {
+			fmt.Fprintf(w, "    ... and %d more (see ticaga-sync status)\n", len(unknown)-daemon.ListLimit)
 			break
 		}
 		state := "blocks every link until Ticaga answers it"

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/ticaga/ticaga-sync/daemon"
 )
 
 func cmdMigrate(ctx context.Context, args []string, env Env) int {
@@ -11,8 +13,8 @@ func cmdMigrate(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	return withApp(ctx, configFile, env, false, func(a *app) int {
-		if err := migrateAll(ctx, a); err != nil {
+	return withApp(ctx, configFile, env, false, func(a *daemon.App) int {
+		if err := a.Migrate(ctx); err != nil {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: migrate: %s\n", oneLine(err))
 			return exitFailed
 		}

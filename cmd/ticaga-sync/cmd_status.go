@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -23,10 +24,10 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	return withApp(ctx, configFile, env, true, func(a *app) int {
+	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
 		var recent []ticagasync.RunRecord
 		var open []ticagasync.DecisionRecord
-		err := a.eachStore(func(st *store.Store) error {
+		err := a.EachStore(func(st *store.Store) error {
 			r, err := st.RecentRuns(ctx, runs)
 			if err != nil {
 				return fmt.Errorf("read run history: %w", err)
@@ -52,22 +53,23 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 
 // printDirectories prints each source's cached Ticaga directory: its size
 // and how old its oldest entry is.
-func printDirectories(ctx context.Context, w io.Writer, a *app) {
+func printDirectories(ctx context.Context, w io.Writer, a *daemon.App) {
 	fmt.Fprintln(w, "Ticaga directories:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, s := range a.sources {
-		if s.problem != nil {
-			fmt.Fprintf(tw, "  %s\tcannot run: %s\n", s.name, oneLine(s.problem))
+	for _, s := range a.Sources() {
+		if s.Problem() != nil {
+			fmt.Fprintf(tw, "  %s\tcannot run: %s\n", s.Name(), oneLine(s.Problem()))
 			continue
 		}
-		n, maxID, oldest, err := s.store.DirectoryStats(ctx, s.engine.Target)
+		target := s.Engine().Target
+		n, maxID, oldest, err := s.Store().DirectoryStats(ctx, target)
 		switch {
 		case err != nil:
-			fmt.Fprintf(tw, "  %s\t%s\n", s.name, oneLine(err))
+			fmt.Fprintf(tw, "  %s\t%s\n", s.Name(), oneLine(err))
 		case n == 0:
-			fmt.Fprintf(tw, "  %s\t%s\tempty: the first run scans it\n", s.name, s.engine.Target)
+			fmt.Fprintf(tw, "  %s\t%s\tempty: the first run scans it\n", s.Name(), target)
 		default:
-			fmt.Fprintf(tw, "  %s\t%s\t%d users (highest id %d), oldest entry read %s ago\n", s.name, s.engine.Target, n, maxID,
+			fmt.Fprintf(tw, "  %s\t%s\t%d users (highest id %d), oldest entry read %s ago\n", s.Name(), target, n, maxID,
 				time.Since(oldest).Round(time.Second))
 		}
 		if err == nil {
@@ -81,8 +83,9 @@ func printDirectories(ctx context.Context, w io.Writer, a *app) {
 // printDirectoryProgress prints a source's interrupted scan and its Ticaga
 // users whose answer is unknown: pending ones block its links, unreadable
 // ones are linked around.
-func printDirectoryProgress(ctx context.Context, w io.Writer, s *source) {
-	unknown, pos, err := s.store.DirectoryProgress(ctx, s.engine.Target)
+func printDirectoryProgress(ctx context.Context, w io.Writer, s *daemon.Source) {
+	e := s.Engine()
+	unknown, pos, err := s.Store().DirectoryProgress(ctx, e.Target)
 	if err != nil {
 		fmt.Fprintf(w, "  \t%s\n", oneLine(err))
 		return
@@ -96,11 +99,11 @@ func printDirectoryProgress(ctx context.Context, w io.Writer, s *source) {
 			pos.SavedAt.Local().Format(time.DateTime+" MST"))
 	}
 	for _, u := range unknown {
-		state := fmt.Sprintf("unknown (blocks links; unreadable after %d runs)", s.engine.UnreadableAfter)
+		state := fmt.Sprintf("unknown (blocks links; unreadable after %d runs)", e.UnreadableAfter)
 		switch {
-		case u.Unreadable(s.engine.UnreadableAfter):
+		case u.Unreadable(e.UnreadableAfter):
 			state = "UNREADABLE (linked around)"
-		case s.engine.UnreadableAfter == 0:
+		case e.UnreadableAfter == 0:
 			state = "unknown (blocks links; TICAGA_UNREADABLE_AFTER=0)"
 		}
 		fmt.Fprintf(w, "  \t\tticaga user %d: %s, %d run(s) since %s: %s\n", u.ID, state, u.Runs,

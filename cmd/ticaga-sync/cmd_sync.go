@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -74,14 +75,14 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			return exitUsage
 		}
 	}
-	cfgs, code := loadSources(ctx, f.config, env)
+	d, code := loadDaemon(ctx, f.config, env)
 	if code >= 0 {
 		return code
 	}
 	// With a daemon running, the daemon does the run: a one-off never
 	// races its schedule.
-	if sock := logConfig(cfgs).ControlSocket; sock != "" {
-		outs, err := syncViaDaemon(ctx, sock, controlRequest{DryRun: f.dryRun, Full: f.full, Clients: f.clients,
+	if sock := d.ControlSocket; sock != "" {
+		outs, err := daemon.SyncViaDaemon(ctx, sock, daemon.SyncRequest{DryRun: f.dryRun, Full: f.full, Clients: f.clients,
 			Companies: f.companies, Sources: f.sources, Wait: f.wait})
 		switch {
 		case err == nil && len(outs) == 0:
@@ -90,89 +91,54 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		case err == nil:
 			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
 			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
-		case !errors.Is(err, errNoDaemon):
+		case !errors.Is(err, daemon.ErrNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
 		}
 	}
-	return withSources(ctx, cfgs, env, false, func(a *app) int {
-		srcs := a.selected(f.sources, f.companies)
+	return withDaemon(ctx, d, env, false, func(a *daemon.App) int {
+		srcs := a.Select(f.sources, f.companies)
 		if len(srcs) == 0 {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source matches --source/--company (ticaga-sync check lists them)")
 			return exitUsage
 		}
 		if !f.dryRun {
-			if err := migrateAll(ctx, a); err != nil {
+			if err := a.Migrate(ctx); err != nil {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: migrate the store: %s\n", oneLine(err))
 				return exitFailed
 			}
 		}
 		opt := ticagasync.RunOptions{DryRun: f.dryRun, Full: f.full, Clients: f.clients, LockWait: f.wait}
-		var outs []outcome
+		var outs []daemon.Outcome
 		for _, s := range srcs {
-			if bar := newProgressBar(env.Stderr, s.name); bar != nil && s.engine != nil {
-				s.engine = s.engine.WithObserver(bar)
+			if bar := newProgressBar(env.Stderr, s.Name()); bar != nil {
+				s.Observe(bar)
 			}
-			outs = append(outs, syncSource(ctx, s, f.companies, opt))
+			outs = append(outs, s.Sync(ctx, f.companies, opt))
 		}
 		code := worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
 		return code
 	})
 }
 
-// outcome is one source's result of a one-off sync: its report (when the
-// run started), the line for stderr (when there is one) and its exit code.
-type outcome struct {
-	source string
-	report *ticagasync.Report
-	msg    string
-	code   int
-}
-
-// syncSource runs one source; one source failing never stops the others.
-func syncSource(ctx context.Context, s *source, companies []int64, opt ticagasync.RunOptions) outcome {
-	o := outcome{source: s.name}
-	if s.problem != nil {
-		o.msg, o.code = fmt.Sprintf("source %s skipped: %s", s.name, oneLine(s.problem)), exitFailed
-		return o
-	}
-	engine, err := s.engineFor(companies)
-	if err != nil {
-		o.msg, o.code = fmt.Sprintf("source %s: %s", s.name, oneLine(err)), exitFailed
-		return o
-	}
-	o.report, err = s.run(ctx, engine, opt, opt.LockWait)
-	switch {
-	case errors.Is(err, ticagasync.ErrLocked):
-		o.msg, o.code = fmt.Sprintf("source %s: %s; another run is in progress (use --wait to queue behind it)", s.name, oneLine(err)), exitLocked
-	case o.report == nil:
-		o.msg, o.code = fmt.Sprintf("source %s: %s", s.name, oneLine(err)), exitFailed
-	case err != nil:
-		o.msg, o.code = fmt.Sprintf("source %s: run failed: %s", s.name, explain(err)), exitFailed
-	case o.report.Counts.Failed > 0:
-		o.code = exitFailed
-	}
-	return o
-}
-
 // printOutcomes prints the reports and messages of a sync and returns its
 // exit code.
-func printOutcomes(env Env, output string, outs []outcome) int {
+func printOutcomes(env Env, output string, outs []daemon.Outcome) int {
 	code := exitOK
 	var reports []*ticagasync.Report
 	for _, o := range outs {
-		code = worse(code, o.code)
-		if o.msg != "" {
-			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", o.msg)
+		code = worse(code, o.Code)
+		if o.Msg != "" {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", o.Msg)
 		}
-		if o.report == nil {
+		if o.Report == nil {
 			continue
 		}
-		reports = append(reports, o.report)
+		reports = append(reports, o.Report)
 		if output == "text" {
 			if len(reports) > 1 {
 				fmt.Fprintln(env.Stdout)
 			}
-			writeTextReport(env.Stdout, o.report)
+			daemon.WriteTextReport(env.Stdout, o.Report)
 		}
 	}
 	if output == "json" && len(reports) > 0 {
@@ -185,14 +151,14 @@ func printOutcomes(env Env, output string, outs []outcome) int {
 }
 
 // writeReport writes the --report file, if asked, and returns an exit code.
-func writeReport(env Env, path string, outs []outcome) int {
+func writeReport(env Env, path string, outs []daemon.Outcome) int {
 	if path == "" {
 		return exitOK
 	}
 	var reps []*ticagasync.Report
 	for _, o := range outs {
-		if o.report != nil {
-			reps = append(reps, o.report)
+		if o.Report != nil {
+			reps = append(reps, o.Report)
 		}
 	}
 	if err := writeReportFile(path, reps); err != nil {
@@ -218,23 +184,13 @@ func writeJSONReports(w io.Writer, reps []*ticagasync.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if len(reps) == 1 {
-		return enc.Encode(toJSONReport(reps[0], false))
+		return enc.Encode(daemon.NewJSONReport(reps[0], false))
 	}
 	out := struct {
-		Sources []jsonReport `json:"sources"`
-	}{Sources: []jsonReport{}}
+		Sources []daemon.JSONReport `json:"sources"`
+	}{Sources: []daemon.JSONReport{}}
 	for _, r := range reps {
-		out.Sources = append(out.Sources, toJSONReport(r, false))
+		out.Sources = append(out.Sources, daemon.NewJSONReport(r, false))
 	}
 	return enc.Encode(out)
-}
-
-// explain turns an engine error into a line that names what to fix.
-func explain(err error) string {
-	switch {
-	case errors.Is(err, ticagasync.ErrUnauthorized):
-		return oneLine(err) + " (Ticaga rejected the API token: check TICAGA_API_TOKEN / TICAGA_API_TOKEN_FILE, TICAGA_API_EMAIL, or the plugin's api_key)"
-	default:
-		return oneLine(err)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -33,27 +34,27 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ticaga-sync unlink: --client ID is required")
 		return exitUsage
 	}
-	return withApp(ctx, configFile, env, true, func(a *app) int {
+	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
 		var names []string
 		if sourceName != "" {
 			names = []string{sourceName}
 		}
-		srcs := a.selected(names, nil)
+		srcs := a.Select(names, nil)
 		if len(srcs) != 1 {
 			fmt.Fprintf(env.Stderr, "ticaga-sync unlink: %d sources match; name one with --source (see ticaga-sync check)\n", len(srcs))
 			return exitUsage
 		}
 		s := srcs[0]
-		if s.problem != nil {
-			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.name, oneLine(s.problem))
+		if s.Problem() != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.Name(), oneLine(s.Problem()))
 			return exitFailed
 		}
 		return unlink(ctx, env, s, client, clearRemote, yes)
 	})
 }
 
-func unlink(ctx context.Context, env Env, s *source, client int64, clearRemote, yes bool) int {
-	e := s.engine
+func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearRemote, yes bool) int {
+	e := s.Engine()
 	p, err := e.PairingOfClient(ctx, client)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))

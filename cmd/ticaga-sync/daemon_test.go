@@ -1,12 +1,7 @@
 package main
 
 import (
-	"database/sql"
-	"io"
-	"maps"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,19 +45,20 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
-// daemon is the real binary running `run` with the fixture's settings.
-type daemon struct {
+// process is the real binary running a command (`run`, `sync`) with the
+// fixture's settings.
+type process struct {
 	cmd  *exec.Cmd
 	logs *syncBuffer
 	addr string
 }
 
-func startDaemon(t *testing.T, f *fixture, extra ...string) *daemon {
+func startDaemon(t *testing.T, f *fixture, extra ...string) *process {
 	t.Helper()
 	return startDaemonArgs(t, f, []string{"run"}, extra...)
 }
 
-func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *daemon {
+func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *process {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +66,7 @@ func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *
 	}
 	addr := l.Addr().String()
 	l.Close()
-	d := &daemon{cmd: exec.Command(buildBinary(t), args...), logs: &syncBuffer{}, addr: addr}
+	d := &process{cmd: exec.Command(buildBinary(t), args...), logs: &syncBuffer{}, addr: addr}
 	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
 	for k, v := range f.env {
 		d.cmd.Env = append(d.cmd.Env, k+"="+v)
@@ -84,19 +80,8 @@ func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *
 	return d
 }
 
-func (d *daemon) get(t *testing.T, path string) (int, string) {
-	t.Helper()
-	resp, err := http.Get("http://" + d.addr + path)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
 // waitFor polls cond for up to 30 seconds.
-func (d *daemon) waitFor(t *testing.T, what string, cond func() bool) {
+func (d *process) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -107,7 +92,7 @@ func (d *daemon) waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (d *daemon) stop(t *testing.T) {
+func (d *process) stop(t *testing.T) {
 	t.Helper()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -115,59 +100,6 @@ func (d *daemon) stop(t *testing.T) {
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("daemon exited with %v\n%s", err, d.logs.String())
 	}
-}
-
-// The daemon with the unit's settings serves /metrics with the domain
-// series after one run against the fake Ticaga; /readyz turns 503 when
-// Ticaga becomes unreachable and 200 again after recovery.
-func TestDaemonMetricsAndReadiness(t *testing.T) {
-	f := newFixture(t)
-	// As the unit starts it: the token only as the systemd credential
-	// (LoadCredential=ticaga-api-token:...), never in the environment.
-	creds := t.TempDir()
-	if err := os.WriteFile(filepath.Join(creds, "ticaga-api-token"), []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	unitEnv := &fixture{fake: f.fake, env: maps.Clone(f.env)}
-	delete(unitEnv.env, "TICAGA_API_TOKEN")
-	unitEnv.env["CREDENTIALS_DIRECTORY"] = creds
-	d := startDaemon(t, unitEnv, "SYNC_SCHEDULE=@every 1s", "TICAGA_TIMEOUT=2s")
-
-	d.waitFor(t, "ready", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
-	d.waitFor(t, "a finished run in /metrics", func() bool {
-		_, body := d.get(t, "/metrics")
-		return strings.Contains(body, `ticaga_sync_runs_total{outcome="completed",source="blesta"} `) &&
-			!strings.Contains(body, `ticaga_sync_runs_total{outcome="completed",source="blesta"} 0`)
-	})
-	_, body := d.get(t, "/metrics")
-	for _, series := range []string{
-		`ticaga_sync_decisions{action="no_match",reason="no_ticaga_user",source="blesta"} 1`,
-		`ticaga_sync_decisions_total{action="link",reason="none",source="blesta"} 2`,
-		`ticaga_sync_ticaga_requests_total{endpoint="customers/get",source="blesta",status="200"}`,
-		`ticaga_sync_run_duration_seconds_bucket{source="blesta"`,
-		`ticaga_sync_directory_users{source="blesta"} 2`,
-		`ticaga_sync_last_success_timestamp_seconds{source="blesta"}`,
-		`ticaga_sync_lock_held{source="blesta"}`,
-		`ticaga_sync_ticaga_retries_total{source="blesta"}`,
-		`ticaga_sync_build_info{`,
-	} {
-		if !strings.Contains(body, series) {
-			t.Errorf("/metrics lacks %s", series)
-		}
-	}
-	if code, _ := d.get(t, "/healthz"); code != 200 {
-		t.Errorf("/healthz = %d", code)
-	}
-
-	f.fake.Down(true)
-	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { code, _ := d.get(t, "/readyz"); return code == 503 })
-	_, reasons := d.get(t, "/readyz")
-	if !strings.Contains(reasons, "blesta") {
-		t.Errorf("/readyz body does not name the source: %q", reasons)
-	}
-	f.fake.Down(false)
-	d.waitFor(t, "/readyz 200 after recovery", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
-	d.stop(t)
 }
 
 // A one-off sync while the daemon runs is executed by the daemon: one run
@@ -247,69 +179,6 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	code, _, stderr := runMain(t, f.env, "sync")
 	if code != exitOK || !strings.Contains(stderr, "the running daemon did the run") {
 		t.Fatalf("sync after a reload: exit %d, %s", code, stderr)
-	}
-	d.stop(t)
-}
-
-// The daemon reports changed decisions to the webhook once, not every
-// run, and reports a failed run.
-func TestDaemonWebhook(t *testing.T) {
-	f := newFixture(t)
-	var mu sync.Mutex
-	var posts []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		posts = append(posts, string(body))
-		mu.Unlock()
-	}))
-	defer hook.Close()
-	got := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), posts...) }
-
-	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1h", "NOTIFY_WEBHOOK_URL="+hook.URL+"/hook?token=s3cr3t", "NOTIFY_ACTIONS=no_match,failed")
-	d.waitFor(t, "the first report", func() bool { return len(got()) == 1 })
-	if p := got()[0]; !strings.Contains(p, `"billing_id":3`) || !strings.Contains(p, `"reason":"no_ticaga_user"`) {
-		t.Fatalf("first report: %s", p)
-	}
-	runs := f.fake.Calls("connection")
-	db, err := sql.Open("mysql", f.env["BILLING_DSN"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	kept := func() string {
-		var at string
-		_ = db.QueryRow("SELECT CAST(updated_at AS CHAR) FROM ticaga_sync_notify WHERE source = 'blesta'").Scan(&at)
-		return at
-	}
-	before := kept()
-	d.cmd.Process.Signal(syscall.SIGUSR1)
-	d.waitFor(t, "the second run", func() bool {
-		return f.fake.Calls("connection") > runs && strings.Count(d.logs.String(), `"message":"run finished"`) == 2
-	})
-	time.Sleep(200 * time.Millisecond)
-	if n := len(got()); n != 1 {
-		t.Fatalf("the unchanged second run sent a report (%d in all)", n)
-	}
-	if before == "" || kept() != before {
-		t.Fatalf("the report state was written by a run with nothing to report (%q -> %q)", before, kept())
-	}
-	// A restarted daemon remembers what it reported (kept in the store).
-	d.stop(t)
-	d = startDaemon(t, f, "SYNC_SCHEDULE=@every 1h", "NOTIFY_WEBHOOK_URL="+hook.URL+"/hook?token=s3cr3t", "NOTIFY_ACTIONS=no_match,failed")
-	d.waitFor(t, "the first run after the restart", func() bool { return strings.Contains(d.logs.String(), `"message":"run finished"`) })
-	time.Sleep(200 * time.Millisecond)
-	if n := len(got()); n != 1 {
-		t.Fatalf("the restarted daemon reported the same decisions again (%d reports in all)", n)
-	}
-	f.fake.Down(true)
-	d.cmd.Process.Signal(syscall.SIGUSR1)
-	d.waitFor(t, "the failure report", func() bool { return len(got()) == 2 })
-	if p := got()[1]; !strings.Contains(p, `"event":"failed"`) {
-		t.Fatalf("failure report: %s", p)
-	}
-	if strings.Contains(d.logs.String(), "s3cr3t") {
-		t.Fatal("the webhook token appears in the logs")
 	}
 	d.stop(t)
 }

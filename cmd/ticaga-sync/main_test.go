@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -168,6 +169,7 @@ func TestExitCodes(t *testing.T) {
 		{"provision status not read", with("SYNC_PROVISION_STATUSES", "inactive"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: status "inactive" is not among the statuses the source reads (BILLING_STATUSES: active)`},
 		{"unknown provision status", with("SYNC_PROVISION_STATUSES", "activ"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: unknown status "activ" for blesta`},
 		{"config file missing", f.env, []string{"sync", "--config", "/nonexistent/ticaga.env"}, exitUsage, "/nonexistent/ticaga.env"},
+		{"demo is its own program", f.env, []string{"demo"}, exitUsage, "go run ./cmd/ticaga-sync-demo"},
 		{"version", f.env, []string{"version"}, exitOK, ""},
 		{"help", f.env, []string{"help"}, exitOK, ""},
 	}
@@ -196,8 +198,8 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := a.sources[0]
-	_, unlock, err := src.store.Lock(t.Context(), src.engine.Name, 0)
+	src := a.Sources()[0]
+	_, unlock, err := src.Store().Lock(t.Context(), src.Engine().Name, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,30 +253,6 @@ func TestStatusShowsRunsAndOpenDecisions(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
-	}
-}
-
-func TestDemo(t *testing.T) {
-	code, out, stderr := runMain(t, map[string]string{}, "demo")
-	if code != exitOK {
-		t.Fatalf("demo exit %d\n%s\n%s", code, out, stderr)
-	}
-	for _, want := range []string{
-		"13 contacts: 5 to link, 1 already linked", // the dry run
-		"13 contacts: 5 linked, 1 already linked",  // the run
-		"13 contacts: 0 linked, 6 already linked",  // the second run
-		"ticaga_billing",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
-		}
-	}
-	// The second run made no assign call.
-	third := out[strings.Index(out, "== 3."):]
-	calls := third[strings.Index(third, "Ticaga API calls:"):]
-	calls = calls[:strings.Index(calls, "\n")]
-	if strings.Contains(calls, "customers/assign") {
-		t.Errorf("the second sync called customers/assign: %s", calls)
 	}
 }
 
@@ -353,16 +331,16 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 	}
 }
 
-func openAppForTest(t *testing.T, env map[string]string) (*app, error) {
+func openAppForTest(t *testing.T, env map[string]string) (*daemon.App, error) {
 	t.Helper()
-	srcs, code := loadSources(t.Context(), "", Env{Stderr: &bytes.Buffer{}, Getenv: func(k string) (string, bool) {
+	d, err := daemon.Load(t.Context(), "", func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
-	}})
-	if code >= 0 {
-		t.Fatalf("config: exit %d", code)
+	})
+	if err != nil {
+		t.Fatalf("config: %v", err)
 	}
-	a, err := openApp(context.Background(), srcs, zerolog.Nop(), nil)
+	a, err := daemon.Open(context.Background(), d, daemon.Options{Log: zerolog.Nop()})
 	if err == nil {
 		t.Cleanup(func() { a.Close() })
 	}

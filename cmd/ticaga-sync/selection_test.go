@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ticaga/ticaga-sync/billing/clientexec/clientexectest"
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -34,7 +35,7 @@ func TestClientExecDefaultSettingsReadCompanyZero(t *testing.T) {
 		"TICAGA_API_TOKEN": testToken, "TICAGA_DIRECTORY_GAP": "5"}
 
 	code, out, stderr := runMain(t, env, "sync", "--output", "json")
-	var rep jsonReport
+	var rep daemon.JSONReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK {
 		t.Fatalf("sync: exit %d, %v\n%s", code, err, stderr)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
 	"github.com/ticaga/ticaga-sync/billing/whmcs/whmcstest"
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -54,7 +55,7 @@ func TestBlestaPluginSettingsSyncEveryCompany(t *testing.T) {
 		t.Fatalf("exit %d (want 1: one company could not run), stderr:\n%s", code, stderr)
 	}
 	var rep struct {
-		Sources []jsonReport `json:"sources"`
+		Sources []daemon.JSONReport `json:"sources"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err, out)
@@ -165,7 +166,7 @@ BILLING_DSN = %q
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	var rep struct {
-		Sources []jsonReport `json:"sources"`
+		Sources []daemon.JSONReport `json:"sources"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
@@ -176,7 +177,7 @@ BILLING_DSN = %q
 	if u, _ := fake.User(shared); u.BillingID != "40" || u.BillingSystem != "WHMCS" {
 		t.Fatalf("shared user carries %s/%s, want the WHMCS client 40", u.BillingID, u.BillingSystem)
 	}
-	var conflict *jsonDecision
+	var conflict *daemon.JSONDecision
 	for i, d := range rep.Sources[1].Decisions {
 		if d.BillingID == 5 {
 			conflict = &rep.Sources[1].Decisions[i]

@@ -10,6 +10,7 @@ import (
 	"github.com/ticaga/ticaga-sync/billing/clientexec/clientexectest"
 	"github.com/ticaga/ticaga-sync/billing/fossbilling/fossbillingtest"
 	"github.com/ticaga/ticaga-sync/billing/whmcs/whmcstest"
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -85,7 +86,7 @@ func TestSyncEveryBillingSystem(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 			}
-			var rep jsonReport
+			var rep daemon.JSONReport
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +126,7 @@ func TestSyncEveryBillingSystem(t *testing.T) {
 
 			before := maps.Clone(got)
 			code, out, _ = runMain(t, env, "sync", "--output", "json")
-			rep = jsonReport{}
+			rep = daemon.JSONReport{}
 			if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK {
 				t.Fatalf("second sync: exit %d, %v", code, err)
 			}

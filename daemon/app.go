@@ -1,17 +1,24 @@
-package main
+// Package daemon is ticaga-sync's running program: the sources wired from a
+// configs.Daemon (billing database pools and stores shared by DSN, one
+// engine per source, the Blesta plugin's settings expanded into one source
+// per company), their schedulers, reloads, readiness and notifications, the
+// control socket that one-off commands reach it by, and systemd's notify
+// protocol.
+//
+// The command line (cmd/ticaga-sync) parses flags, calls Load, Open or Run
+// and prints; the demo (cmd/ticaga-sync-demo) wires its source with Open,
+// exactly as production does.
+package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/term"
 	"gorm.io/gorm"
 
 	"github.com/ticaga/ticaga-sync/billing"
@@ -23,9 +30,9 @@ import (
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
 
-// source is one wired source: a billing database (or one company of it)
+// Source is one wired source: a billing database (or one company of it)
 // and its Ticaga, with its own engine, lock, directory and report.
-type source struct {
+type Source struct {
 	name    string
 	cfg     configs.Config
 	billing *gorm.DB
@@ -40,6 +47,40 @@ type source struct {
 	slot chan struct{}
 }
 
+// Name identifies the source in locks, run history, reports and metrics;
+// a company of the Blesta plugin's settings is "name:company-ID".
+func (s *Source) Name() string { return s.name }
+
+// Config is the source's configuration (for a company of the plugin's
+// settings, with that company's Ticaga and token).
+func (s *Source) Config() configs.Config { return s.cfg }
+
+// Problem is why the source cannot run, or nil. A source with a problem
+// may lack its engine, store, Ticaga client or billing database.
+func (s *Source) Problem() error { return s.problem }
+
+// Engine is the source's engine (nil when Problem says why not).
+func (s *Source) Engine() *ticagasync.Engine { return s.engine }
+
+// Store is the source's store, shared with every source of the same
+// STORE_DSN (nil when Problem says why not).
+func (s *Source) Store() *store.Store { return s.store }
+
+// Ticaga is the source's Ticaga client (nil when Problem says why not).
+func (s *Source) Ticaga() *ticaga.Client { return s.ticaga }
+
+// Billing is the source's billing database, shared with every source of
+// the same BILLING_DSN (nil when Problem says why not).
+func (s *Source) Billing() *gorm.DB { return s.billing }
+
+// Observe makes o the observer of the source's runs (metrics, a progress
+// bar). Call it before the source runs: it is not safe during a run.
+func (s *Source) Observe(o ticagasync.Observer) {
+	if s.engine != nil {
+		s.engine = s.engine.WithObserver(o)
+	}
+}
+
 // errBusy is a run refused because this process is already running the
 // source.
 var errBusy = fmt.Errorf("a run of this source is in progress in the daemon: %w", ticagasync.ErrLocked)
@@ -47,7 +88,7 @@ var errBusy = fmt.Errorf("a run of this source is in progress in the daemon: %w"
 // run carries out one run of the source, waiting up to wait for a run in
 // progress in this process to end (the store's lock then guards against
 // other hosts).
-func (s *source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.RunOptions, wait time.Duration) (*ticagasync.Report, error) {
+func (s *Source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.RunOptions, wait time.Duration) (*ticagasync.Report, error) {
 	select {
 	case s.slot <- struct{}{}:
 	default:
@@ -70,7 +111,7 @@ func (s *source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 
 // companies returns the billing companies the source's reader covers; nil
 // means all (as ClientExec, WHMCS and FOSSBilling read by default).
-func (s *source) companies() []int64 { return selectedCompanies(s.cfg) }
+func (s *Source) companies() []int64 { return selectedCompanies(s.cfg) }
 
 // selectedCompanies returns the companies cfg's reader filters on (nil:
 // all): the engine counts only those companies' pairing rows as its own.
@@ -82,7 +123,7 @@ func selectedCompanies(cfg configs.Config) []int64 {
 // companies that the source covers, when given (sync --company). A source
 // never reads a company it does not cover: with the plugin's settings each
 // company has its own Ticaga.
-func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
+func (s *Source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 	if len(companies) == 0 {
 		return s.engine, nil
 	}
@@ -99,22 +140,53 @@ func (s *source) engineFor(companies []int64) (*ticagasync.Engine, error) {
 	return s.engine.WithSource(reader, companies), nil
 }
 
-// app is the wired program: every source, sharing database pools and
+// StoreVar names the setting the source's store comes from, for messages:
+// STORE_DSN, or BILLING_DSN when the billing database is the store.
+func (s *Source) StoreVar() string { return storeVar(s.cfg) }
+
+func storeVar(cfg configs.Config) string {
+	if cfg.StoreDSN != "" {
+		return "STORE_DSN"
+	}
+	return "BILLING_DSN (used as the store)"
+}
+
+// Options are what Open needs besides the configuration.
+type Options struct {
+	// Log receives the wiring's warnings and each source's logs.
+	Log zerolog.Logger
+	// Version is ticaga-sync's version, sent in the User-Agent of Ticaga
+	// requests; "" means "dev".
+	Version string
+	// Metrics, when set, counts each source's Ticaga requests and retries
+	// (the daemon's).
+	Metrics *metrics.Metrics
+}
+
+func (o Options) userAgent() string {
+	if o.Version == "" {
+		return "ticaga-sync/dev"
+	}
+	return "ticaga-sync/" + o.Version
+}
+
+// App is the wired program: every source, sharing database pools and
 // stores by DSN.
-type app struct {
+type App struct {
+	opt     Options
 	log     zerolog.Logger
-	metrics *metrics.Metrics // nil outside the daemon
-	sources []*source
+	sources []*Source
 	dbs     map[string]*gorm.DB
 	stores  map[string]*store.Store
 }
 
-// openApp wires every source. A source that cannot be wired is kept with its
-// problem, so one broken source never stops the others; the error is only
-// for what stops everything.
-func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger, m *metrics.Metrics) (*app, error) {
-	a := &app{log: log, metrics: m, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
-	for _, s := range srcs {
+// Open wires every source of d. A source that cannot be wired is kept with
+// its Problem, so one broken source never stops the others; the error is
+// only for what stops everything (a malformed BILLING_DSN). Close releases
+// the connections.
+func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
+	a := &App{opt: opt, log: opt.Log, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
+	for _, s := range d.Sources {
 		cfg := s.Config
 		db, err := a.billingDB(cfg)
 		if err != nil {
@@ -123,7 +195,7 @@ func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger, m *
 		}
 		st, err := a.storeFor(ctx, cfg)
 		if err != nil {
-			a.sources = append(a.sources, &source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err)})
+			a.sources = append(a.sources, &Source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err)})
 			continue
 		}
 		if !cfg.FromPluginSettings() {
@@ -136,11 +208,15 @@ func openApp(ctx context.Context, srcs []configs.Source, log zerolog.Logger, m *
 	return a, nil
 }
 
+// Sources returns every source, in the order of the configuration (a
+// source of the plugin's settings expanded into its companies in place).
+func (a *App) Sources() []*Source { return a.sources }
+
 // warnSplitStores warns when sources that link users of one Ticaga keep
 // their pairings in different store databases: the lock that keeps them
 // from assigning the same user at once, and the pairing checks, live in
 // the store, so they cannot protect sources across stores.
-func (a *app) warnSplitStores() {
+func (a *App) warnSplitStores() {
 	stores := map[string]map[string]bool{}
 	for _, s := range a.sources {
 		if s.problem != nil {
@@ -161,10 +237,10 @@ func (a *app) warnSplitStores() {
 
 // addPluginSources adds one source per Blesta company the Ticaga plugin is
 // set up for (ticaga_settings), each with its own Ticaga.
-func (a *app) addPluginSources(ctx context.Context, name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
+func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
 	settings, err := blesta.PluginSettings(ctx, db)
 	if err != nil {
-		a.sources = append(a.sources, &source{name: name, cfg: cfg, problem: err})
+		a.sources = append(a.sources, &Source{name: name, cfg: cfg, problem: err})
 		return
 	}
 	added := 0
@@ -179,20 +255,20 @@ func (a *app) addPluginSources(ctx context.Context, name string, cfg configs.Con
 		subName := fmt.Sprintf("%s:company-%s", name, strings.TrimSpace(ps.RawCompanyID))
 		added++
 		if p := ps.Problem(); p != "" {
-			a.sources = append(a.sources, &source{name: subName, cfg: sub,
+			a.sources = append(a.sources, &Source{name: subName, cfg: sub,
 				problem: fmt.Errorf("the plugin's ticaga_settings row for company %q is incomplete: %s", ps.RawCompanyID, p)})
 			continue
 		}
 		a.addSource(subName, sub, db, st)
 	}
 	if added == 0 {
-		a.sources = append(a.sources, &source{name: name, cfg: cfg,
+		a.sources = append(a.sources, &Source{name: name, cfg: cfg,
 			problem: errors.New("TICAGA_URL is not set and the plugin's ticaga_settings has no row for the selected companies")})
 	}
 }
 
-func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
-	s := &source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
+func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
+	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
 	a.sources = append(a.sources, s)
 	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
 	if err != nil {
@@ -206,19 +282,19 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		Timeout:    cfg.TicagaTimeout,
 		RateLimit:  cfg.TicagaRateLimit,
 		Logger:     a.log,
-		UserAgent:  "ticaga-sync/" + version,
+		UserAgent:  a.opt.userAgent(),
 	}
-	if a.metrics != nil {
-		tc.Observer = a.metrics.TicagaHook(name)
+	if a.opt.Metrics != nil {
+		tc.Observer = a.opt.Metrics.TicagaHook(name)
 	}
 	s.ticaga, err = ticaga.New(tc)
 	if err != nil {
 		s.problem = fmt.Errorf("ticaga: %w", err)
 		return
 	}
-	if a.metrics != nil {
+	if a.opt.Metrics != nil {
 		client := s.ticaga
-		a.metrics.CountRetries(name, func() int64 { return client.Stats().Retries })
+		a.opt.Metrics.CountRetries(name, func() int64 { return client.Stats().Retries })
 	}
 	s.engine, err = ticagasync.New(ticagasync.Engine{
 		Name:            name,
@@ -242,13 +318,13 @@ func (a *app) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 }
 
 // provisioning is the engine's Provisioning of cfg. Its statuses were
-// checked when the configuration was loaded.
+// checked when the configuration was loaded (Load).
 func provisioning(cfg configs.Config) ticagasync.Provisioning {
 	statuses, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
 	return ticagasync.Provisioning{Enabled: cfg.SyncProvision, Max: cfg.SyncProvisionMax, Statuses: statuses}
 }
 
-func (a *app) billingDB(cfg configs.Config) (*gorm.DB, error) {
+func (a *App) billingDB(cfg configs.Config) (*gorm.DB, error) {
 	dsn := cfg.BillingDSN.Reveal()
 	if db, ok := a.dbs[dsn]; ok {
 		return db, nil
@@ -261,7 +337,7 @@ func (a *app) billingDB(cfg configs.Config) (*gorm.DB, error) {
 	return db, nil
 }
 
-func (a *app) storeFor(ctx context.Context, cfg configs.Config) (*store.Store, error) {
+func (a *App) storeFor(ctx context.Context, cfg configs.Config) (*store.Store, error) {
 	dsn := cfg.StoreDSNOrBilling()
 	if st, ok := a.stores[dsn]; ok {
 		return st, nil
@@ -274,8 +350,8 @@ func (a *app) storeFor(ctx context.Context, cfg configs.Config) (*store.Store, e
 	return st, nil
 }
 
-// eachStore calls fn for every distinct store.
-func (a *app) eachStore(fn func(*store.Store) error) error {
+// EachStore calls fn for every distinct store and joins the errors.
+func (a *App) EachStore(fn func(*store.Store) error) error {
 	var errs []error
 	for _, st := range a.stores {
 		errs = append(errs, fn(st))
@@ -283,10 +359,15 @@ func (a *app) eachStore(fn func(*store.Store) error) error {
 	return errors.Join(errs...)
 }
 
-// selected returns the sources named in names (all when empty) that cover
+// Migrate brings every store up to date.
+func (a *App) Migrate(ctx context.Context) error {
+	return a.EachStore(func(st *store.Store) error { return st.Migrate(ctx) })
+}
+
+// Select returns the sources named in names (all when empty) that cover
 // at least one of companies (any when empty).
-func (a *app) selected(names []string, companies []int64) []*source {
-	var out []*source
+func (a *App) Select(names []string, companies []int64) []*Source {
+	var out []*Source
 	for _, s := range a.sources {
 		if len(names) > 0 && !slices.Contains(names, s.name) {
 			continue
@@ -300,7 +381,7 @@ func (a *app) selected(names []string, companies []int64) []*source {
 }
 
 // Close releases the database connections.
-func (a *app) Close() error {
+func (a *App) Close() error {
 	var errs []error
 	for _, st := range a.stores {
 		errs = append(errs, st.Close())
@@ -311,30 +392,4 @@ func (a *app) Close() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func storeVar(cfg configs.Config) string {
-	if cfg.StoreDSN != "" {
-		return "STORE_DSN"
-	}
-	return "BILLING_DSN (used as the store)"
-}
-
-// newLogger builds the zerolog logger the settings ask for.
-func newLogger(cfg configs.Config, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(strings.ToLower(cfg.LogLevel))
-	if err != nil || cfg.LogLevel == "" {
-		level = zerolog.InfoLevel
-	}
-	isTerm := false
-	if f, ok := w.(*os.File); ok {
-		isTerm = term.IsTerminal(int(f.Fd()))
-	}
-	// Runs log from several goroutines; serialise writes for writers that
-	// are not safe for concurrent use.
-	var out io.Writer = zerolog.SyncWriter(w)
-	if cfg.ConsoleLogs(isTerm) {
-		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !isTerm}
-	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger()
 }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"errors"
@@ -13,8 +13,8 @@ import (
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
-// jsonDecision is one decision in the JSON report.
-type jsonDecision struct {
+// JSONDecision is one decision in the JSON report.
+type JSONDecision struct {
 	BillingID int64  `json:"billing_id"`
 	Email     string `json:"email"`
 	CompanyID int64  `json:"company_id,omitempty"`
@@ -26,8 +26,9 @@ type jsonDecision struct {
 	Assigned  bool   `json:"assigned,omitempty"`
 }
 
-// jsonReport is the JSON report of one run.
-type jsonReport struct {
+// JSONReport is the JSON report of one run: what `sync --output json`
+// prints and the control socket carries.
+type JSONReport struct {
 	RunID      int64                      `json:"run_id,omitempty"`
 	Source     string                     `json:"source"`
 	Outcome    string                     `json:"outcome"`
@@ -39,18 +40,18 @@ type jsonReport struct {
 	ByEndpoint map[string]int             `json:"api_calls_by_endpoint"`
 	Directory  ticagasync.DirectoryReport `json:"directory"`
 	Error      string                     `json:"error,omitempty"`
-	Decisions  []jsonDecision             `json:"decisions"`
+	Decisions  []JSONDecision             `json:"decisions"`
 }
 
-// toJSONReport is the JSON report of a run: decisions of already-linked
+// NewJSONReport is the JSON report of a run: decisions of already-linked
 // customers are left out unless all is set (the control socket carries
 // every decision, so the client can write a --report file).
-func toJSONReport(rep *ticagasync.Report, all bool) jsonReport {
-	out := jsonReport{
+func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
+	out := JSONReport{
 		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.FinishedAt.UTC(), Counts: rep.Counts,
 		APICalls: rep.TotalAPICalls(), ByEndpoint: rep.APICalls, Directory: rep.Directory,
-		Decisions: []jsonDecision{},
+		Decisions: []JSONDecision{},
 	}
 	if out.ByEndpoint == nil {
 		out.ByEndpoint = map[string]int{}
@@ -62,7 +63,7 @@ func toJSONReport(rep *ticagasync.Report, all bool) jsonReport {
 		if d.Action == ticagasync.ActionAlreadyLinked && !all {
 			continue
 		}
-		jd := jsonDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
+		jd := JSONDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
 			Name: d.Contact.Name(), Action: string(d.Action),
 			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
 		if d.TicagaID != 0 {
@@ -74,10 +75,10 @@ func toJSONReport(rep *ticagasync.Report, all bool) jsonReport {
 	return out
 }
 
-// report turns a JSON report (from the daemon's control socket) back into
-// a Report for printing. Decisions of already-linked customers are not in
-// JSON reports; the counts are.
-func (jr jsonReport) report() *ticagasync.Report {
+// Report turns a JSON report (from the daemon's control socket) back into
+// a Report for printing. Only the decisions the JSON report holds are in
+// it; the counts are whole. A decision's contact has its name as FirstName.
+func (jr JSONReport) Report() *ticagasync.Report {
 	rep := &ticagasync.Report{
 		RunID: jr.RunID, Source: jr.Source, StartedAt: jr.StartedAt, FinishedAt: jr.FinishedAt, DryRun: jr.DryRun,
 		Outcome: ticagasync.Outcome(jr.Outcome), Counts: jr.Counts, APICalls: jr.ByEndpoint, Directory: jr.Directory,
@@ -98,12 +99,13 @@ func (jr jsonReport) report() *ticagasync.Report {
 	return rep
 }
 
-// listLimit is how many decisions of each kind the text report lists.
-const listLimit = 20
+// ListLimit is how many decisions (or Ticaga users) of each kind the text
+// reports list.
+const ListLimit = 20
 
-// writeTextReport prints a summary a person reads in five seconds, then the
+// WriteTextReport prints a summary a person reads in five seconds, then the
 // customers that need a person, most actionable first.
-func writeTextReport(w io.Writer, rep *ticagasync.Report) {
+func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 	c := rep.Counts
 	what := "run"
 	if rep.DryRun {
@@ -132,7 +134,7 @@ func writeTextReport(w io.Writer, rep *ticagasync.Report) {
 		fmt.Fprintf(w, "  directory scan resumed at Ticaga id %d, where an interrupted run left it\n", d.ResumedAt)
 	}
 	if rep.Err != nil {
-		fmt.Fprintf(w, "  error: %s\n", oneLine(rep.Err))
+		fmt.Fprintf(w, "  error: %s\n", OneLine(rep.Err))
 	}
 	writeUnknownUsers(w, "Ticaga users whose answer is unknown (nothing is linked until they are answered or unreadable)", d.Unknown)
 	writeUnknownUsers(w, "Unreadable Ticaga users (linked around: a customer with one's email may be missed or linked to another user)", d.Unreadable)
@@ -153,8 +155,8 @@ func writeUnknownUsers(w io.Writer, title string, us []ticagasync.UnknownUser) {
 	fmt.Fprintf(w, "\n%s: %d\n", title, len(us))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, u := range us {
-		if i == listLimit {
-			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(us)-listLimit)
+		if i == ListLimit {
+			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(us)-ListLimit)
 			break
 		}
 		fmt.Fprintf(tw, "  ticaga %d\tunknown in %d run(s) since %s\t%s\n", u.ID, u.Runs,
@@ -187,8 +189,8 @@ func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title str
 	fmt.Fprintf(w, "\n%s: %d\n", title, len(ds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, d := range ds {
-		if i == listLimit {
-			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(ds)-listLimit)
+		if i == ListLimit {
+			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(ds)-ListLimit)
 			break
 		}
 		ticaga := "-"

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"bytes"
@@ -23,18 +23,26 @@ import (
 // socket with mode 0660: access is by file permissions (the service user
 // and its group).
 
-type controlRequest struct {
-	DryRun    bool          `json:"dry_run"`
-	Full      bool          `json:"full"`
-	Clients   []int64       `json:"clients"`
-	Companies []int64       `json:"companies"`
-	Sources   []string      `json:"sources"`
-	Wait      time.Duration `json:"wait_ns"`
+// SyncRequest asks the daemon on the control socket for a one-off run
+// (ticaga-sync sync): the run's options, and which sources run it.
+type SyncRequest struct {
+	// DryRun, Full and Clients are the run's ticagasync.RunOptions.
+	DryRun  bool    `json:"dry_run"`
+	Full    bool    `json:"full"`
+	Clients []int64 `json:"clients"`
+	// Companies limits the run to those billing companies, Sources to
+	// those sources (both: any when empty), as App.Select and Source.Sync
+	// do.
+	Companies []int64  `json:"companies"`
+	Sources   []string `json:"sources"`
+	// Wait is how long a run waits for a lock held by another run.
+	Wait time.Duration `json:"wait_ns"`
 }
 
+// controlResult is one source's Outcome as the control socket carries it.
 type controlResult struct {
 	Source string      `json:"source"`
-	Report *jsonReport `json:"report,omitempty"`
+	Report *JSONReport `json:"report,omitempty"`
 	Msg    string      `json:"message,omitempty"`
 	Code   int         `json:"code"`
 }
@@ -43,7 +51,7 @@ type controlResult struct {
 // until ctx ends. It returns once listening; done is closed when the
 // listener is closed and every request has been answered. A run in
 // progress when ctx ends gets grace to finish, like a scheduled one.
-func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, grace time.Duration) (done <-chan struct{}, err error) {
+func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, grace time.Duration) (done <-chan struct{}, err error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
 	}
@@ -65,7 +73,7 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, 
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/sync", func(w http.ResponseWriter, r *http.Request) {
-		var req controlRequest
+		var req SyncRequest
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
 			http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 			return
@@ -73,13 +81,13 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, 
 		log.Info().Bool("dry_run", req.DryRun).Strs("sources", req.Sources).Msg("one-off run requested on the control socket")
 		opt := ticagasync.RunOptions{DryRun: req.DryRun, Full: req.Full, Clients: req.Clients, LockWait: req.Wait}
 		results := []controlResult{}
-		for _, s := range a.selected(req.Sources, req.Companies) {
+		for _, s := range a.Select(req.Sources, req.Companies) {
 			// The run belongs to the daemon: a client that goes away does
 			// not cancel it halfway; the daemon's stop does.
-			o := syncSource(runCtx, s, req.Companies, opt)
-			res := controlResult{Source: o.source, Msg: o.msg, Code: o.code}
-			if o.report != nil {
-				jr := toJSONReport(o.report, true)
+			o := s.Sync(runCtx, req.Companies, opt)
+			res := controlResult{Source: o.Source, Msg: o.Msg, Code: o.Code}
+			if o.Report != nil {
+				jr := NewJSONReport(o.Report, true)
 				res.Report = &jr
 			}
 			results = append(results, res)
@@ -107,18 +115,21 @@ func serveControl(ctx context.Context, path string, a *app, log zerolog.Logger, 
 	return stopped, nil
 }
 
-// errNoDaemon means no daemon answers on the control socket.
-var errNoDaemon = errors.New("no daemon on the control socket")
+// ErrNoDaemon means no daemon answers on the control socket.
+var ErrNoDaemon = errors.New("no daemon on the control socket")
 
-// syncViaDaemon asks the daemon listening on path to run; it returns
-// errNoDaemon when none listens there.
-func syncViaDaemon(ctx context.Context, path string, req controlRequest) ([]outcome, error) {
+// SyncViaDaemon asks the daemon listening on the control socket path to
+// carry out req, and returns each selected source's Outcome (none when no
+// source of the daemon matches). It returns ErrNoDaemon when no daemon
+// listens there: the caller then runs in its own process. The Reports of
+// the Outcomes carry every decision, already linked customers included.
+func SyncViaDaemon(ctx context.Context, path string, req SyncRequest) ([]Outcome, error) {
 	conn, err := net.Dial("unix", path)
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("the daemon's control socket %s is not accessible (run as the service user or a member of its group): %w", path, err)
 		}
-		return nil, errNoDaemon
+		return nil, ErrNoDaemon
 	}
 	conn.Close()
 	client := &http.Client{Transport: &http.Transport{
@@ -145,11 +156,11 @@ func syncViaDaemon(ctx context.Context, path string, req controlRequest) ([]outc
 	if err := json.NewDecoder(resp.Body).Decode(&results); err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	outs := make([]outcome, len(results))
+	outs := make([]Outcome, len(results))
 	for i, r := range results {
-		outs[i] = outcome{source: r.Source, msg: r.Msg, code: r.Code}
+		outs[i] = Outcome{Source: r.Source, Msg: r.Msg, Code: r.Code}
 		if r.Report != nil {
-			outs[i].report = r.Report.report()
+			outs[i].Report = r.Report.Report()
 		}
 	}
 	return outs, nil

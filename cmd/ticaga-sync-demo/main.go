@@ -1,15 +1,30 @@
+// Command ticaga-sync-demo runs ticaga-sync's real engine end to end against
+// an in-process MySQL server (go-mysql-server) holding a Blesta-shaped
+// company and a fake Ticaga on loopback: a dry run, a run, and a second run
+// that has nothing left to do. Only Go is needed:
+//
+//	go run ./cmd/ticaga-sync-demo
+//
+// It is a program of its own so that the production binary does not link
+// the embedded database server. LOG_LEVEL and LOG_FORMAT are read from the
+// environment; every other setting is the demo's own.
 package main
 
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
-	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/memdb"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
@@ -17,19 +32,34 @@ import (
 
 const demoToken = "demo-token-not-a-secret"
 
-// cmdDemo runs the real engine end to end against an in-process MySQL server
-// holding a Blesta-shaped company and the fake Ticaga on loopback: a dry
-// run, a run, and a second run that has nothing left to do.
-func cmdDemo(ctx context.Context, args []string, env Env) int {
-	var configFile string
-	fs := newFlags("demo", env, &configFile)
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := demo(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+// demo runs the demo and returns the exit code: 0 when every step ran, 1
+// when one failed, 2 on a usage error.
+func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(string) (string, bool)) int {
+	fs := flag.NewFlagSet("ticaga-sync-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/ticaga-sync-demo\n\nRuns the real engine against an embedded database and a fake Ticaga.")
 	}
-	w := env.Stdout
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return daemon.ExitOK
+		}
+		return daemon.ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ticaga-sync-demo: unexpected argument %q\n", fs.Arg(0))
+		return daemon.ExitUsage
+	}
 	fail := func(what string, err error) int {
-		fmt.Fprintf(env.Stderr, "ticaga-sync demo: %s: %s\n", what, oneLine(err))
-		return exitFailed
+		fmt.Fprintf(stderr, "ticaga-sync demo: %s: %s\n", what, daemon.OneLine(err))
+		return daemon.ExitFailed
 	}
 
 	db, err := memdb.Start("blesta")
@@ -50,13 +80,15 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	}
 
 	// The same configuration path as production, from a made-up environment.
+	// SYNC_CONCURRENCY=1 keeps one Ticaga request in flight, so the counts
+	// of API calls are the same every time.
 	demoEnv := map[string]string{
 		"BILLING_SYSTEM": "blesta", "BILLING_DSN": db.DSN(), "BILLING_COMPANY_ID": "1",
 		"TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": demoToken, "TICAGA_DIRECTORY_GAP": "10",
-		"LOG_LEVEL": "warn",
+		"SYNC_CONCURRENCY": "1", "LOG_LEVEL": "warn",
 	}
-	cfg, err := configs.Load(ctx, func(k string) (string, bool) {
-		if v, ok := env.Getenv(k); ok && (k == "LOG_LEVEL" || k == "LOG_FORMAT") {
+	d, err := daemon.Load(ctx, "", func(k string) (string, bool) {
+		if v, ok := getenv(k); ok && (k == "LOG_LEVEL" || k == "LOG_FORMAT") {
 			return v, true
 		}
 		v, ok := demoEnv[k]
@@ -65,20 +97,30 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail("configuration", err)
 	}
-	a, err := openApp(ctx, []configs.Source{{Name: "blesta", Config: cfg}}, newLogger(cfg, env.Stderr), nil)
+	// The sources are wired exactly as the daemon wires them.
+	a, err := daemon.Open(ctx, d, daemon.Options{Log: daemon.NewLogger(d, stderr)})
 	if err != nil {
 		return fail("open", err)
 	}
 	defer a.Close()
-	src := a.sources[0]
-	if src.problem != nil {
-		return fail("wire the source", src.problem)
+	src := a.Sources()[0]
+	if src.Problem() != nil {
+		return fail("wire the source", src.Problem())
 	}
-	if err := src.store.Migrate(ctx); err != nil {
+	// go-mysql-server's memory tables lose rows written by one connection
+	// while another reads or writes the same table: the store gets a single
+	// connection, so its statements run one at a time (its run lock keeps a
+	// connection of its own).
+	storeDB, err := src.Store().DB().DB()
+	if err != nil {
+		return fail("open the store", err)
+	}
+	storeDB.SetMaxOpenConns(1)
+	if err := src.Store().Migrate(ctx); err != nil {
 		return fail("migrate", err)
 	}
 	// One customer was linked by hand through the Blesta plugin earlier.
-	if err := src.store.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+	if err := src.Store().UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 		return fail("seed the plugin's pairing", err)
 	}
 
@@ -95,9 +137,9 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	}
 	for _, s := range steps {
 		fmt.Fprintf(w, "== %s\n", s.title)
-		rep, err := src.engine.Run(ctx, s.opt)
+		rep, err := src.Engine().Run(ctx, s.opt)
 		if rep != nil {
-			writeTextReport(w, rep)
+			daemon.WriteTextReport(w, rep)
 		}
 		if err != nil {
 			return fail("run", err)
@@ -120,7 +162,7 @@ func cmdDemo(ctx context.Context, args []string, env Env) int {
 	tw.Flush()
 	fmt.Fprintln(w, "\nEvery step above ran the production code: config loading, the Blesta reader, the store")
 	fmt.Fprintln(w, "and its GET_LOCK run lock over the MySQL protocol, and the Ticaga client over HTTP.")
-	return exitOK
+	return daemon.ExitOK
 }
 
 func printPairings(ctx context.Context, w io.Writer, db *sql.DB) error {

@@ -1,0 +1,118 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/term"
+
+	"github.com/ticaga/ticaga-sync/billing"
+	"github.com/ticaga/ticaga-sync/configs"
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
+)
+
+// Exit codes of ticaga-sync. An Outcome carries one, and the control socket
+// sends it to the command that asked for the run.
+const (
+	ExitOK     = 0 // completed (no_match and conflicts are not failures)
+	ExitFailed = 1 // failed, or completed with failed clients
+	ExitUsage  = 2 // usage or configuration error
+	ExitLocked = 3 // the run lock is held elsewhere
+)
+
+// Load reads the daemon's configuration as configs.LoadDaemon does (an env
+// file, or a .toml sources file; lookup nil means os.LookupEnv), then checks
+// what configs cannot, because status words are each billing system's own:
+// BILLING_STATUSES and SYNC_PROVISION_STATUSES of every source. The error
+// joins every problem, one line each, naming the variable; the Daemon is
+// returned even then, as LoadDaemon returns it.
+func Load(ctx context.Context, path string, lookup func(string) (string, bool)) (configs.Daemon, error) {
+	d, err := configs.LoadDaemon(ctx, path, lookup)
+	if err != nil {
+		return d, err
+	}
+	for _, s := range d.Sources {
+		if serr := billing.ValidateStatuses(s.Config.BillingSystem, s.Config.BillingStatuses); serr != nil {
+			err = errors.Join(err, &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()})
+		} else if perr := provisionStatusesError(s.Config); perr != nil {
+			err = errors.Join(err, &configs.Error{Var: "SYNC_PROVISION_STATUSES", Msg: perr.Error()})
+		}
+	}
+	return d, err
+}
+
+// provisionStatusesError checks SYNC_PROVISION_STATUSES: status words of
+// the billing system, each among the statuses the source reads (a customer
+// of another status is never read, so it could never get an account).
+func provisionStatusesError(cfg configs.Config) error {
+	want, err := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
+	if err != nil {
+		return err
+	}
+	selected, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.BillingStatuses)
+	if selected == nil {
+		selected = billing.DefaultStatuses(cfg.BillingSystem)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, w) }) {
+			return fmt.Errorf("status %q is not among the statuses the source reads (BILLING_STATUSES: %s)", w, strings.Join(selected, ","))
+		}
+	}
+	return nil
+}
+
+// CheckSchedules checks every source's SYNC_SCHEDULE, which only the
+// daemon (Run) uses; the error names the first source whose schedule is
+// not valid.
+func CheckSchedules(d configs.Daemon) error {
+	for _, s := range d.Sources {
+		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
+			return fmt.Errorf("source %s: SYNC_SCHEDULE: %v", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// ConfigErrorLines returns the lines that report a configuration error:
+// "ticaga-sync: configuration: " and one problem each.
+func ConfigErrorLines(err error) []string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = "ticaga-sync: configuration: " + l
+	}
+	return lines
+}
+
+// NewLogger builds the logger the daemon-wide settings ask for (LOG_LEVEL,
+// LOG_FORMAT), writing to w: console lines on a terminal or when asked,
+// JSON otherwise.
+func NewLogger(d configs.Daemon, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(d.LogLevel))
+	if err != nil || d.LogLevel == "" {
+		level = zerolog.InfoLevel
+	}
+	isTerm := false
+	if f, ok := w.(*os.File); ok {
+		isTerm = term.IsTerminal(int(f.Fd()))
+	}
+	// Runs log from several goroutines; serialise writes for writers that
+	// are not safe for concurrent use.
+	var out io.Writer = zerolog.SyncWriter(w)
+	if d.ConsoleLogs(isTerm) {
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !isTerm}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}
+
+// OneLine is err's text on one line: the lines of a joined error are
+// separated by "; ".
+func OneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
