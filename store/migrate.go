@@ -34,8 +34,9 @@ const migrationsDDL = "CREATE TABLE IF NOT EXISTS `ticaga_sync_migrations` (" +
 	")" + tableOptions
 
 // migration is one schema step, applied once and recorded by version. Its
-// statements are idempotent on their own (IF NOT EXISTS), so a crash between
-// the DDL and its record is repaired by the next Migrate.
+// statements are idempotent (IF NOT EXISTS; an ADD COLUMN whose column
+// exists counts as done), so a crash between the DDL and its record is
+// repaired by the next Migrate.
 type migration struct {
 	version int
 	name    string
@@ -111,6 +112,11 @@ var migrations = []migration{
 			"`saved_at` DATETIME(3) NOT NULL" +
 			")" + tableOptions,
 	}},
+	{6, "ticaga_sync_runs.created", []string{
+		// Not IF NOT EXISTS (go-mysql-server lacks it): a column that is
+		// already there (error 1060) counts as done.
+		"ALTER TABLE `ticaga_sync_runs` ADD COLUMN `created` INT NOT NULL DEFAULT 0",
+	}},
 }
 
 // writeProbes are the tables ticaga-sync writes, each with a column of its
@@ -171,7 +177,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			continue
 		}
 		for _, stmt := range m.stmts {
-			if err := s.with(ctx).Exec(stmt).Error; err != nil {
+			if err := s.with(ctx).Exec(stmt).Error; err != nil && !isDuplicateColumn(err) {
 				return fmt.Errorf("migrate: step %d (%s): %w", m.version, m.name, err)
 			}
 		}

@@ -93,11 +93,11 @@ func TestMigrateCreatesTables(t *testing.T) {
 			t.Errorf("table %s is %s %s, want InnoDB utf8mb4", tb[0], tb[1], tb[2])
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}}) {
+	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}, {"6"}}) {
 		t.Errorf("recorded versions = %q", v)
 	}
 	cur, latest, err := s.SchemaVersion(t.Context())
-	if err != nil || cur != latest || latest != 5 {
+	if err != nil || cur != latest || latest != 6 {
 		t.Errorf("SchemaVersion = %d, %d, %v", cur, latest, err)
 	}
 	idx := queryStrings(t, raw, "SELECT column_name, sub_part FROM information_schema.statistics "+
@@ -111,8 +111,8 @@ func TestSchemaVersionBeforeMigrate(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
 	cur, latest, err := s.SchemaVersion(t.Context())
-	if err != nil || cur != 0 || latest != 5 {
-		t.Errorf("SchemaVersion = %d, %d, %v; want 0, 5, nil", cur, latest, err)
+	if err != nil || cur != 0 || latest != 6 {
+		t.Errorf("SchemaVersion = %d, %d, %v; want 0, 6, nil", cur, latest, err)
 	}
 }
 
@@ -217,7 +217,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			t.Errorf("Migrate %d: %v", i, err)
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "5" || v[0][1] != "5" {
+	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "6" || v[0][1] != "6" {
 		t.Errorf("migrations recorded: %q", v)
 	}
 }
@@ -231,5 +231,21 @@ func TestMigrateAcceptsUniqueKeyOnTicagaUserID(t *testing.T) {
 		"UNIQUE KEY uq_ticaga (ticaga_userid))")
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatalf("Migrate: %v", err)
+	}
+}
+
+// A crash between a step's DDL and its record is repaired by the next
+// Migrate, also for a step that adds a column.
+func TestMigrateRepairsAnUnrecordedStep(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	if _, err := raw.ExecContext(t.Context(), "DELETE FROM ticaga_sync_migrations WHERE version >= 5"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate over applied but unrecorded steps: %v", err)
+	}
+	if cur, latest, err := s.SchemaVersion(t.Context()); err != nil || cur != latest {
+		t.Fatalf("SchemaVersion = %d, %d, %v", cur, latest, err)
 	}
 }

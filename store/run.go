@@ -19,6 +19,7 @@ type runRow struct {
 	DryRun        bool       `gorm:"column:dry_run"`
 	Contacts      int        `gorm:"column:contacts"`
 	Linked        int        `gorm:"column:linked"`
+	Created       int        `gorm:"column:created"`
 	AlreadyLinked int        `gorm:"column:already_linked"`
 	NoMatch       int        `gorm:"column:no_match"`
 	Conflict      int        `gorm:"column:conflict"`
@@ -35,7 +36,7 @@ func (r runRow) record() ticagasync.RunRecord {
 	rec := ticagasync.RunRecord{
 		ID: r.ID, Source: r.Source, StartedAt: r.StartedAt, Outcome: ticagasync.Outcome(r.Outcome),
 		DryRun: r.DryRun, APICalls: r.APICalls,
-		Counts: ticagasync.Counts{Contacts: r.Contacts, Linked: r.Linked, AlreadyLinked: r.AlreadyLinked,
+		Counts: ticagasync.Counts{Contacts: r.Contacts, Linked: r.Linked, Created: r.Created, AlreadyLinked: r.AlreadyLinked,
 			NoMatch: r.NoMatch, Conflict: r.Conflict, InvalidEmail: r.InvalidEmail, Failed: r.Failed},
 	}
 	if r.FinishedAt != nil {
@@ -53,7 +54,7 @@ func (s *Store) StartRun(ctx context.Context, r ticagasync.RunRecord) (int64, er
 	row := runRow{
 		Source: r.Source, StartedAt: s.utc(r.StartedAt), Outcome: string(ticagasync.OutcomeRunning),
 		DryRun: r.DryRun, APICalls: r.APICalls,
-		Contacts: r.Counts.Contacts, Linked: r.Counts.Linked, AlreadyLinked: r.Counts.AlreadyLinked,
+		Contacts: r.Counts.Contacts, Linked: r.Counts.Linked, Created: r.Counts.Created, AlreadyLinked: r.Counts.AlreadyLinked,
 		NoMatch: r.Counts.NoMatch, Conflict: r.Counts.Conflict, InvalidEmail: r.Counts.InvalidEmail,
 		Failed: r.Counts.Failed,
 	}
@@ -79,7 +80,7 @@ func (s *Store) FinishRun(ctx context.Context, r ticagasync.RunRecord) error {
 	}
 	res := s.with(ctx).Model(&runRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 		"finished_at": s.utc(r.FinishedAt), "outcome": string(r.Outcome), "api_calls": r.APICalls,
-		"contacts": r.Counts.Contacts, "linked": r.Counts.Linked, "already_linked": r.Counts.AlreadyLinked,
+		"contacts": r.Counts.Contacts, "linked": r.Counts.Linked, "created": r.Counts.Created, "already_linked": r.Counts.AlreadyLinked,
 		"no_match": r.Counts.NoMatch, "conflict": r.Counts.Conflict, "invalid_email": r.Counts.InvalidEmail,
 		"failed": r.Counts.Failed, "error": errText,
 	})

@@ -24,7 +24,7 @@ func TestRuns(t *testing.T) {
 	}
 	done := ticagasync.RunRecord{
 		ID: ids[0], Source: "blesta", StartedAt: at(0), FinishedAt: at(3), Outcome: ticagasync.OutcomePartial,
-		Counts:   ticagasync.Counts{Contacts: 10, Linked: 4, AlreadyLinked: 1, NoMatch: 2, Conflict: 1, InvalidEmail: 1, Failed: 1},
+		Counts:   ticagasync.Counts{Contacts: 12, Linked: 4, Created: 2, AlreadyLinked: 1, NoMatch: 2, Conflict: 1, InvalidEmail: 1, Failed: 1},
 		APICalls: 17, Error: "1 link failed: ticaga answered 502",
 	}
 	if err := s.FinishRun(ctx, done); err != nil {

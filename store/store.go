@@ -214,3 +214,10 @@ func isMissingTable(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == 1146
 }
+
+// isDuplicateColumn reports whether err is MySQL's "duplicate column name"
+// (1060): an ADD COLUMN already applied.
+func isDuplicateColumn(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1060
+}

@@ -116,15 +116,15 @@ func printDirectoryProgress(ctx context.Context, w io.Writer, s *daemon.Source) 
 func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.DecisionRecord, per int) {
 	fmt.Fprintf(w, "Recent runs (%d):\n", len(recent))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  RUN\tSOURCE\tSTARTED\tTOOK\tOUTCOME\tCONTACTS\tLINKED\tALREADY\tNO MATCH\tCONFLICT\tINVALID\tFAILED\tAPI CALLS")
+	fmt.Fprintln(tw, "  RUN\tSOURCE\tSTARTED\tTOOK\tOUTCOME\tCONTACTS\tLINKED\tCREATED\tALREADY\tNO MATCH\tCONFLICT\tINVALID\tFAILED\tAPI CALLS")
 	for _, r := range recent {
 		took := "-"
 		if !r.FinishedAt.IsZero() {
 			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 		}
 		c := r.Counts
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Source,
-			r.StartedAt.Local().Format(time.DateTime), took, r.Outcome, c.Contacts, c.Linked, c.AlreadyLinked,
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Source,
+			r.StartedAt.Local().Format(time.DateTime), took, r.Outcome, c.Contacts, c.Linked, c.Created, c.AlreadyLinked,
 			c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed, r.APICalls)
 		if r.Error != "" {
 			fmt.Fprintf(tw, "  \terror: %s\n", r.Error)
