@@ -149,18 +149,26 @@ func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 // writeUnknownUsers lists Ticaga users whose answer stayed unknown, with
 // how long and the last error.
 func writeUnknownUsers(w io.Writer, title string, us []ticagasync.UnknownUser) {
-	if len(us) == 0 {
+	writeList(w, title, us, func(u ticagasync.UnknownUser) string {
+		return fmt.Sprintf("ticaga %d\tunknown in %d run(s) since %s\t%s", u.ID, u.Runs,
+			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+	})
+}
+
+// writeList prints title with the count, then a tab-aligned line per item,
+// at most ListLimit of them; nothing for no items.
+func writeList[T any](w io.Writer, title string, items []T, line func(T) string) {
+	if len(items) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%s: %d\n", title, len(us))
+	fmt.Fprintf(w, "\n%s: %d\n", title, len(items))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, u := range us {
+	for i, it := range items {
 		if i == ListLimit {
-			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(us)-ListLimit)
+			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(items)-ListLimit)
 			break
 		}
-		fmt.Fprintf(tw, "  ticaga %d\tunknown in %d run(s) since %s\t%s\n", u.ID, u.Runs,
-			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+		fmt.Fprintf(tw, "  %s\n", line(it))
 	}
 	tw.Flush()
 }
@@ -183,21 +191,11 @@ func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title str
 			ds = append(ds, d)
 		}
 	}
-	if len(ds) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "\n%s: %d\n", title, len(ds))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, d := range ds {
-		if i == ListLimit {
-			fmt.Fprintf(tw, "  ... and %d more (see --output json or ticaga-sync status)\n", len(ds)-ListLimit)
-			break
-		}
+	writeList(w, title, ds, func(d ticagasync.Decision) string {
 		ticaga := "-"
 		if d.TicagaID != 0 {
 			ticaga = fmt.Sprintf("ticaga %d", d.TicagaID)
 		}
-		fmt.Fprintf(tw, "  client %d\t%s\t%s\t%s\t%s\n", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
-	}
-	tw.Flush()
+		return fmt.Sprintf("client %d\t%s\t%s\t%s\t%s", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
+	})
 }
