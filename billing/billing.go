@@ -10,7 +10,6 @@
 package billing
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -46,20 +45,11 @@ type Options struct {
 }
 
 // Selection is what every reader Open returns has besides the
-// ContactSource methods: what to say when a selection reads no customer.
-type Selection interface {
-	// CountAll returns the number of customers in the database whatever
-	// the selection (companies, statuses), with one COUNT(*) on the
-	// customer table. Staff, which no selection ever reads, are not
-	// counted (ClientExec's admin groups, FOSSBilling's rows whose role is
-	// not 'client').
-	CountAll(ctx context.Context) (int64, error)
-	// Filter describes the selection's filters by setting and column, as
-	// in "BILLING_COMPANY_ID=1 (users.company_id), BILLING_STATUSES=1
-	// (users.status)": when EachContact reads no customer while CountAll
-	// counts some, these are what left them out.
-	Filter() string
-}
+// ContactSource methods (ticagasync.Selection): its CountAll counts the
+// customer table with one COUNT(*) whatever the companies and statuses,
+// staff aside (ClientExec's admin groups, FOSSBilling's rows whose role is
+// not 'client'), and its Filter names the filters by setting and column.
+type Selection = ticagasync.Selection
 
 // Open returns the reader of billing system kind (blesta, whmcs,
 // clientexec or fossbilling, in any case) over db, such as one from OpenDB.

@@ -175,6 +175,23 @@ func DefaultBillingSystemName(system string) string {
 	return billing.DefaultBillingSystemName(system)
 }
 
+// EffectiveCompanyIDs returns the companies the source's reader selects:
+// the configured ones, or without BILLING_COMPANY_ID the billing system's
+// default (Blesta: 1; ClientExec and the systems without companies: all,
+// nil).
+func (c Config) EffectiveCompanyIDs() CompanyIDs {
+	return billing.SelectedCompanies(c.BillingSystem, billing.Options{CompanyIDs: c.CompanyIDs, CompanyIDsDefault: !c.CompanyIDsSet})
+}
+
+// EffectiveStatuses returns the status words the source reads: the
+// configured ones, or the billing system's default.
+func (c Config) EffectiveStatuses() []string {
+	if len(c.BillingStatuses) > 0 {
+		return c.BillingStatuses
+	}
+	return billing.DefaultStatuses(c.BillingSystem)
+}
+
 // StoreDSNOrBilling returns the DSN to open the store with: STORE_DSN, or
 // BILLING_DSN when STORE_DSN is empty. It contains the password.
 func (c Config) StoreDSNOrBilling() string {
@@ -210,8 +227,8 @@ func (c Config) Redacted() map[string]string {
 	return map[string]string{
 		"BILLING_SYSTEM":              c.BillingSystem,
 		"BILLING_DSN":                 c.BillingDSN.String(),
-		"BILLING_COMPANY_ID":          c.CompanyIDs.String(),
-		"BILLING_STATUSES":            strings.Join(c.BillingStatuses, ","),
+		"BILLING_COMPANY_ID":          c.EffectiveCompanyIDs().String(),
+		"BILLING_STATUSES":            strings.Join(c.EffectiveStatuses(), ","),
 		"TICAGA_URL":                  redactURL(c.TicagaURL),
 		"TICAGA_API_TOKEN":            token,
 		"TICAGA_API_TOKEN_FILE":       c.TicagaAPITokenFile,
@@ -223,7 +240,7 @@ func (c Config) Redacted() map[string]string {
 		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
 		"TICAGA_DIRECTORY_MAX_AGE":    c.TicagaDirectoryMaxAge.String(),
 		"TICAGA_UNREADABLE_AFTER":     strconv.Itoa(c.TicagaUnreadableAfter),
-		"STORE_DSN":                   c.StoreDSN.String(),
+		"STORE_DSN":                   DSN(c.StoreDSNOrBilling()).String(),
 		"SYNC_SCHEDULE":               c.SyncSchedule,
 		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),
 		"SYNC_SHUTDOWN_TIMEOUT":       c.SyncShutdownTimeout.String(),

@@ -275,7 +275,8 @@ TICAGA_API_TOKEN = %q
 		"BILLING_SYSTEM": "blesta", "BILLING_DSN": "ticaga:***@tcp(db1:3306)/blesta", "STORE_DSN": "sync:***@tcp(db0:3306)/sync",
 		"TICAGA_URL": "https://admin:xxxxx@support.example.com", "TICAGA_API_TOKEN": "[redacted]",
 	}, {
-		"BILLING_SYSTEM": "whmcs", "BILLING_DSN": "ticaga:***@tcp(db2:3306)/whmcs", "STORE_DSN": "",
+		"BILLING_SYSTEM": "whmcs", "BILLING_DSN": "ticaga:***@tcp(db2:3306)/whmcs", "STORE_DSN": "ticaga:***@tcp(db2:3306)/whmcs",
+		"BILLING_COMPANY_ID": "all", "BILLING_STATUSES": "Active",
 		"TICAGA_URL": "https://xxxxx@other.example.com", "TICAGA_API_TOKEN": "[redacted]",
 	}}
 	for i, want := range wantSources {

@@ -75,7 +75,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"BILLING_SYSTEM":              " WHMCS ",
 		"BILLING_DSN":                 testDSN,
 		"BILLING_COMPANY_ID":          "2, 5",
-		"BILLING_STATUSES":            " active , suspended,, ",
+		"BILLING_STATUSES":            " Active , Inactive,, ",
 		"TICAGA_URL":                  "https://support.example.com/sub/",
 		"TICAGA_API_TOKEN":            testToken + "\n",
 		"TICAGA_API_EMAIL":            "admin@example.com",
@@ -113,7 +113,7 @@ func TestLoadEveryVariable(t *testing.T) {
 	}
 	want := Config{
 		BillingSystem: "whmcs", BillingDSN: testDSN, CompanyIDs: CompanyIDs{2, 5}, CompanyIDsSet: true,
-		BillingStatuses: []string{"active", "suspended"},
+		BillingStatuses: []string{"Active", "Inactive"},
 		TicagaURL:       "https://support.example.com/sub", TicagaAPIToken: testToken,
 		TicagaAPIEmail: "admin@example.com", TicagaBillingSystemName: "WHMCS Prod",
 		TicagaTimeout: 5 * time.Second, TicagaRateLimit: 0.75, TicagaDirectoryGap: 10, TicagaDirectoryMaxAge: 6 * time.Hour,
@@ -185,6 +185,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"TICAGA_DIRECTORY_GAP": "ten"}, `TICAGA_DIRECTORY_GAP: "ten" is not a whole number`},
 		{map[string]string{"TICAGA_DIRECTORY_REVALIDATE": "-1"}, "TICAGA_DIRECTORY_REVALIDATE: must be 0 or more, got -1"},
 		{map[string]string{"TICAGA_DIRECTORY_MAX_AGE": "-1h"}, "TICAGA_DIRECTORY_MAX_AGE: must be more than 0, got -1h0m0s"},
+		{map[string]string{"BILLING_STATUSES": "activ"}, `BILLING_STATUSES: unknown status "activ" for blesta (valid: active, inactive, fraud)`},
 		{map[string]string{"SYNC_PROVISION_MAX": "0"}, "SYNC_PROVISION_MAX: must be 1 or more, got 0 (turn provisioning off with SYNC_PROVISION=false)"},
 		{map[string]string{"TICAGA_UNREADABLE_AFTER": "-1"}, "TICAGA_UNREADABLE_AFTER: must be 0 (never give up) or more, got -1"},
 		{map[string]string{"HEALTH_MAX_MISSED_RUNS": "0"}, "HEALTH_MAX_MISSED_RUNS: must be 1 or more, got 0"},
@@ -226,10 +227,11 @@ func TestLoadInvalid(t *testing.T) {
 func TestLoadReportsEveryProblemOnce(t *testing.T) {
 	_, err := Load(t.Context(), env(map[string]string{
 		"SYNC_CONCURRENCY": "many", "TICAGA_TIMEOUT": "x", "LOG_LEVEL": "loud", "BILLING_DSN": testPassword,
-		"BILLING_SYSTEM": "whmcs",
+		"BILLING_SYSTEM": "whmcs", "BILLING_STATUSES": "bogus",
 	}))
 	want := []string{
 		"BILLING_DSN: not a valid DSN",
+		`BILLING_STATUSES: unknown status "bogus" for whmcs`,
 		`SYNC_CONCURRENCY: "many" is not a whole number`,
 		`TICAGA_TIMEOUT: "x" is not a duration`,
 		"TICAGA_URL: required",

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 
 	"github.com/ticaga/ticaga-sync/internal/secret"
 )
@@ -30,19 +30,7 @@ func (d DSN) Reveal() string { return string(d) }
 
 // String returns the DSN with its password replaced by "***", "" for an
 // empty DSN, or "[invalid dsn]" when it does not parse.
-func (d DSN) String() string {
-	if d == "" {
-		return ""
-	}
-	c, err := mysql.ParseDSN(string(d))
-	if err != nil {
-		return "[invalid dsn]"
-	}
-	if c.Passwd != "" {
-		c.Passwd = "***"
-	}
-	return c.FormatDSN()
-}
+func (d DSN) String() string { return mysqlx.RedactDSN(string(d)) }
 
 // GoString returns a Go expression of the redacted DSN, for %#v.
 func (d DSN) GoString() string { return "configs.DSN(" + strconv.Quote(d.String()) + ")" }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -57,6 +58,14 @@ func (c Config) problems() []*Error {
 		if strings.TrimSpace(s) == "" {
 			add("BILLING_STATUSES", "contains an empty status (use words separated by commas)")
 			break
+		}
+	}
+	if billing.Known(c.BillingSystem) {
+		// Status words are each billing system's own.
+		if err := billing.ValidateStatuses(c.BillingSystem, c.BillingStatuses); err != nil {
+			add("BILLING_STATUSES", "%s", err)
+		} else if err := c.provisionStatusesError(); err != nil {
+			add("SYNC_PROVISION_STATUSES", "%s", err)
 		}
 	}
 
@@ -198,4 +207,24 @@ func orList(words []string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// provisionStatusesError checks SYNC_PROVISION_STATUSES: status words of
+// the billing system, each among the statuses the source reads (a customer
+// of another status is never read, so it could never get an account).
+func (c Config) provisionStatusesError() error {
+	want, err := billing.CanonicalStatuses(c.BillingSystem, c.SyncProvisionStatuses)
+	if err != nil {
+		return err
+	}
+	selected, _ := billing.CanonicalStatuses(c.BillingSystem, c.BillingStatuses)
+	if selected == nil {
+		selected = billing.DefaultStatuses(c.BillingSystem)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, w) }) {
+			return fmt.Errorf("status %q is not among the statuses the source reads (BILLING_STATUSES: %s)", w, strings.Join(selected, ","))
+		}
+	}
+	return nil
 }

@@ -111,13 +111,7 @@ func (s *Source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 
 // companies returns the billing companies the source's reader covers; nil
 // means all (as ClientExec, WHMCS and FOSSBilling read by default).
-func (s *Source) companies() []int64 { return selectedCompanies(s.cfg) }
-
-// selectedCompanies returns the companies cfg's reader filters on (nil:
-// all): the engine counts only those companies' pairing rows as its own.
-func selectedCompanies(cfg configs.Config) []int64 {
-	return billing.SelectedCompanies(cfg.BillingSystem, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet})
-}
+func (s *Source) companies() []int64 { return s.cfg.EffectiveCompanyIDs() }
 
 // engineFor returns the source's engine, its reader limited to those of
 // companies that the source covers, when given (sync --company). A source
@@ -300,7 +294,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		Name:            name,
 		Target:          cfg.TicagaURL,
 		System:          cfg.TicagaBillingSystemName,
-		Companies:       selectedCompanies(cfg),
+		Companies:       cfg.EffectiveCompanyIDs(),
 		Source:          reader,
 		Ticaga:          s.ticaga,
 		Store:           st,

@@ -2,18 +2,15 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 
-	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/configs"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -27,45 +24,12 @@ const (
 	ExitLocked = 3 // the run lock is held elsewhere
 )
 
-// Load reads the daemon's configuration as configs.LoadDaemon does (an env
-// file, or a .toml sources file; lookup nil means os.LookupEnv), then checks
-// what configs cannot, because status words are each billing system's own:
-// BILLING_STATUSES and SYNC_PROVISION_STATUSES of every source. The error
-// joins every problem, one line each, naming the variable; the Daemon is
-// returned even then, as LoadDaemon returns it.
+// Load reads the daemon's configuration: configs.LoadDaemon (an env file,
+// or a .toml sources file; lookup nil means os.LookupEnv). Its error joins
+// every problem, one line each, naming the variable; the Daemon is
+// returned even then.
 func Load(ctx context.Context, path string, lookup func(string) (string, bool)) (configs.Daemon, error) {
-	d, err := configs.LoadDaemon(ctx, path, lookup)
-	if err != nil {
-		return d, err
-	}
-	for _, s := range d.Sources {
-		if serr := billing.ValidateStatuses(s.Config.BillingSystem, s.Config.BillingStatuses); serr != nil {
-			err = errors.Join(err, &configs.Error{Var: "BILLING_STATUSES", Msg: serr.Error()})
-		} else if perr := provisionStatusesError(s.Config); perr != nil {
-			err = errors.Join(err, &configs.Error{Var: "SYNC_PROVISION_STATUSES", Msg: perr.Error()})
-		}
-	}
-	return d, err
-}
-
-// provisionStatusesError checks SYNC_PROVISION_STATUSES: status words of
-// the billing system, each among the statuses the source reads (a customer
-// of another status is never read, so it could never get an account).
-func provisionStatusesError(cfg configs.Config) error {
-	want, err := billing.CanonicalStatuses(cfg.BillingSystem, cfg.SyncProvisionStatuses)
-	if err != nil {
-		return err
-	}
-	selected, _ := billing.CanonicalStatuses(cfg.BillingSystem, cfg.BillingStatuses)
-	if selected == nil {
-		selected = billing.DefaultStatuses(cfg.BillingSystem)
-	}
-	for _, w := range want {
-		if !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, w) }) {
-			return fmt.Errorf("status %q is not among the statuses the source reads (BILLING_STATUSES: %s)", w, strings.Join(selected, ","))
-		}
-	}
-	return nil
+	return configs.LoadDaemon(ctx, path, lookup)
 }
 
 // CheckSchedules checks every source's SYNC_SCHEDULE, which only the

@@ -150,8 +150,7 @@ func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 // how long and the last error.
 func writeUnknownUsers(w io.Writer, title string, us []ticagasync.UnknownUser) {
 	writeList(w, title, us, func(u ticagasync.UnknownUser) string {
-		return fmt.Sprintf("ticaga %d\tunknown in %d run(s) since %s\t%s", u.ID, u.Runs,
-			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+		return u.String()
 	})
 }
 

@@ -131,7 +131,7 @@ func decide(cs *channelState, source string, rep *ticagasync.Report, open openSe
 	}
 	ev.open = len(open)
 	slices.SortFunc(ev.fresh, func(a, b ticagasync.Decision) int {
-		return cmp.Or(cmp.Compare(urgency(a.Action), urgency(b.Action)),
+		return cmp.Or(cmp.Compare(a.Action.Urgency(), b.Action.Urgency()),
 			cmp.Compare(a.Contact.BillingID, b.Contact.BillingID), cmp.Compare(a.Reason, b.Reason))
 	})
 	switch {
@@ -152,18 +152,4 @@ func (cs *channelState) delivered(ev event) {
 		return
 	}
 	cs.failed, cs.err, cs.open = false, "", ev.now
-}
-
-// urgency orders actions for lists: what a person must decide first.
-func urgency(a ticagasync.Action) int {
-	switch a {
-	case ticagasync.ActionConflict:
-		return 0
-	case ticagasync.ActionFailed:
-		return 1
-	case ticagasync.ActionInvalidEmail:
-		return 2
-	default:
-		return 3
-	}
 }

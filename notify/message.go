@@ -123,8 +123,7 @@ func writeUnreadable(b *strings.Builder, ev event) {
 			fmt.Fprintf(b, "... and %d more.\n", len(ev.unreadable)-MaxListed)
 			break
 		}
-		fmt.Fprintf(b, "- Ticaga user %d, unknown in %d runs since %s: %s\n", u.ID, u.Runs,
-			u.FirstAt.UTC().Format("2006-01-02 15:04:05 MST"), oneLine(u.LastError))
+		fmt.Fprintf(b, "- %s\n", u)
 	}
 }
 

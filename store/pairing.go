@@ -63,7 +63,7 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 			return fmt.Errorf("upsert pairing: %s %d does not fit ticaga_billing's INT column", f.name, f.v)
 		}
 	}
-	const same = "billing_userid = VALUES(billing_userid) AND billing_system = VALUES(billing_system)"
+	const same = "billing_userid = VALUES(billing_userid) AND TRIM(billing_system) = TRIM(VALUES(billing_system))"
 	err := s.with(ctx).Exec("INSERT INTO ticaga_billing "+
 		"(ticaga_userid, billing_userid, email_address, billing_system, company_id) VALUES (?, ?, ?, ?, ?) "+
 		"ON DUPLICATE KEY UPDATE email_address = IF("+same+", VALUES(email_address), email_address), "+
@@ -76,9 +76,7 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 	if err != nil {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
-	// MariaDB compared with PAD SPACE: trailing spaces do not count there,
-	// so they must not here either.
-	if ok && (got.BillingUserID != p.BillingUserID || !strings.EqualFold(strings.TrimRight(got.BillingSystem, " "), strings.TrimRight(p.BillingSystem, " "))) {
+	if ok && (got.BillingUserID != p.BillingUserID || !ticagasync.SameSystem(got.BillingSystem, p.BillingSystem)) {
 		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
 			p.TicagaUserID, got.BillingSystem, got.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}
@@ -98,7 +96,7 @@ func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.P
 // DeletePairingOf removes the ticaga_billing row of p.TicagaUserID only if it
 // still pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
 func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool, error) {
-	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND billing_system = ?",
+	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND TRIM(billing_system) = TRIM(?)",
 		p.TicagaUserID, p.BillingUserID, p.BillingSystem)
 	if res.Error != nil {
 		return false, fmt.Errorf("delete pairing of ticaga user %d: %w", p.TicagaUserID, res.Error)
@@ -107,14 +105,14 @@ func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool
 }
 
 // PairingByBilling returns the pairing of billing customer billingID of
-// billing system system (compared with the column's collation, which is
-// case-insensitive in the plugin's table); ok is false when there is none.
+// billing system system (as ticagasync.SameSystem compares: trimmed, with
+// the column's case-insensitive collation); ok is false when there is none.
 // When several rows pair the customer, the lowest ticaga_userid wins. The
 // plugin's table has no index on billing_userid: this scans it, which is
 // fine for one-off commands but not for a loop.
 func (s *Store) PairingByBilling(ctx context.Context, system string, billingID int64) (p ticagasync.Pairing, ok bool, err error) {
 	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing "+
-		"WHERE billing_userid = ? AND billing_system = ? ORDER BY ticaga_userid LIMIT 1", billingID, system)
+		"WHERE billing_userid = ? AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid LIMIT 1", billingID, system)
 	if err != nil {
 		return p, false, fmt.Errorf("look up pairing of %s customer %d: %w", system, billingID, err)
 	}

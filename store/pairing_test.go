@@ -208,3 +208,29 @@ func TestUpsertPairingTrailingSpaces(t *testing.T) {
 		t.Fatalf("row = %+v, want the email refreshed", p)
 	}
 }
+
+// Billing system names compare as ticagasync.SameSystem says, in SQL as in
+// Go: a row the plugin (or a person) wrote as " blesta " pairs the same
+// customer as "Blesta" for every operation.
+func TestPairingSystemNamesCompareAsSameSystem(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	ctx := t.Context()
+	if _, err := raw.ExecContext(ctx, "INSERT INTO ticaga_billing (ticaga_userid, billing_userid, email_address, billing_system, company_id) "+
+		"VALUES (7, 70, 'old@example.com', ' blesta ', 1)"); err != nil {
+		t.Fatal(err)
+	}
+	if !ticagasync.SameSystem(" blesta ", "Blesta") {
+		t.Fatal("SameSystem changed")
+	}
+	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: 70, Email: "new@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+		t.Fatalf("UpsertPairing over the same customer: %v", err)
+	}
+	p, ok, err := s.PairingByBilling(ctx, "Blesta", 70)
+	if err != nil || !ok || p.TicagaUserID != 7 || p.Email != "new@example.com" {
+		t.Fatalf("PairingByBilling = %+v, %v, %v; want the row, its email refreshed", p, ok, err)
+	}
+	if deleted, err := s.DeletePairingOf(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: 70, BillingSystem: "BLESTA"}); err != nil || !deleted {
+		t.Fatalf("DeletePairingOf = %v, %v", deleted, err)
+	}
+}

@@ -28,6 +28,22 @@ const (
 	ActionFailed Action = "failed"
 )
 
+// Urgency orders actions for the lists a person reads, what needs them
+// first: conflicts (a person decides), failures (retried, but worth a
+// look), invalid emails (fix the billing row), then the rest.
+func (a Action) Urgency() int {
+	switch a {
+	case ActionConflict:
+		return 0
+	case ActionFailed:
+		return 1
+	case ActionInvalidEmail:
+		return 2
+	default:
+		return 3
+	}
+}
+
 // Reason qualifies an action; stable strings for reports and metrics.
 type Reason string
 

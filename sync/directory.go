@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,18 @@ type UnknownUser struct {
 // (after 0: never), so that it stops blocking links. It is still re-read by
 // every run and reported.
 func (u UnknownUser) Unreadable(after int) bool { return after > 0 && u.Runs >= after }
+
+// String describes u in one line for people: "Ticaga user 17, unknown in 3
+// run(s) since 2026-12-02 01:00:00 UTC: <last error>".
+func (u UnknownUser) String() string {
+	return fmt.Sprintf("Ticaga user %d, unknown in %d run(s) since %s: %s", u.ID, u.Runs,
+		u.FirstAt.UTC().Format(time.DateTime+" MST"), strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return ' '
+			}
+			return r
+		}, u.LastError))
+}
 
 // ScanPosition is a directory scan that has not reached its end: the next
 // run resumes it at Next instead of starting over.

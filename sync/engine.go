@@ -68,6 +68,9 @@ type Engine struct {
 	ready bool
 }
 
+// errNotReady is the error of an engine used without New.
+var errNotReady = errors.New("sync: the engine was not made by sync.New")
+
 // New returns the engine e describes, checked and with its defaults
 // applied, once: Name, Target, System, Source, Ticaga and Store are
 // required. Runs never change it; WithSource and WithObserver derive
@@ -156,7 +159,7 @@ func (r *Report) TotalAPICalls() int {
 // in the report and, unless it is a dry run, in the run history.
 func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	if !e.ready {
-		return nil, errors.New("sync: the engine was not made by sync.New")
+		return nil, errNotReady
 	}
 	held, unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
 	if err != nil {

@@ -20,6 +20,9 @@ var (
 // of the source's billing system: what Unlink would remove. The error wraps
 // ErrNoPairing when there is none.
 func (e *Engine) PairingOfClient(ctx context.Context, billingID int64) (Pairing, error) {
+	if !e.ready {
+		return Pairing{}, errNotReady
+	}
 	p, ok, err := e.Store.PairingByBilling(ctx, e.System, billingID)
 	switch {
 	case err != nil:
@@ -47,6 +50,9 @@ type UnlinkResult struct {
 // wrong link, it does not exclude anyone.
 func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (UnlinkResult, error) {
 	var res UnlinkResult
+	if !e.ready {
+		return res, errNotReady
+	}
 	ctx, unlock, err := e.Store.Lock(ctx, e.Name, 0)
 	if err != nil {
 		return res, fmt.Errorf("run lock %q: %w", e.Name, err)
@@ -123,6 +129,9 @@ type ExplainResult struct {
 // rows, the cached directory and the pairing table, with every fact behind
 // it. It makes no Ticaga call and writes nothing.
 func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (ExplainResult, error) {
+	if !e.ready {
+		return ExplainResult{}, errNotReady
+	}
 	var contacts []Contact
 	if err := e.Source.EachContact(ctx, func(c Contact) error { contacts = append(contacts, c); return nil }); err != nil {
 		return ExplainResult{}, fmt.Errorf("read billing contacts: %w", err)

@@ -85,7 +85,7 @@ func newPlanner(in PlanInput) *planner {
 	}
 	for _, pr := range in.Pairings {
 		p.byTicaga[pr.TicagaUserID] = pr
-		k := billingKey{strings.ToLower(strings.TrimSpace(pr.BillingSystem)), pr.BillingUserID}
+		k := billingKey{SystemKey(pr.BillingSystem), pr.BillingUserID}
 		p.byBilling[k] = append(p.byBilling[k], pr)
 	}
 	return p
@@ -93,7 +93,7 @@ func newPlanner(in PlanInput) *planner {
 
 func (p *planner) decide(c Contact) Decision {
 	d := Decision{Contact: c}
-	paired := p.byBilling[billingKey{strings.ToLower(strings.TrimSpace(p.system)), c.BillingID}]
+	paired := p.byBilling[billingKey{SystemKey(p.system), c.BillingID}]
 
 	if len(paired) == 1 {
 		if u, ok := p.users[paired[0].TicagaUserID]; ok && u.CarriesBilling(c.BillingID, p.system) {

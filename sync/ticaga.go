@@ -66,13 +66,16 @@ func (u TicagaUser) CarriesBilling(billingID int64, system string) bool {
 }
 
 // SameSystem reports whether two billing system names name the same
-// system: Ticaga's own examples spell "Blesta" and "blesta", and MySQL's
-// PAD SPACE collations ignore trailing blanks, so names compare
-// case-insensitively, ignoring surrounding blanks. It is the one comparison
-// of billing system names, in Go and in the store's SQL alike.
-func SameSystem(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
-}
+// system: Ticaga's own examples spell "Blesta" and "blesta", and MySQL
+// compares the plugin's column case-insensitively. It is the one
+// comparison of billing system names: the planner keys pairings by
+// SystemKey, and the store compares TRIM(billing_system) with the same
+// collation.
+func SameSystem(a, b string) bool { return SystemKey(a) == SystemKey(b) }
+
+// SystemKey is the form billing system names compare in: lower case,
+// without surrounding spaces (as SQL's TRIM removes them).
+func SystemKey(name string) string { return strings.ToLower(strings.Trim(name, " ")) }
 
 // Assignment is one customers/assign call: give Ticaga user TicagaID the
 // billing id BillingID of billing system System.

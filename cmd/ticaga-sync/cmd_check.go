@@ -29,7 +29,7 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 		ok := true
 		for _, s := range a.Sources() {
 			cfg := s.Config()
-			fmt.Fprintf(env.Stdout, "\nsource %s (%s, companies %s):\n", s.Name(), cfg.BillingSystem, cfg.CompanyIDs)
+			fmt.Fprintf(env.Stdout, "\nsource %s (%s, companies %s):\n", s.Name(), cfg.BillingSystem, cfg.EffectiveCompanyIDs())
 			printSettings(env.Stdout, cfg)
 			ok = s.Check(ctx, func(r daemon.CheckResult) {
 				if r.Note != "" {

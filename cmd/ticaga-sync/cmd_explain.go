@@ -149,8 +149,7 @@ func printUnknownUsers(w io.Writer, after int, unknown []ticagasync.UnknownUser)
 		if u.Unreadable(after) {
 			state = "UNREADABLE: runs link around it"
 		}
-		fmt.Fprintf(w, "    Ticaga user %d: %s; unknown in %d run(s) since %s: %s\n", u.ID, state, u.Runs,
-			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+		fmt.Fprintf(w, "    %s (%s)\n", u, state)
 	}
 }
 

@@ -106,8 +106,7 @@ func printDirectoryProgress(ctx context.Context, w io.Writer, s *daemon.Source) 
 		case e.UnreadableAfter == 0:
 			state = "unknown (blocks links; TICAGA_UNREADABLE_AFTER=0)"
 		}
-		fmt.Fprintf(w, "  \t\tticaga user %d: %s, %d run(s) since %s: %s\n", u.ID, state, u.Runs,
-			u.FirstAt.Local().Format(time.DateTime+" MST"), u.LastError)
+		fmt.Fprintf(w, "  \t\t%s: %s\n", state, u)
 	}
 }
 
@@ -142,7 +141,8 @@ func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.D
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		return rank(groups[keys[i]][0].Action) < rank(groups[keys[j]][0].Action) || (rank(groups[keys[i]][0].Action) == rank(groups[keys[j]][0].Action) && keys[i] < keys[j])
+		ri, rj := groups[keys[i]][0].Action.Urgency(), groups[keys[j]][0].Action.Urgency()
+		return ri < rj || (ri == rj && keys[i] < keys[j])
 	})
 	fmt.Fprintf(w, "\nNot linked (%d):\n", len(open))
 	for _, k := range keys {
@@ -157,19 +157,5 @@ func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.D
 			fmt.Fprintf(tw, "    client %d\t%s\tsince %s\t%s\n", d.BillingID, d.Email, d.Since.Local().Format(time.DateTime), d.Detail)
 		}
 		tw.Flush()
-	}
-}
-
-// rank orders the actions by how urgently a person should look.
-func rank(a ticagasync.Action) int {
-	switch a {
-	case ticagasync.ActionFailed:
-		return 0
-	case ticagasync.ActionConflict:
-		return 1
-	case ticagasync.ActionInvalidEmail:
-		return 2
-	default:
-		return 3
 	}
 }
