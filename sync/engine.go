@@ -247,9 +247,9 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	e.Observer.Progress(StagePreflight, 1, 1)
 
 	// The pairing table is the plugin's: one row per linked customer.
-	var pairings []Pairing
-	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
-		return fmt.Errorf("store: %w", err)
+	pairings, err := e.allPairings(ctx)
+	if err != nil {
+		return err
 	}
 	dir, err := e.refreshDirectory(ctx, api, opt, rep, pairings, log)
 	if err != nil {
@@ -276,17 +276,11 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		}
 	}
 
-	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings})
-	if len(opt.Clients) > 0 {
-		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {
-			return !slices.Contains(opt.Clients, d.Contact.BillingID)
-		})
-	}
-	tried, err := e.triedCreating(ctx)
+	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings},
+		opt.Clients, rep.Directory.Unreadable)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
-	e.Provision.provision(decisions, rep.Directory.Unreadable, tried)
 	rep.Decisions = decisions
 
 	if !opt.DryRun {
@@ -308,6 +302,33 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		}
 	}
 	return nil
+}
+
+// allPairings reads the whole pairing table.
+func (e *Engine) allPairings(ctx context.Context) ([]Pairing, error) {
+	var pairings []Pairing
+	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return pairings, nil
+}
+
+// decide is what a run decides before it acts: the plan of every contact,
+// kept to clients when given, with provisioning applied (unreadable users
+// hold it back). Runs and Explain both decide through it.
+func (e *Engine) decide(ctx context.Context, in PlanInput, clients []int64, unreadable []UnknownUser) ([]Decision, error) {
+	decisions := Plan(in)
+	if len(clients) > 0 {
+		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {
+			return !slices.Contains(clients, d.Contact.BillingID)
+		})
+	}
+	tried, err := e.triedCreating(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	e.Provision.provision(decisions, unreadable, tried)
+	return decisions, nil
 }
 
 // openDecisions are the decisions worth keeping: customers that are not

@@ -144,18 +144,15 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 	if err != nil {
 		return ExplainResult{}, err
 	}
-	var pairings []Pairing
-	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
-		return ExplainResult{}, err
-	}
-	decisions := Plan(PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings})
-	tried, err := e.triedCreating(ctx)
+	pairings, err := e.allPairings(ctx)
 	if err != nil {
 		return ExplainResult{}, err
 	}
-	e.Provision.provision(decisions, slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool {
-		return !u.Unreadable(e.UnreadableAfter)
-	}), tried)
+	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
+	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings}, nil, unreadable)
+	if err != nil {
+		return ExplainResult{}, err
+	}
 
 	var res ExplainResult
 	res.EmailKey, _ = NormalizeEmail(email)
