@@ -216,7 +216,7 @@ func TestAuthFailureWritesNothing(t *testing.T) {
 		t.Errorf("made %d Ticaga calls after the token was rejected, want only the preflight", n)
 	}
 	// The failure itself is on record for ops.
-	runs, err := h.store.RecentRuns(t.Context(), 1)
+	runs, err := h.sqlStore().RecentRuns(t.Context(), 1)
 	if err != nil || len(runs) != 1 || runs[0].Outcome != ticagasync.OutcomeFailed || runs[0].Error == "" {
 		t.Fatalf("run history = %+v, %v; want one failed run with its error", runs, err)
 	}
@@ -284,66 +284,69 @@ func TestRunLockHeldElsewhere(t *testing.T) {
 }
 
 func TestClientScopeActsOnThoseClientsOnly(t *testing.T) {
-	h := newHarness(t)
-	w := seedWorld(h)
+	eachStore(t, func(t *testing.T, h *harness) {
+		w := seedWorld(h)
 
-	rep := h.mustRun(ticagasync.RunOptions{Clients: []int64{w.link, w.dupBill1}})
+		rep := h.mustRun(ticagasync.RunOptions{Clients: []int64{w.link, w.dupBill1}})
 
-	if len(rep.Decisions) != 2 {
-		t.Fatalf("got %d decisions, want 2", len(rep.Decisions))
-	}
-	// Duplicates are still seen: every contact was read.
-	if d := decisionFor(rep, w.dupBill1); d.Reason != ticagasync.ReasonDuplicateBillingEmail {
-		t.Fatalf("dupBill1 = %+v", d)
-	}
-	if got := h.pairings(); len(got) != 1 || got[w.uLink] != w.link {
-		t.Fatalf("ticaga_billing = %v, want only alice", got)
-	}
+		if len(rep.Decisions) != 2 {
+			t.Fatalf("got %d decisions, want 2", len(rep.Decisions))
+		}
+		// Duplicates are still seen: every contact was read.
+		if d := decisionFor(rep, w.dupBill1); d.Reason != ticagasync.ReasonDuplicateBillingEmail {
+			t.Fatalf("dupBill1 = %+v", d)
+		}
+		if got := h.pairings(); len(got) != 1 || got[w.uLink] != w.link {
+			t.Fatalf("ticaga_billing = %v, want only alice", got)
+		}
+	})
 }
 
 func TestTicagaUserChangedSinceTheCacheIsNotLinked(t *testing.T) {
-	h := newHarness(t)
-	c := h.client(blestatest.Client{Email: "ivan@example.com"})
-	u := h.user("ivan@example.com", "", "")
-	h.mustRun(ticagasync.RunOptions{Clients: []int64{-1}}) // fills the cache, acts on nobody
-	// After the cache was filled, the Ticaga user changed email.
-	h.fake.DeleteUser(u)
-	h.fake.AddUser(ticagatest.User{ID: u, Name: "Ivan", Email: "ivan.new@example.com"})
+	eachStore(t, func(t *testing.T, h *harness) {
+		c := h.client(blestatest.Client{Email: "ivan@example.com"})
+		u := h.user("ivan@example.com", "", "")
+		h.mustRun(ticagasync.RunOptions{Clients: []int64{-1}}) // fills the cache, acts on nobody
+		// After the cache was filled, the Ticaga user changed email.
+		h.fake.DeleteUser(u)
+		h.fake.AddUser(ticagatest.User{ID: u, Name: "Ivan", Email: "ivan.new@example.com"})
 
-	rep := h.mustRun(ticagasync.RunOptions{})
+		rep := h.mustRun(ticagasync.RunOptions{})
 
-	d := decisionFor(rep, c)
-	if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonTicagaEmailDiff {
-		t.Fatalf("decision = %+v, want no_match/ticaga_email_changed from the fresh answer", d)
-	}
-	if h.fake.Calls("customers/assign") != 0 || len(h.pairings()) != 0 {
-		t.Fatal("linked a user whose email no longer matches")
-	}
+		d := decisionFor(rep, c)
+		if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonTicagaEmailDiff {
+			t.Fatalf("decision = %+v, want no_match/ticaga_email_changed from the fresh answer", d)
+		}
+		if h.fake.Calls("customers/assign") != 0 || len(h.pairings()) != 0 {
+			t.Fatal("linked a user whose email no longer matches")
+		}
+	})
 }
 
 func TestStaleEntriesAreRevalidatedAndDriftRepaired(t *testing.T) {
-	h := newHarness(t)
-	c := h.client(blestatest.Client{Email: "judy@example.com"})
-	u := h.user("judy@example.com", "", "")
-	h.mustRun(ticagasync.RunOptions{})
-	// Someone cleared the billing id in Ticaga; the pairing row remains.
-	h.fake.DeleteUser(u)
-	h.fake.AddUser(ticagatest.User{ID: u, Name: "Judy", Email: "judy@example.com"})
+	eachStore(t, func(t *testing.T, h *harness) {
+		c := h.client(blestatest.Client{Email: "judy@example.com"})
+		u := h.user("judy@example.com", "", "")
+		h.mustRun(ticagasync.RunOptions{})
+		// Someone cleared the billing id in Ticaga; the pairing row remains.
+		h.fake.DeleteUser(u)
+		h.fake.AddUser(ticagatest.User{ID: u, Name: "Judy", Email: "judy@example.com"})
 
-	// While the cache is young, the run trusts it: already linked.
-	if rep := h.mustRun(ticagasync.RunOptions{}); rep.Counts.AlreadyLinked != 1 {
-		t.Fatalf("young cache: %+v", rep.Counts)
-	}
-	// A day later the entry is stale: re-read, and the link is made again.
-	h.engine.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
-	h.fake.ResetCalls()
-	rep := h.mustRun(ticagasync.RunOptions{})
-	if rep.Counts.Linked != 1 || h.fake.Calls("customers/assign") != 1 || h.billingIDs()[u] != fmt.Sprint(c) {
-		t.Fatalf("stale entry not revalidated: %+v, assign calls %d", rep.Counts, h.fake.Calls("customers/assign"))
-	}
-	if rep.Directory.Fetched < 1 {
-		t.Fatalf("directory report = %+v", rep.Directory)
-	}
+		// While the cache is young, the run trusts it: already linked.
+		if rep := h.mustRun(ticagasync.RunOptions{}); rep.Counts.AlreadyLinked != 1 {
+			t.Fatalf("young cache: %+v", rep.Counts)
+		}
+		// A day later the entry is stale: re-read, and the link is made again.
+		h.engine.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+		h.fake.ResetCalls()
+		rep := h.mustRun(ticagasync.RunOptions{})
+		if rep.Counts.Linked != 1 || h.fake.Calls("customers/assign") != 1 || h.billingIDs()[u] != fmt.Sprint(c) {
+			t.Fatalf("stale entry not revalidated: %+v, assign calls %d", rep.Counts, h.fake.Calls("customers/assign"))
+		}
+		if rep.Directory.Fetched < 1 {
+			t.Fatalf("directory report = %+v", rep.Directory)
+		}
+	})
 }
 
 // Two sources on one Ticaga and one ticaga_billing (a Blesta and a WHMCS
@@ -399,45 +402,47 @@ func TestTwoSourcesOnOneTicagaNeverOverwrite(t *testing.T) {
 // A user named by ticaga_billing is found even above a run of deleted
 // Ticaga ids longer than the gap, so its email counts.
 func TestPairedUsersBoundTheScan(t *testing.T) {
-	h := newHarness(t)
-	c := h.client(blestatest.Client{Email: "kim@example.com"})
-	other := h.client(blestatest.Client{Email: "lee@example.com"})
-	h.user("lee@example.com", "", "")
-	// Ids 2..39 were deleted; user 40 was linked by hand through the plugin.
-	h.fake.AddUser(ticagatest.User{ID: 40, Name: "Kim", Email: "kim@example.com", BillingID: fmt.Sprint(c), BillingSystem: "Blesta"})
-	if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 40, BillingUserID: c, Email: "kim@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
-		t.Fatal(err)
-	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		c := h.client(blestatest.Client{Email: "kim@example.com"})
+		other := h.client(blestatest.Client{Email: "lee@example.com"})
+		h.user("lee@example.com", "", "")
+		// Ids 2..39 were deleted; user 40 was linked by hand through the plugin.
+		h.fake.AddUser(ticagatest.User{ID: 40, Name: "Kim", Email: "kim@example.com", BillingID: fmt.Sprint(c), BillingSystem: "Blesta"})
+		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 40, BillingUserID: c, Email: "kim@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+			t.Fatal(err)
+		}
 
-	rep := h.mustRun(ticagasync.RunOptions{})
+		rep := h.mustRun(ticagasync.RunOptions{})
 
-	if d := decisionFor(rep, c); d.Action != ticagasync.ActionAlreadyLinked || d.TicagaID != 40 {
-		t.Fatalf("kim = %+v; want already_linked to Ticaga user 40 (gap %d < 38 deleted ids)", d, h.engine.DirectoryGap)
-	}
-	if d := decisionFor(rep, other); d.Action != ticagasync.ActionLink {
-		t.Fatalf("lee = %+v", d)
-	}
-	if rep.Directory.Size != 2 {
-		t.Fatalf("directory = %+v, want both users", rep.Directory)
-	}
+		if d := decisionFor(rep, c); d.Action != ticagasync.ActionAlreadyLinked || d.TicagaID != 40 {
+			t.Fatalf("kim = %+v; want already_linked to Ticaga user 40 (gap %d < 38 deleted ids)", d, h.engine.DirectoryGap)
+		}
+		if d := decisionFor(rep, other); d.Action != ticagasync.ActionLink {
+			t.Fatalf("lee = %+v", d)
+		}
+		if rep.Directory.Size != 2 {
+			t.Fatalf("directory = %+v, want both users", rep.Directory)
+		}
+	})
 }
 
 // Another company's pairing rows (which may name users of another Ticaga)
 // do not push this source's directory scan out to their ids every run.
 func TestOtherCompaniesPairingsDoNotBoundTheScan(t *testing.T) {
-	h := newHarness(t)
-	h.engine.Companies = []int64{1}
-	h.client(blestatest.Client{Email: "mia@example.com"})
-	h.user("mia@example.com", "", "")
-	if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 3000, BillingUserID: 77, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 2}); err != nil {
-		t.Fatal(err)
-	}
-	h.mustRun(ticagasync.RunOptions{})
-	h.fake.ResetCalls()
-	h.mustRun(ticagasync.RunOptions{})
-	if got, limit := h.fake.Calls("customers/get"), h.engine.DirectoryGap+2*h.engine.Concurrency; got > limit {
-		t.Fatalf("a steady run made %d customers/get calls (company 2's row names user 3000); want at most %d", got, limit)
-	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		h.engine.Companies = []int64{1}
+		h.client(blestatest.Client{Email: "mia@example.com"})
+		h.user("mia@example.com", "", "")
+		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 3000, BillingUserID: 77, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 2}); err != nil {
+			t.Fatal(err)
+		}
+		h.mustRun(ticagasync.RunOptions{})
+		h.fake.ResetCalls()
+		h.mustRun(ticagasync.RunOptions{})
+		if got, limit := h.fake.Calls("customers/get"), h.engine.DirectoryGap+2*h.engine.Concurrency; got > limit {
+			t.Fatalf("a steady run made %d customers/get calls (company 2's row names user 3000); want at most %d", got, limit)
+		}
+	})
 }
 
 // losingStore is the real store whose run lock is lost on demand.
@@ -464,7 +469,7 @@ func TestLostLockStopsTheRun(t *testing.T) {
 		h.client(blestatest.Client{Email: email})
 		h.user(email, "", "")
 	}
-	ls := &losingStore{Store: h.store}
+	ls := &losingStore{Store: h.sqlStore()}
 	h.engine.Store = ls
 	h.engine.Concurrency = 1
 	h.fake.SetHooks(ticagatest.Hooks{BeforeAssign: func(ticagatest.Assignment) int {
@@ -483,7 +488,7 @@ func TestLostLockStopsTheRun(t *testing.T) {
 	if n := h.count("ticaga_sync_decisions"); n != 0 {
 		t.Fatalf("a run that lost its lock recorded %d decisions", n)
 	}
-	runs, _ := h.store.RecentRuns(t.Context(), 1)
+	runs, _ := h.sqlStore().RecentRuns(t.Context(), 1)
 	if len(runs) != 1 || !strings.Contains(runs[0].Error, "lock was lost") || strings.Count(runs[0].Error, "lock was lost") != 1 {
 		t.Fatalf("run record = %+v", runs)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
+	"github.com/ticaga/ticaga-sync/sync/synctest"
 	"github.com/ticaga/ticaga-sync/ticaga"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -24,12 +25,45 @@ const token = "tok-engine-test-4f1d"
 // database, the fake Ticaga on loopback and the real client: every part of a
 // run as in production.
 type harness struct {
-	t      *testing.T
-	db     *sql.DB
-	dsn    string
-	store  *store.Store
-	fake   *ticagatest.Server
-	engine *ticagasync.Engine
+	t     *testing.T
+	db    *sql.DB
+	dsn   string
+	store ticagasync.Store
+	// contacts, when set, is the in-memory billing source (newMemHarness):
+	// store is then a synctest.Store and db is nil.
+	contacts *synctest.Contacts
+	lastID   int64 // the last in-memory client id handed out
+	fake     *ticagatest.Server
+	engine   *ticagasync.Engine
+}
+
+// newMemHarness is newHarness on the in-memory store and contact list: the
+// same engine, client and fake Ticaga, no database.
+func newMemHarness(t *testing.T) *harness {
+	t.Helper()
+	fake := ticagatest.New(ticagatest.Options{Token: token})
+	t.Cleanup(fake.Close)
+	h := &harness{t: t, store: &synctest.Store{}, contacts: &synctest.Contacts{}, fake: fake}
+	h.engine = h.newEngine(token)
+	return h
+}
+
+// sqlStore returns the MariaDB store, for what only it has (run history).
+func (h *harness) sqlStore() *store.Store {
+	h.t.Helper()
+	st, ok := h.store.(*store.Store)
+	if !ok {
+		h.t.Fatal("this test needs the MariaDB store")
+	}
+	return st
+}
+
+// eachStore runs body on the MariaDB harness and on the in-memory one: the
+// engine's rules hold on both stores (the MariaDB run skips without
+// TEST_MYSQL_DSN, unless TEST_REQUIRE_MYSQL is set).
+func eachStore(t *testing.T, body func(t *testing.T, h *harness)) {
+	t.Run("mariadb", func(t *testing.T) { body(t, newHarness(t)) })
+	t.Run("memory", func(t *testing.T) { body(t, newMemHarness(t)) })
 }
 
 func newHarness(t *testing.T) *harness {
@@ -65,18 +99,21 @@ func (h *harness) newEngine(tok string) *ticagasync.Engine {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	gdb, err := billing.OpenDB(h.dsn)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() {
-		if sqlDB, err := gdb.DB(); err == nil {
-			sqlDB.Close()
+	var src ticagasync.ContactSource = h.contacts
+	if h.contacts == nil {
+		gdb, err := billing.OpenDB(h.dsn)
+		if err != nil {
+			h.t.Fatal(err)
 		}
-	})
-	src, err := billing.Open("blesta", gdb, billing.Options{CompanyIDs: []int64{1}, PageSize: 7})
-	if err != nil {
-		h.t.Fatal(err)
+		h.t.Cleanup(func() {
+			if sqlDB, err := gdb.DB(); err == nil {
+				sqlDB.Close()
+			}
+		})
+		src, err = billing.Open("blesta", gdb, billing.Options{CompanyIDs: []int64{1}, PageSize: 7})
+		if err != nil {
+			h.t.Fatal(err)
+		}
 	}
 	e, err := ticagasync.New(ticagasync.Engine{
 		Name: "blesta", Target: h.fake.URL(), System: "Blesta",
@@ -101,10 +138,34 @@ func (h *harness) client(c blestatest.Client) int64 {
 	if c.FirstName == "" {
 		c.FirstName, c.LastName = "Test", "Client"
 	}
+	if h.contacts != nil {
+		return h.memClient(c)
+	}
 	id, err := blestatest.AddClient(h.t.Context(), h.db, c)
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	return id
+}
+
+// memClient adds c to the in-memory source as the Blesta reader would read
+// it: only active clients of company 1, and a client without a primary
+// contact as a row with a problem. Ids count up from 1 like the table's.
+func (h *harness) memClient(c blestatest.Client) int64 {
+	id := c.ID
+	if id == 0 {
+		id = h.lastID + 1
+	}
+	h.lastID = max(h.lastID, id)
+	if c.Status != "active" || c.CompanyID != 1 {
+		return id
+	}
+	x := ticagasync.Contact{BillingID: id, CompanyID: 1, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName,
+		Company: c.Company, Status: c.Status}
+	if c.NoPrimaryContact {
+		x = ticagasync.Contact{BillingID: id, CompanyID: 1, Status: c.Status, Problem: "no primary contact"}
+	}
+	h.contacts.List = append(h.contacts.List, x)
 	return id
 }
 

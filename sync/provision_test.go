@@ -68,95 +68,99 @@ func TestProvisionCreatesExactlyForNoMatch(t *testing.T) {
 // The brake: at most Max accounts per run; the rest stay no_match with
 // provision_limit, and the run's other work goes on.
 func TestProvisionBrake(t *testing.T) {
-	h := newHarness(t)
-	provisioned(h, 2)
-	linkID := h.client(blestatest.Client{Email: "linked@example.com"})
-	h.user("linked@example.com", "", "")
-	var ids []int64
-	for i := range 5 {
-		ids = append(ids, h.client(blestatest.Client{Email: fmt.Sprintf("new%d@example.com", i)}))
-	}
-	rep := h.mustRun(ticagasync.RunOptions{})
-	if rep.Counts.Created != 2 || rep.Counts.Linked != 1 || h.fake.Calls("register") != 2 {
-		t.Fatalf("counts %+v, %d register calls", rep.Counts, h.fake.Calls("register"))
-	}
-	for i, id := range ids {
-		d := decisionFor(rep, id)
-		switch {
-		case i < 2 && d.Action != ticagasync.ActionCreate:
-			t.Fatalf("customer %d: %+v, want create", id, d)
-		case i >= 2 && (d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonProvisionLimit || !strings.Contains(d.Detail, "SYNC_PROVISION_MAX=2")):
-			t.Fatalf("customer %d: %+v, want no_match provision_limit", id, d)
+	eachStore(t, func(t *testing.T, h *harness) {
+		provisioned(h, 2)
+		linkID := h.client(blestatest.Client{Email: "linked@example.com"})
+		h.user("linked@example.com", "", "")
+		var ids []int64
+		for i := range 5 {
+			ids = append(ids, h.client(blestatest.Client{Email: fmt.Sprintf("new%d@example.com", i)}))
 		}
-	}
-	if decisionFor(rep, linkID).Action != ticagasync.ActionLink {
-		t.Fatal("the link was not made")
-	}
-	rep = h.mustRun(ticagasync.RunOptions{})
-	rep = h.mustRun(ticagasync.RunOptions{})
-	if h.fake.Calls("register") != 5 || len(h.pairings()) != 6 {
-		t.Fatalf("after three runs: %d register calls, pairings %v", h.fake.Calls("register"), h.pairings())
-	}
+		rep := h.mustRun(ticagasync.RunOptions{})
+		if rep.Counts.Created != 2 || rep.Counts.Linked != 1 || h.fake.Calls("register") != 2 {
+			t.Fatalf("counts %+v, %d register calls", rep.Counts, h.fake.Calls("register"))
+		}
+		for i, id := range ids {
+			d := decisionFor(rep, id)
+			switch {
+			case i < 2 && d.Action != ticagasync.ActionCreate:
+				t.Fatalf("customer %d: %+v, want create", id, d)
+			case i >= 2 && (d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonProvisionLimit || !strings.Contains(d.Detail, "SYNC_PROVISION_MAX=2")):
+				t.Fatalf("customer %d: %+v, want no_match provision_limit", id, d)
+			}
+		}
+		if decisionFor(rep, linkID).Action != ticagasync.ActionLink {
+			t.Fatal("the link was not made")
+		}
+		rep = h.mustRun(ticagasync.RunOptions{})
+		rep = h.mustRun(ticagasync.RunOptions{})
+		if h.fake.Calls("register") != 5 || len(h.pairings()) != 6 {
+			t.Fatalf("after three runs: %d register calls, pairings %v", h.fake.Calls("register"), h.pairings())
+		}
+	})
 }
 
 // A dry run lists what it would create and creates nothing.
 func TestProvisionDryRun(t *testing.T) {
-	h := newHarness(t)
-	w := seedWorld(h)
-	provisioned(h, 50)
-	rep := h.mustRun(ticagasync.RunOptions{DryRun: true})
-	if d := decisionFor(rep, w.noMatch); d.Action != ticagasync.ActionCreate || rep.Counts.Created != 1 {
-		t.Fatalf("dry run: %+v, counts %+v", d, rep.Counts)
-	}
-	if h.fake.Calls("register") != 0 || len(h.pairings()) != 0 {
-		t.Fatal("a dry run created or paired")
-	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		w := seedWorld(h)
+		provisioned(h, 50)
+		rep := h.mustRun(ticagasync.RunOptions{DryRun: true})
+		if d := decisionFor(rep, w.noMatch); d.Action != ticagasync.ActionCreate || rep.Counts.Created != 1 {
+			t.Fatalf("dry run: %+v, counts %+v", d, rep.Counts)
+		}
+		if h.fake.Calls("register") != 0 || len(h.pairings()) != 0 {
+			t.Fatal("a dry run created or paired")
+		}
+	})
 }
 
 // Ticaga says the email is taken (someone created the account meanwhile):
 // the customer stays no_match, the directory is re-read around it, and the
 // next run links the account instead of registering it again.
 func TestProvisionEmailTaken(t *testing.T) {
-	h := newHarness(t)
-	provisioned(h, 50)
-	h.user("someone@example.com", "", "")
-	id := h.client(blestatest.Client{Email: "dana@example.com"})
-	h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, _ *http.Request) {
-		if endpoint == "register" {
-			h.fake.AddUser(ticagatest.User{Name: "Dana", Email: "Dana@example.com"})
+	eachStore(t, func(t *testing.T, h *harness) {
+		provisioned(h, 50)
+		h.user("someone@example.com", "", "")
+		id := h.client(blestatest.Client{Email: "dana@example.com"})
+		h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, _ *http.Request) {
+			if endpoint == "register" {
+				h.fake.AddUser(ticagatest.User{Name: "Dana", Email: "Dana@example.com"})
+			}
+		}})
+		rep := h.mustRun(ticagasync.RunOptions{})
+		d := decisionFor(rep, id)
+		if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonTicagaEmailTaken {
+			t.Fatalf("decision = %+v, want no_match ticaga_email_taken", d)
 		}
-	}})
-	rep := h.mustRun(ticagasync.RunOptions{})
-	d := decisionFor(rep, id)
-	if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonTicagaEmailTaken {
-		t.Fatalf("decision = %+v, want no_match ticaga_email_taken", d)
-	}
-	if _, ok := userCached(h, 2); !ok {
-		t.Fatalf("the directory was not re-read after the email was taken: %+v %v", rep.Directory, rep.APICalls)
-	}
-	h.fake.SetHooks(ticagatest.Hooks{})
-	rep = h.mustRun(ticagasync.RunOptions{})
-	if d := decisionFor(rep, id); d.Action != ticagasync.ActionLink || d.TicagaID != 2 || h.fake.Calls("register") != 1 {
-		t.Fatalf("next run: %+v, %d register calls", d, h.fake.Calls("register"))
-	}
+		if _, ok := userCached(h, 2); !ok {
+			t.Fatalf("the directory was not re-read after the email was taken: %+v %v", rep.Directory, rep.APICalls)
+		}
+		h.fake.SetHooks(ticagatest.Hooks{})
+		rep = h.mustRun(ticagasync.RunOptions{})
+		if d := decisionFor(rep, id); d.Action != ticagasync.ActionLink || d.TicagaID != 2 || h.fake.Calls("register") != 1 {
+			t.Fatalf("next run: %+v, %d register calls", d, h.fake.Calls("register"))
+		}
+	})
 }
 
 // Nothing is created while the directory is incomplete: an unreadable
 // Ticaga user might have the email.
 func TestProvisionWaitsForACompleteDirectory(t *testing.T) {
-	h := newHarness(t)
-	provisioned(h, 50)
-	h.engine.UnreadableAfter = 1
-	h.user("someone@example.com", "", "")
-	broken := h.user("maybe-dana@example.com", "", "")
-	h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
-	id := h.client(blestatest.Client{Email: "dana@example.com"})
-	rep := h.mustRun(ticagasync.RunOptions{})
-	d := decisionFor(rep, id)
-	if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonProvisionBlocked || !strings.Contains(d.Detail, fmt.Sprintf("id %d", broken)) {
-		t.Fatalf("decision = %+v", d)
-	}
-	if h.fake.Calls("register") != 0 {
-		t.Fatal("registered with an unreadable user pending")
-	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		provisioned(h, 50)
+		h.engine.UnreadableAfter = 1
+		h.user("someone@example.com", "", "")
+		broken := h.user("maybe-dana@example.com", "", "")
+		h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
+		id := h.client(blestatest.Client{Email: "dana@example.com"})
+		rep := h.mustRun(ticagasync.RunOptions{})
+		d := decisionFor(rep, id)
+		if d.Action != ticagasync.ActionNoMatch || d.Reason != ticagasync.ReasonProvisionBlocked || !strings.Contains(d.Detail, fmt.Sprintf("id %d", broken)) {
+			t.Fatalf("decision = %+v", d)
+		}
+		if h.fake.Calls("register") != 0 {
+			t.Fatal("registered with an unreadable user pending")
+		}
+	})
 }

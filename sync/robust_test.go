@@ -40,55 +40,56 @@ func (h *harness) unknownRows() map[int64]int {
 // nothing; so does the second, which re-reads that id first and names it;
 // the id is remembered, never forgotten, until Ticaga answers it.
 func TestUnknownUserIsRememberedAcrossRuns(t *testing.T) {
-	h := newHarness(t)
-	h.engine.UnreadableAfter = 0 // never give up: every run must wait for it
-	w := seedWorld(h)
-	broken := h.user("mallory@example.com", "", "") // between the others
-	h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
+	eachStore(t, func(t *testing.T, h *harness) {
+		h.engine.UnreadableAfter = 0 // never give up: every run must wait for it
+		w := seedWorld(h)
+		broken := h.user("mallory@example.com", "", "") // between the others
+		h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
 
-	for run := 1; run <= 2; run++ {
-		var mu gosync.Mutex
-		var order []int64
-		h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, r *http.Request) {
-			mu.Lock()
-			defer mu.Unlock()
-			if endpoint == "customers/get" && len(order) < 3 {
-				var id int64
-				fmt.Sscan(r.PathValue("id"), &id)
-				order = append(order, id)
+		for run := 1; run <= 2; run++ {
+			var mu gosync.Mutex
+			var order []int64
+			h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if endpoint == "customers/get" && len(order) < 3 {
+					var id int64
+					fmt.Sscan(r.PathValue("id"), &id)
+					order = append(order, id)
+				}
+			}})
+			rep, err := h.run(ticagasync.RunOptions{})
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("id %d", broken)) || !strings.Contains(err.Error(), "nothing was linked") {
+				t.Fatalf("run %d: err = %v, want one naming id %d and nothing linked", run, err, broken)
 			}
-		}})
-		rep, err := h.run(ticagasync.RunOptions{})
-		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("id %d", broken)) || !strings.Contains(err.Error(), "nothing was linked") {
-			t.Fatalf("run %d: err = %v, want one naming id %d and nothing linked", run, err, broken)
+			if len(h.pairings()) != 0 || len(h.fake.Assignments()) != 0 {
+				t.Fatalf("run %d linked with an unknown user in range", run)
+			}
+			if got := h.unknownRows(); !maps.Equal(got, map[int64]int{broken: run}) {
+				t.Fatalf("run %d: unknown rows = %v, want %d seen in %d runs", run, got, broken, run)
+			}
+			if len(rep.Directory.Unknown) != 1 || rep.Directory.Unknown[0].ID != broken ||
+				!strings.Contains(rep.Directory.Unknown[0].LastError, "HTTP 500") {
+				t.Fatalf("run %d: report's unknown users = %+v", run, rep.Directory.Unknown)
+			}
+			mu.Lock()
+			first := append([]int64(nil), order...)
+			mu.Unlock()
+			if run == 2 && (len(first) == 0 || first[0] != broken) {
+				t.Fatalf("run 2 read %v first, want the unknown id %d", first, broken)
+			}
+			// Every other user was read and saved: the scan went past it.
+			if _, ok := userCached(h, w.uAlready); !ok {
+				t.Fatalf("run %d: the users after the unknown one were not saved", run)
+			}
 		}
-		if len(h.pairings()) != 0 || len(h.fake.Assignments()) != 0 {
-			t.Fatalf("run %d linked with an unknown user in range", run)
-		}
-		if got := h.unknownRows(); !maps.Equal(got, map[int64]int{broken: run}) {
-			t.Fatalf("run %d: unknown rows = %v, want %d seen in %d runs", run, got, broken, run)
-		}
-		if len(rep.Directory.Unknown) != 1 || rep.Directory.Unknown[0].ID != broken ||
-			!strings.Contains(rep.Directory.Unknown[0].LastError, "HTTP 500") {
-			t.Fatalf("run %d: report's unknown users = %+v", run, rep.Directory.Unknown)
-		}
-		mu.Lock()
-		first := append([]int64(nil), order...)
-		mu.Unlock()
-		if run == 2 && (len(first) == 0 || first[0] != broken) {
-			t.Fatalf("run 2 read %v first, want the unknown id %d", first, broken)
-		}
-		// Every other user was read and saved: the scan went past it.
-		if _, ok := userCached(h, w.uAlready); !ok {
-			t.Fatalf("run %d: the users after the unknown one were not saved", run)
-		}
-	}
 
-	h.fake.ClearUserFault(broken)
-	rep := h.mustRun(ticagasync.RunOptions{})
-	if h.pairings()[w.uLink] != w.link || len(h.unknownRows()) != 0 || len(rep.Directory.Unknown) != 0 {
-		t.Fatalf("once answered: pairings %v, unknown %v", h.pairings(), h.unknownRows())
-	}
+		h.fake.ClearUserFault(broken)
+		rep := h.mustRun(ticagasync.RunOptions{})
+		if h.pairings()[w.uLink] != w.link || len(h.unknownRows()) != 0 || len(rep.Directory.Unknown) != 0 {
+			t.Fatalf("once answered: pairings %v, unknown %v", h.pairings(), h.unknownRows())
+		}
+	})
 }
 
 func userCached(h *harness, id int64) (ticagasync.TicagaUser, bool) {
@@ -107,37 +108,38 @@ func userCached(h *harness, id int64) (ticagasync.TicagaUser, bool) {
 // After TICAGA_UNREADABLE_AFTER runs an unknown user stops blocking links,
 // is still re-read by every run, and is reported.
 func TestUnreadableUserIsLinkedAroundAndReported(t *testing.T) {
-	h := newHarness(t)
-	h.engine.UnreadableAfter = 2
-	w := seedWorld(h)
-	broken := h.user("mallory@example.com", "", "")
-	h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 502, Body: []byte("<html>Bad Gateway</html>"),
-		Header: http.Header{"Content-Type": {"text/html"}}})
+	eachStore(t, func(t *testing.T, h *harness) {
+		h.engine.UnreadableAfter = 2
+		w := seedWorld(h)
+		broken := h.user("mallory@example.com", "", "")
+		h.fake.SetUserFault(broken, ticagatest.UserFault{Status: 502, Body: []byte("<html>Bad Gateway</html>"),
+			Header: http.Header{"Content-Type": {"text/html"}}})
 
-	if _, err := h.run(ticagasync.RunOptions{}); err == nil {
-		t.Fatal("run 1 succeeded with an unknown user")
-	}
-	rep, err := h.run(ticagasync.RunOptions{})
-	if err != nil {
-		t.Fatalf("run 2: %v", err)
-	}
-	if h.pairings()[w.uLink] != w.link {
-		t.Fatalf("run 2 did not link around the unreadable user: %v", h.pairings())
-	}
-	if len(rep.Directory.Unreadable) != 1 || rep.Directory.Unreadable[0].ID != broken || rep.Directory.Unreadable[0].Runs != 2 ||
-		!strings.Contains(rep.Directory.Unreadable[0].LastError, "HTML") {
-		t.Fatalf("report's unreadable users = %+v", rep.Directory.Unreadable)
-	}
-	calls := h.fake.Calls("customers/get")
-	rep = h.mustRun(ticagasync.RunOptions{})
-	if h.fake.Calls("customers/get") == calls || len(rep.Directory.Unreadable) != 1 || h.unknownRows()[broken] != 3 {
-		t.Fatalf("run 3 did not retry and report the unreadable user: %+v, rows %v", rep.Directory, h.unknownRows())
-	}
-	h.fake.ClearUserFault(broken)
-	rep = h.mustRun(ticagasync.RunOptions{})
-	if len(rep.Directory.Unreadable) != 0 || len(h.unknownRows()) != 0 {
-		t.Fatalf("an answered user stayed unreadable: %+v", rep.Directory)
-	}
+		if _, err := h.run(ticagasync.RunOptions{}); err == nil {
+			t.Fatal("run 1 succeeded with an unknown user")
+		}
+		rep, err := h.run(ticagasync.RunOptions{})
+		if err != nil {
+			t.Fatalf("run 2: %v", err)
+		}
+		if h.pairings()[w.uLink] != w.link {
+			t.Fatalf("run 2 did not link around the unreadable user: %v", h.pairings())
+		}
+		if len(rep.Directory.Unreadable) != 1 || rep.Directory.Unreadable[0].ID != broken || rep.Directory.Unreadable[0].Runs != 2 ||
+			!strings.Contains(rep.Directory.Unreadable[0].LastError, "HTML") {
+			t.Fatalf("report's unreadable users = %+v", rep.Directory.Unreadable)
+		}
+		calls := h.fake.Calls("customers/get")
+		rep = h.mustRun(ticagasync.RunOptions{})
+		if h.fake.Calls("customers/get") == calls || len(rep.Directory.Unreadable) != 1 || h.unknownRows()[broken] != 3 {
+			t.Fatalf("run 3 did not retry and report the unreadable user: %+v, rows %v", rep.Directory, h.unknownRows())
+		}
+		h.fake.ClearUserFault(broken)
+		rep = h.mustRun(ticagasync.RunOptions{})
+		if len(rep.Directory.Unreadable) != 0 || len(h.unknownRows()) != 0 {
+			t.Fatalf("an answered user stayed unreadable: %+v", rep.Directory)
+		}
+	})
 }
 
 // Each malformed answer about a user is unknown, with one error naming the
@@ -363,42 +365,43 @@ func TestFaultMixConvergesWithinThreeRuns(t *testing.T) {
 // A first scan stopped mid-way resumes where it was on the next run: the
 // answers it had are not read again.
 func TestStoppedFirstScanResumes(t *testing.T) {
-	h := newHarness(t)
-	const users = 1200
-	for i := range users {
-		h.user(fmt.Sprintf("u%04d@example.com", i), "", "")
-	}
-	h.client(blestatest.Client{Email: "u1150@example.com"})
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var n atomic.Int32
-	h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, _ *http.Request) {
-		if endpoint == "customers/get" && n.Add(1) == 700 {
-			cancel()
+	eachStore(t, func(t *testing.T, h *harness) {
+		const users = 1200
+		for i := range users {
+			h.user(fmt.Sprintf("u%04d@example.com", i), "", "")
 		}
-	}})
-	_, err := h.engine.Run(ctx, ticagasync.RunOptions{})
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "resumes") {
-		t.Fatalf("stopped run: %v", err)
-	}
-	_, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL())
-	saved, _ := h.store.DirectoryUsers(t.Context(), h.fake.URL())
-	if pos == nil || pos.Next < 690 || len(saved) < int(pos.Next)-1 {
-		t.Fatalf("after the stop: position %+v, %d users saved", pos, len(saved))
-	}
-	h.fake.SetHooks(ticagatest.Hooks{})
-	h.fake.ResetCalls()
-	rep := h.mustRun(ticagasync.RunOptions{})
-	if rep.Directory.ResumedAt != pos.Next || rep.Directory.Size != users || len(h.pairings()) != 1 {
-		t.Fatalf("resumed run: %+v, pairings %v", rep.Directory, h.pairings())
-	}
-	// The rest, the gap, and the link's confirmation; never the first 700.
-	if got, most := h.fake.Calls("customers/get"), users-int(pos.Next)+1+5+8+1; got > most {
-		t.Fatalf("resumed run read %d users, want at most %d", got, most)
-	}
-	if _, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL()); pos != nil {
-		t.Fatalf("a finished scan left its position: %+v", pos)
-	}
+		h.client(blestatest.Client{Email: "u1150@example.com"})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var n atomic.Int32
+		h.fake.SetHooks(ticagatest.Hooks{BeforeRequest: func(endpoint string, _ *http.Request) {
+			if endpoint == "customers/get" && n.Add(1) == 700 {
+				cancel()
+			}
+		}})
+		_, err := h.engine.Run(ctx, ticagasync.RunOptions{})
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "resumes") {
+			t.Fatalf("stopped run: %v", err)
+		}
+		_, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL())
+		saved, _ := h.store.DirectoryUsers(t.Context(), h.fake.URL())
+		if pos == nil || pos.Next < 690 || len(saved) < int(pos.Next)-1 {
+			t.Fatalf("after the stop: position %+v, %d users saved", pos, len(saved))
+		}
+		h.fake.SetHooks(ticagatest.Hooks{})
+		h.fake.ResetCalls()
+		rep := h.mustRun(ticagasync.RunOptions{})
+		if rep.Directory.ResumedAt != pos.Next || rep.Directory.Size != users || len(h.pairings()) != 1 {
+			t.Fatalf("resumed run: %+v, pairings %v", rep.Directory, h.pairings())
+		}
+		// The rest, the gap, and the link's confirmation; never the first 700.
+		if got, most := h.fake.Calls("customers/get"), users-int(pos.Next)+1+5+8+1; got > most {
+			t.Fatalf("resumed run read %d users, want at most %d", got, most)
+		}
+		if _, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL()); pos != nil {
+			t.Fatalf("a finished scan left its position: %+v", pos)
+		}
+	})
 }
 
 // An unknown answer neither ends nor extends the run of ids without a
@@ -406,30 +409,31 @@ func TestStoppedFirstScanResumes(t *testing.T) {
 // readable user above them, so a duplicate email there is seen even once
 // the broken ids are unreadable.
 func TestUnknownAnswersDoNotEndTheScan(t *testing.T) {
-	h := newHarness(t)
-	h.engine.DirectoryGap, h.engine.Concurrency, h.engine.UnreadableAfter = 20, 2, 3
-	h.client(blestatest.Client{Email: "alice@example.com"})
-	h.user("alice@example.com", "", "")
-	for range 10 {
-		h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
-	}
-	for range 10 {
-		h.fake.SetUserFault(h.user("broken@example.com", "", ""), ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
-	}
-	for range 4 {
-		h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
-	}
-	dup := h.user("Alice@example.com", "", "")
-	var rep *ticagasync.Report
-	for range 3 {
-		rep, _ = h.run(ticagasync.RunOptions{})
-	}
-	if _, ok := userCached(h, dup); !ok {
-		t.Fatalf("user %d above the broken ids was never read", dup)
-	}
-	if len(h.pairings()) != 0 || rep.Counts.Conflict != 1 {
-		t.Fatalf("run 3: %+v, pairings %v; want the duplicate email as a conflict", rep.Counts, h.pairings())
-	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		h.engine.DirectoryGap, h.engine.Concurrency, h.engine.UnreadableAfter = 20, 2, 3
+		h.client(blestatest.Client{Email: "alice@example.com"})
+		h.user("alice@example.com", "", "")
+		for range 10 {
+			h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
+		}
+		for range 10 {
+			h.fake.SetUserFault(h.user("broken@example.com", "", ""), ticagatest.UserFault{Status: 500, Body: []byte(`{"message":"Server Error"}`)})
+		}
+		for range 4 {
+			h.fake.DeleteUser(h.user("deleted@example.com", "", ""))
+		}
+		dup := h.user("Alice@example.com", "", "")
+		var rep *ticagasync.Report
+		for range 3 {
+			rep, _ = h.run(ticagasync.RunOptions{})
+		}
+		if _, ok := userCached(h, dup); !ok {
+			t.Fatalf("user %d above the broken ids was never read", dup)
+		}
+		if len(h.pairings()) != 0 || rep.Counts.Conflict != 1 {
+			t.Fatalf("run 3: %+v, pairings %v; want the duplicate email as a conflict", rep.Counts, h.pairings())
+		}
+	})
 }
 
 // A Ticaga that stops answering customers/get above its users breaks the
@@ -437,30 +441,31 @@ func TestUnknownAnswersDoNotEndTheScan(t *testing.T) {
 // that run of unknown answers are not remembered (so they never pile up or
 // turn "unreadable").
 func TestBrokenOffScanDoesNotPileUpUnknownIDs(t *testing.T) {
-	h := newHarness(t)
-	h.client(blestatest.Client{Email: "alice@example.com"})
-	h.user("alice@example.com", "", "")
-	h.user("bob@example.com", "", "")
-	for id := int64(3); id <= 60; id++ {
-		h.fake.SetUserFault(id, ticagatest.UserFault{Status: 503, Body: []byte(`{"message":"Service Unavailable"}`)})
-	}
-	for run := 1; run <= 3; run++ {
-		_, err := h.run(ticagasync.RunOptions{})
-		if err == nil || !strings.Contains(err.Error(), "stopped answering customers/get") {
-			t.Fatalf("run %d: %v", run, err)
+	eachStore(t, func(t *testing.T, h *harness) {
+		h.client(blestatest.Client{Email: "alice@example.com"})
+		h.user("alice@example.com", "", "")
+		h.user("bob@example.com", "", "")
+		for id := int64(3); id <= 60; id++ {
+			h.fake.SetUserFault(id, ticagatest.UserFault{Status: 503, Body: []byte(`{"message":"Service Unavailable"}`)})
 		}
-		_, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL())
-		if rows := h.unknownRows(); len(rows) != 0 || pos == nil || pos.Next != 3 {
-			t.Fatalf("run %d: unknown rows %v, position %+v; want none and 3", run, rows, pos)
+		for run := 1; run <= 3; run++ {
+			_, err := h.run(ticagasync.RunOptions{})
+			if err == nil || !strings.Contains(err.Error(), "stopped answering customers/get") {
+				t.Fatalf("run %d: %v", run, err)
+			}
+			_, pos, _ := h.store.DirectoryProgress(t.Context(), h.fake.URL())
+			if rows := h.unknownRows(); len(rows) != 0 || pos == nil || pos.Next != 3 {
+				t.Fatalf("run %d: unknown rows %v, position %+v; want none and 3", run, rows, pos)
+			}
 		}
-	}
-	for id := int64(3); id <= 60; id++ {
-		h.fake.ClearUserFault(id)
-	}
-	h.mustRun(ticagasync.RunOptions{})
-	if len(h.pairings()) != 1 {
-		t.Fatalf("pairings %v after Ticaga answered again", h.pairings())
-	}
+		for id := int64(3); id <= 60; id++ {
+			h.fake.ClearUserFault(id)
+		}
+		h.mustRun(ticagasync.RunOptions{})
+		if len(h.pairings()) != 1 {
+			t.Fatalf("pairings %v after Ticaga answered again", h.pairings())
+		}
+	})
 }
 
 // On a Ticaga whose rejected token looks like a missing user, a token
