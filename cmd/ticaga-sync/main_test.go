@@ -16,9 +16,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
 	"github.com/ticaga/ticaga-sync/daemon"
-	"github.com/ticaga/ticaga-sync/internal/testdb"
+	"github.com/ticaga/ticaga-sync/internal/testfixture"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
 
@@ -33,28 +32,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, dsn := testdb.Open(t)
-	ctx := t.Context()
-	if err := blestatest.Create(ctx, db, false); err != nil {
-		t.Fatal(err)
-	}
-	err := blestatest.AddClients(ctx, db, []blestatest.Client{
-		{ID: 1, FirstName: "Ann", LastName: "A", Email: "ann@example.com"},
-		{ID: 2, FirstName: "Ben", LastName: "B", Email: "ben@example.com"},
-		{ID: 3, FirstName: "Cy", LastName: "C", Email: "cy@example.com"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := ticagatest.New(ticagatest.Options{Token: testToken})
-	t.Cleanup(fake.Close)
-	fake.AddUser(ticagatest.User{Name: "Ann", Email: "ann@example.com"})
-	fake.AddUser(ticagatest.User{Name: "Ben", Email: "BEN@example.com"})
-	return &fixture{fake: fake, env: map[string]string{
-		"BILLING_DSN": dsn, "TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": testToken,
-		"TICAGA_DIRECTORY_GAP": "5", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
-		"CONTROL_SOCKET": filepath.Join(t.TempDir(), "control.sock"),
-	}}
+	env, fake := testfixture.Blesta(t, testToken)
+	return &fixture{env: env, fake: fake}
 }
 
 // main runs the command line in-process with the fixture's environment.
