@@ -513,6 +513,31 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 	return end
 }
 
+// sparseProbes is how many ids an empty directory probes above its scan, at
+// the gap times 2, 4, 8, ... above its end (with the default gap of 50, up
+// to 3.2 million ids higher).
+const sparseProbes = 16
+
+// probeSparse reads the ids at gap·2^k above next-1 (k = 1..sparseProbes)
+// and returns the lowest that is a user, or 0. Their unknown answers are
+// not remembered: these ids lie beyond the scanned range.
+func (r *reader) probeSparse(ctx context.Context, next int64) int64 {
+	ids := make([]int64, 0, sparseProbes)
+	for k := 1; k <= sparseProbes; k++ {
+		ids = append(ids, next-1+int64(r.e.DirectoryGap)<<k)
+	}
+	var found int64
+	for _, res := range r.lookupAll(ctx, ids) {
+		switch {
+		case res.err != nil && !res.cancelled:
+			r.dir.dropUnknown(res.id)
+		case res.err == nil && !res.missing && !res.cancelled && found == 0:
+			found = res.id
+		}
+	}
+	return found
+}
+
 // refreshDirectory brings the cached directory up to date. It first re-reads
 // the ids remembered as unknown, then the oldest entries and the users the
 // pairing table names, then scans: from id 1 on the first run and a full
@@ -612,6 +637,17 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	end := scanEnd{next: from.Next}
 	if ctx.Err() == nil {
 		end = r.scan(ctx, from.Next, maxKnown, checkpoint)
+	}
+	// A Ticaga whose ids start high, or after a long run of deleted ids,
+	// shows no user in the scan's gap: before the directory is taken as
+	// empty, ids far above are probed, and a user found there extends the
+	// scan up to it and past it.
+	if end.done && ctx.Err() == nil && dir.size() == 0 {
+		if found := r.probeSparse(ctx, end.next); found > 0 {
+			log.Warn().Int64("first_user_id", found).Int64("scanned_to", end.next-1).
+				Msg("directory: no user in the scan's gap, but one far above it; scanning up to it (raise TICAGA_DIRECTORY_GAP if ids are sparse)")
+			end = r.scan(ctx, end.next, found, checkpoint)
+		}
 	}
 	// Unknown answers get one more try, so that the next run has only the
 	// ids that are still unknown to re-read.

@@ -504,3 +504,28 @@ func TestRevokedTokenStopsLinksAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A Ticaga whose user ids start far above 1 (old test accounts deleted, or
+// ids handed out from a high base): the first scan sees no user in its gap,
+// probes ids far above (at the gap times 2, 4, 8, ...), and scans up to and
+// past the first user it finds. Here ids 600-699 hold users: the probe at
+// 645 finds one.
+func TestFirstScanFindsUsersWhoseIdsStartHigh(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		id := h.client(blestatest.Client{Email: "alice@example.com"})
+		h.fake.AddUser(ticagatest.User{ID: 600, Name: "Alice", Email: "alice@example.com"})
+		for i := int64(601); i < 700; i++ {
+			h.fake.AddUser(ticagatest.User{ID: i, Name: "User", Email: fmt.Sprintf("u%d@example.com", i)})
+		}
+		rep := h.mustRun(ticagasync.RunOptions{})
+		if rep.Directory.Size != 100 || decisionFor(rep, id).Action != ticagasync.ActionLink {
+			t.Fatalf("directory %+v, decision %+v; want both users found and alice linked", rep.Directory, decisionFor(rep, id))
+		}
+		// A Ticaga with no user at all costs the probes and finds nothing.
+		empty := newMemHarness(t)
+		rep = empty.mustRun(ticagasync.RunOptions{})
+		if rep.Directory.Size != 0 || len(empty.unknownRows()) != 0 {
+			t.Fatalf("empty Ticaga: %+v", rep.Directory)
+		}
+	})
+}
