@@ -75,10 +75,7 @@ func (s *Store) DirectoryUsers(_ context.Context, target string) ([]ticagasync.T
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var out []ticagasync.TicagaUser
-	for _, id := range slices.Sorted(maps.Keys(s.users[target])) {
-		out = append(out, s.users[target][id])
-	}
+	out := byID(s.users[target])
 	return out, nil
 }
 
@@ -88,10 +85,7 @@ func (s *Store) DirectoryProgress(_ context.Context, target string) ([]ticagasyn
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var out []ticagasync.UnknownUser
-	for _, id := range slices.Sorted(maps.Keys(s.unknown[target])) {
-		out = append(out, s.unknown[target][id])
-	}
+	out := byID(s.unknown[target])
 	if p, ok := s.scans[target]; ok {
 		return out, &p, nil
 	}
@@ -135,10 +129,7 @@ func (s *Store) SaveDirectory(_ context.Context, target string, cp ticagasync.Di
 func (s *Store) EachPairing(_ context.Context, fn func(ticagasync.Pairing) error) error {
 	s.mu.Lock()
 	s.init()
-	ps := make([]ticagasync.Pairing, 0, len(s.pairings))
-	for _, id := range slices.Sorted(maps.Keys(s.pairings)) {
-		ps = append(ps, s.pairings[id])
-	}
+	ps := byID(s.pairings)
 	s.mu.Unlock()
 	for _, p := range ps {
 		if err := fn(p); err != nil {
@@ -280,10 +271,7 @@ func (s *Store) SourceDecisions(_ context.Context, source string) ([]ticagasync.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var out []ticagasync.DecisionRecord
-	for _, id := range slices.Sorted(maps.Keys(s.decisions[source])) {
-		out = append(out, s.decisions[source][id])
-	}
+	out := byID(s.decisions[source])
 	return out, nil
 }
 
@@ -350,4 +338,13 @@ func (c *Contacts) Check(context.Context) error { return nil }
 func Email(id int64, email string) ticagasync.Contact {
 	name, _, _ := strings.Cut(email, "@")
 	return ticagasync.Contact{BillingID: id, CompanyID: 1, Email: email, FirstName: name, LastName: "Test", Status: "active"}
+}
+
+// byID returns the values of m in key order (nil for an empty map).
+func byID[V any](m map[int64]V) []V {
+	var out []V
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
+	}
+	return out
 }
