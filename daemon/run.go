@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,7 @@ import (
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/metrics"
 	"github.com/ticaga/ticaga-sync/notify"
+	"github.com/ticaga/ticaga-sync/statuspage"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
@@ -74,13 +76,13 @@ func Run(ctx context.Context, d configs.Daemon, opt RunOptions) error {
 			return err
 		}
 		srvDone := make(chan error, 1)
-		go func() { srvDone <- metrics.Serve(ctx, ln, metrics.Handler(st.health, st.reg), log) }()
+		go func() { srvDone <- metrics.Serve(ctx, ln, st.httpHandler(), log) }()
 		defer func() {
 			if err := <-srvDone; err != nil {
 				log.Error().Err(err).Msg("metrics listener")
 			}
 		}()
-		log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
+		log.Info().Str("addr", ln.Addr().String()).Msg("serving the status page (/), /metrics, /healthz and /readyz")
 	}
 	stopWatchdog := make(chan struct{})
 	defer close(stopWatchdog)
@@ -156,6 +158,9 @@ type daemonState struct {
 	savedMu  sync.Mutex
 	saved    map[string]string // each source's report state as last kept
 	started  bool              // a generation has run: later ones are reloads
+	// page holds the status page's view of the running generation's
+	// sources (nil between generations).
+	page atomic.Pointer[[]statuspage.Source]
 }
 
 // generation is the daemon wired from one configuration: its app, its
@@ -202,6 +207,7 @@ func (st *daemonState) start(ctx context.Context, d configs.Daemon, trigger <-ch
 		return nil, errors.New("no source can run; see ticaga-sync check")
 	}
 	log.Info().Strs("sources", names).Msg("sources started")
+	st.showOnPage(a)
 
 	var controlDone <-chan struct{}
 	if sock := d.ControlSocket; sock != "" {
@@ -226,6 +232,7 @@ func (st *daemonState) start(ctx context.Context, d configs.Daemon, trigger <-ch
 		for _, n := range names {
 			st.health.Forget(n)
 		}
+		st.page.Store(nil)
 		a.Close()
 	}}, nil
 }
