@@ -38,6 +38,8 @@ type Metrics struct {
 	directoryUsers *prometheus.GaugeVec
 	unknownUsers   *prometheus.GaugeVec
 	lockHeld       *prometheus.GaugeVec
+	lockSince      *prometheus.GaugeVec
+	failedInARow   *prometheus.GaugeVec
 	decisions      *decisionGauge
 	decisionsTotal *prometheus.CounterVec
 	buildInfo      *prometheus.GaugeVec
@@ -83,6 +85,11 @@ func New(reg prometheus.Registerer) *Metrics {
 				"\"unreadable\" (unknown for TICAGA_UNREADABLE_AFTER runs) no longer does.", "source", "state"),
 		lockHeld: gauge("lock_held",
 			"1 while this process holds the source's run lock, else 0.", "source"),
+		lockSince: gauge("lock_held_since_timestamp_seconds",
+			"When this process took the source's run lock (Unix time), or 0 while it does not hold it.", "source"),
+		failedInARow: gauge("consecutive_failed_runs",
+			"Runs of the source that failed in a row since the last one that went through (completed or partial), "+
+				"counted since this process started. Dry runs are not counted.", "source"),
 		decisions: newDecisionGauge(prometheus.BuildFQName(Namespace, "", "decisions"),
 			"Decisions of the last run that planned, by action and reason (reason \"none\" when it has none)."),
 		decisionsTotal: counter("decisions_total",
@@ -105,7 +112,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		retries: newRetryCounter(),
 	}
 	reg.MustRegister(m.runs, m.runDuration, m.lastRun, m.lastSuccess, m.directoryUsers, m.unknownUsers, m.lockHeld,
-		m.decisions, m.decisionsTotal, m.buildInfo,
+		m.lockSince, m.failedInARow, m.decisions, m.decisionsTotal, m.buildInfo,
 		m.requests, m.requestDuration, m.throttled, m.retryableFailures, m.retries)
 	return m
 }

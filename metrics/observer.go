@@ -11,12 +11,13 @@ import (
 var outcomes = []ticagasync.Outcome{ticagasync.OutcomeCompleted, ticagasync.OutcomePartial, ticagasync.OutcomeFailed}
 
 // Observer returns the engine observer that feeds the series of one
-// source; pass the engine's Name. It creates the source's run counters
-// (at 0) and its lock gauge at once.
+// source; pass the engine's Name. It creates the source's run counters,
+// its lock gauges and its failures in a row (at 0) at once.
 //
 // What a finished run sets: runs_total, run_duration_seconds and
-// last_run_timestamp_seconds always; last_success_timestamp_seconds when the
-// outcome is completed or partial (the run went through; per-customer
+// last_run_timestamp_seconds always; last_success_timestamp_seconds (and
+// consecutive_failed_runs back to 0) when the outcome is completed or
+// partial, consecutive_failed_runs up by one when it failed (the run went through; per-customer
 // failures show as decisions{action="failed"}); decisions and
 // decisions_total when the run got as far as planning (a run that failed
 // before it keeps the previous run's decisions gauge); directory_users when
@@ -27,6 +28,8 @@ func (m *Metrics) Observer(source string) ticagasync.Observer {
 		m.runs.WithLabelValues(source, string(o))
 	}
 	m.lockHeld.WithLabelValues(source)
+	m.lockSince.WithLabelValues(source)
+	m.failedInARow.WithLabelValues(source)
 	for _, state := range []string{"pending", "unreadable"} {
 		m.unknownUsers.WithLabelValues(source, state)
 	}
@@ -44,11 +47,12 @@ func (o *sourceObserver) Progress(ticagasync.Stage, int, int) {}
 
 // LockHeld implements ticagasync.Observer.
 func (o *sourceObserver) LockHeld(_ string, held bool) {
-	v := 0.0
+	v, since := 0.0, 0.0
 	if held {
-		v = 1
+		v, since = 1, unixSeconds(time.Now())
 	}
 	o.m.lockHeld.WithLabelValues(o.source).Set(v)
+	o.m.lockSince.WithLabelValues(o.source).Set(since)
 }
 
 // RunFinished implements ticagasync.Observer.
@@ -66,8 +70,12 @@ func (o *sourceObserver) RunFinished(r *ticagasync.Report) {
 		m.runDuration.WithLabelValues(src).Observe(finished.Sub(r.StartedAt).Seconds())
 	}
 	m.lastRun.WithLabelValues(src).Set(unixSeconds(finished))
-	if succeeded(r) {
+	switch {
+	case succeeded(r):
 		m.lastSuccess.WithLabelValues(src).Set(unixSeconds(finished))
+		m.failedInARow.WithLabelValues(src).Set(0)
+	case r.Outcome == ticagasync.OutcomeFailed:
+		m.failedInARow.WithLabelValues(src).Inc()
 	}
 	// Directory.Size is only set once the refresh has finished; a failed
 	// run with a size of 0 did not get that far.

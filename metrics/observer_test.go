@@ -240,3 +240,43 @@ ticaga_sync_directory_unknown_users{source="blesta",state="pending"} 0
 ticaga_sync_directory_unknown_users{source="blesta",state="unreadable"} 1
 `, "ticaga_sync_directory_unknown_users")
 }
+
+func TestObserverLockSinceAndFailuresInARow(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	o := m.Observer("blesta")
+	if v := testutil.ToFloat64(m.lockSince); v != 0 {
+		t.Errorf("lock_held_since before any lock = %v", v)
+	}
+	before := float64(time.Now().Unix())
+	o.LockHeld("blesta", true)
+	if v := testutil.ToFloat64(m.lockSince); v < before || v > float64(time.Now().Unix()+1) {
+		t.Errorf("lock_held_since while held = %v, want about %v", v, before)
+	}
+	o.LockHeld("blesta", false)
+	if v := testutil.ToFloat64(m.lockSince); v != 0 {
+		t.Errorf("lock_held_since after release = %v", v)
+	}
+
+	inARow := func() float64 { return testutil.ToFloat64(m.failedInARow.WithLabelValues("blesta")) }
+	for i := 1; i <= 3; i++ {
+		drive(o, false, report(ticagasync.OutcomeFailed, t0.Add(time.Duration(i)*time.Minute), time.Second, 0))
+		if v := inARow(); v != float64(i) {
+			t.Errorf("after %d failed runs consecutive_failed_runs = %v", i, v)
+		}
+	}
+	dry := report(ticagasync.OutcomeCompleted, t0.Add(time.Hour), time.Second, 1)
+	dry.DryRun = true
+	drive(o, true, dry)
+	if v := inARow(); v != 3 {
+		t.Errorf("a dry run changed consecutive_failed_runs to %v", v)
+	}
+	drive(o, true, report(ticagasync.OutcomePartial, t0.Add(2*time.Hour), time.Second, 1))
+	if v := inARow(); v != 0 {
+		t.Errorf("after a partial run consecutive_failed_runs = %v, want 0", v)
+	}
+	drive(o, false, report(ticagasync.OutcomeFailed, t0.Add(3*time.Hour), time.Second, 0))
+	if v := inARow(); v != 1 {
+		t.Errorf("after a new failure consecutive_failed_runs = %v, want 1", v)
+	}
+}
