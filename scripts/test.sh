@@ -9,6 +9,11 @@
 # socket and loopback port; never the system's service), runs `go vet ./...`
 # and `go test -race ./...` against it, and stops it again. Database tests are
 # required here (TEST_REQUIRE_MYSQL=1): they fail instead of skipping.
+#
+# It also installs Chromium and chromedriver with apt-get when missing, for
+# the status page's browser tests (required here: TEST_REQUIRE_BROWSER=1), and
+# checks and unit-tests the Prometheus alert rules with promtool (taken from
+# Debian's prometheus package without installing its server).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -86,6 +91,39 @@ stop_private_mariadb() {
 	return 0
 }
 
+# ensure_browser installs Chromium and chromedriver (Debian: chromium,
+# chromium-driver) when either is missing.
+ensure_browser() {
+	if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+		return 0
+	fi
+	log "Chromium or chromedriver is not installed; installing them with apt-get"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium chromium-driver >/dev/null
+}
+
+# find_promtool prints a promtool: the one on PATH, or one taken from
+# Debian's prometheus package (apt-get download; unpacked, never installed,
+# so no Prometheus server is started) and kept in the user's cache.
+find_promtool() {
+	if command -v promtool >/dev/null; then command -v promtool; return 0; fi
+	local cache="${XDG_CACHE_HOME:-$HOME/.cache}/ticaga-sync"
+	if [ -x "$cache/promtool" ]; then echo "$cache/promtool"; return 0; fi
+	log "promtool is not installed; taking it from Debian's prometheus package (apt-get download)"
+	local tmp
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ticaga-sync-promtool.XXXXXX")
+	if ! (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1); then
+		as_root apt-get update -qq
+		(cd "$tmp" && apt-get download -qq prometheus >/dev/null)
+	fi
+	dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
+	mkdir -p "$cache"
+	install -m 0755 "$tmp/root/usr/bin/promtool" "$cache/promtool"
+	rm -rf "$tmp"
+	echo "$cache/promtool"
+}
+
 if [ -z "${TEST_MYSQL_DSN:-}" ]; then
 	trap stop_private_mariadb EXIT
 	start_private_mariadb
@@ -93,6 +131,8 @@ else
 	log "using the server in TEST_MYSQL_DSN"
 fi
 export TEST_REQUIRE_MYSQL=1
+ensure_browser
+export TEST_REQUIRE_BROWSER=1
 
 log "go vet ./..."
 go vet ./...
@@ -108,5 +148,8 @@ if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null; then
 else
 	log "not root or no dpkg: the .deb install test (scripts/test-deb.sh) needs both"
 fi
+log "Prometheus alert rules: promtool check rules, promtool test rules"
+PROMTOOL=$(find_promtool)
+(cd deploy/prometheus && "$PROMTOOL" check rules ticaga-sync.rules.yml && "$PROMTOOL" test rules ticaga-sync.rules.test.yml)
 log "go test -race ./..."
 go test -race -count=1 -timeout 12m "$@" ./...
