@@ -148,8 +148,13 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 	if err != nil {
 		return ExplainResult{}, err
 	}
+	excluded, err := e.exclusionsBy(ctx)
+	if err != nil {
+		return ExplainResult{}, err
+	}
 	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
-	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings}, nil, unreadable)
+	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings,
+		Excluded: excluded}, nil, unreadable)
 	if err != nil {
 		return ExplainResult{}, err
 	}

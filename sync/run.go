@@ -28,9 +28,12 @@ type RunRecord struct {
 	FinishedAt time.Time
 	Outcome    Outcome
 	DryRun     bool
-	Counts     Counts
-	APICalls   int
-	Error      string
+	// Kind is how the run was started (scheduled, one-off, dry run); empty
+	// for runs recorded before the history kept it.
+	Kind     RunKind
+	Counts   Counts
+	APICalls int
+	Error    string
 }
 
 // DecisionRecord is the last decision kept for a customer that is not
@@ -91,4 +94,19 @@ type Store interface {
 	Directory
 	PairingStore
 	RunStore
+	ExclusionStore
 }
+
+// RunKind is how a run was started; the run history keeps it.
+type RunKind string
+
+// The kinds of run.
+const (
+	// KindScheduled: the daemon's schedule (or a SIGUSR1 trigger).
+	KindScheduled RunKind = "scheduled"
+	// KindOneOff: ticaga-sync sync, in its own process or carried out by
+	// the daemon.
+	KindOneOff RunKind = "one-off"
+	// KindDryRun: a one-off dry run (sync --dry-run).
+	KindDryRun RunKind = "dry-run"
+)

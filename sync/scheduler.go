@@ -75,7 +75,7 @@ func (s *Scheduler) runOnce(ctx context.Context, grace time.Duration) {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			s.Log.Info().Dur("grace", grace).Msg("stopping: letting the current run finish")
+			s.Log.Info().Str("grace", grace.String()).Msg("stopping: letting the current run finish")
 			t := time.NewTimer(grace)
 			defer t.Stop()
 			select {
