@@ -49,6 +49,8 @@ func commands() []command {
 		{"check", "check every precondition: config, billing database, store, Ticaga token", cmdCheck},
 		{"status", "recent runs and the customers that are not linked, and why", cmdStatus},
 		{"explain", "why one customer is or is not linked, with every fact behind it (--client ID or --email)", cmdExplain},
+		{"exclude", "keep one customer out of syncing (--client ID [--reason TEXT]); include undoes it", cmdExclude},
+		{"include", "undo exclude: the next run decides about the customer again (--client ID)", cmdInclude},
 		{"unlink", "remove a customer's pairing (--client ID; --clear-remote also clears Ticaga's billing id)", cmdUnlink},
 		{"migrate", "create or upgrade the store's tables, then exit", cmdMigrate},
 		{"config", "print the effective settings, daemon-wide and of each source, secrets redacted (--output json)", cmdConfig},

@@ -39,7 +39,7 @@ type syncFlags struct {
 	config    string
 	dryRun    bool
 	full      bool
-	clients   idList
+	clients   clientList
 	companies idList
 	sources   nameList
 	output    string
