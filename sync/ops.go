@@ -122,6 +122,10 @@ type ExplainResult struct {
 	// UsersWithEmail the directory's users with it.
 	EmailKey       string
 	UsersWithEmail []TicagaUser
+	// Lookup, when a customer asked by id is not selected, is what the
+	// billing reader found of it unfiltered and why its filters drop it;
+	// nil when the customer is selected or the reader cannot say.
+	Lookup *ClientLookup
 }
 
 // Explain decides now what a run would decide for customer billingID (when
@@ -194,6 +198,15 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 			x.Recorded = &rec
 		}
 		res.Explanations = append(res.Explanations, x)
+	}
+	if billingID > 0 && !slices.ContainsFunc(res.Explanations, func(x Explanation) bool { return x.Decision.Contact.BillingID == billingID }) {
+		l, ok, err := e.LookupClient(ctx, billingID)
+		if err != nil {
+			return ExplainResult{}, err
+		}
+		if ok {
+			res.Lookup = &l
+		}
 	}
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,8 +126,14 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 func printOutcomes(env Env, output string, outs []daemon.Outcome) int {
 	code := exitOK
 	var reports []*ticagasync.Report
+	// A source that selects none of the clients asked for matters only
+	// when no source selects them: with several sources (companies), the
+	// client belongs to one of them.
+	ran := slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected })
 	for _, o := range outs {
-		code = worse(code, o.Code)
+		if !o.NotSelected || !ran {
+			code = worse(code, o.Code)
+		}
 		if o.Msg != "" {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", o.Msg)
 		}
