@@ -14,8 +14,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -45,6 +47,8 @@ type Source struct {
 	// slot holds one token while a run of this source is in progress in
 	// this process: the scheduler and control-socket requests share it.
 	slot chan struct{}
+	// busySince is when the run in progress started (UnixNano; 0: none).
+	busySince atomic.Int64
 }
 
 // Name identifies the source in locks, run history, reports and metrics;
@@ -81,9 +85,16 @@ func (s *Source) Observe(o ticagasync.Observer) {
 	}
 }
 
-// errBusy is a run refused because this process is already running the
-// source.
-var errBusy = fmt.Errorf("a run of this source is in progress in the daemon: %w", ticagasync.ErrLocked)
+// busy is the error of a run refused because this process is already
+// running the source: this process holds it, since its run started.
+func (s *Source) busy() error {
+	host, _ := os.Hostname()
+	h := &ticagasync.LockHolder{Host: host, PID: os.Getpid()}
+	if t := s.busySince.Load(); t != 0 {
+		h.Since = time.Unix(0, t)
+	}
+	return &ticagasync.LockedError{Name: s.name, Holder: h}
+}
 
 // run carries out one run of the source, waiting up to wait for a run in
 // progress in this process to end (the store's lock then guards against
@@ -93,19 +104,20 @@ func (s *Source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 	case s.slot <- struct{}{}:
 	default:
 		if wait <= 0 {
-			return nil, errBusy
+			return nil, s.busy()
 		}
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case s.slot <- struct{}{}:
 		case <-t.C:
-			return nil, errBusy
+			return nil, s.busy()
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	defer func() { <-s.slot }()
+	s.busySince.Store(time.Now().UnixNano())
+	defer func() { s.busySince.Store(0); <-s.slot }()
 	return e.Run(ctx, opt)
 }
 

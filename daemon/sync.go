@@ -59,7 +59,7 @@ func (s *Source) Sync(ctx context.Context, companies []int64, opt ticagasync.Run
 	o.Report, err = s.run(ctx, engine, opt, opt.LockWait)
 	switch {
 	case errors.Is(err, ticagasync.ErrLocked):
-		o.Msg, o.Code = joinLines(o.Msg, fmt.Sprintf("source %s: %s; another run is in progress (use --wait to queue behind it)", s.name, OneLine(err))), ExitLocked
+		o.Msg, o.Code = joinLines(o.Msg, fmt.Sprintf("source %s: %s; use --wait DURATION to queue behind it", s.name, OneLine(err))), ExitLocked
 	case o.Report == nil:
 		o.Msg, o.Code = fmt.Sprintf("source %s: %s", s.name, OneLine(err)), ExitFailed
 	case err != nil:

@@ -13,7 +13,7 @@ import (
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 )
 
-var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan", "ticaga_sync_exclusions"}
+var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan", "ticaga_sync_exclusions", "ticaga_sync_locks"}
 
 // pluginTableUTF8MyISAM is ticaga_billing as some installs have it.
 const pluginTableUTF8MyISAM = "CREATE TABLE ticaga_billing (" +

@@ -179,6 +179,9 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 		return nil, errNotReady
 	}
 	held, unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
+	if errors.Is(err, ErrLocked) {
+		return nil, err // it names the lock and who holds it
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run lock %q: %w", e.Name, err)
 	}

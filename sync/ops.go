@@ -54,6 +54,9 @@ func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (Unlin
 		return res, errNotReady
 	}
 	ctx, unlock, err := e.Store.Lock(ctx, e.Name, 0)
+	if errors.Is(err, ErrLocked) {
+		return res, err
+	}
 	if err != nil {
 		return res, fmt.Errorf("run lock %q: %w", e.Name, err)
 	}

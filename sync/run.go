@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -110,3 +112,43 @@ const (
 	// KindDryRun: a one-off dry run (sync --dry-run).
 	KindDryRun RunKind = "dry-run"
 )
+
+// LockHolder is who holds a run lock, as far as the store knows.
+type LockHolder struct {
+	Host string
+	PID  int
+	// RunID is the run in progress under the lock (0: none recorded, such
+	// as an unlink).
+	RunID int64
+	Since time.Time
+}
+
+// LockedError is the error of a run lock held by someone else. It is
+// ErrLocked (errors.Is).
+type LockedError struct {
+	// Name is the lock's (the source's) name.
+	Name string
+	// Holder is who holds it; nil when unknown.
+	Holder *LockHolder
+}
+
+func (e *LockedError) Error() string {
+	h := e.Holder
+	if h == nil {
+		return fmt.Sprintf("the run lock of %s is held by another process (which one is not recorded)", e.Name)
+	}
+	s := fmt.Sprintf("the run lock of %s is held", e.Name)
+	if h.RunID != 0 {
+		s += fmt.Sprintf(" by run %d", h.RunID)
+	}
+	if h.Host != "" {
+		s += fmt.Sprintf(" on host %s, process %d,", h.Host, h.PID)
+	}
+	if !h.Since.IsZero() {
+		s += " since " + h.Since.Local().Format("2006-01-02 15:04:05 MST")
+	}
+	return strings.TrimSuffix(s, ",")
+}
+
+// Is makes a LockedError ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }

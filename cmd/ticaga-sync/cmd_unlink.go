@@ -86,7 +86,7 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearR
 	}
 	switch {
 	case errors.Is(err, ticagasync.ErrLocked):
-		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; a run is in progress, try again after it\n", oneLine(err))
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; try again after it\n", oneLine(err))
 		return exitLocked
 	case errors.Is(err, ticagasync.ErrChanged):
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s while you confirmed; nothing changed, run unlink again\n", oneLine(err))

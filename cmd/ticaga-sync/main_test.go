@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,6 +187,12 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 	code, _, stderr := f.main(t, "sync")
 	if code != exitLocked || !strings.Contains(stderr, "--wait") {
 		t.Fatalf("exit %d, want 3; stderr: %s", code, stderr)
+	}
+	// Who holds it, once: this test's process on this host, since when.
+	host, _ := os.Hostname()
+	want := fmt.Sprintf("the run lock of blesta is held on host %s, process %d, since ", host, os.Getpid())
+	if !strings.Contains(stderr, want) || strings.Count(stderr, "lock") != 1 || !strings.Contains(stderr, " UTC") && !strings.Contains(stderr, time.Now().Format("MST")) {
+		t.Fatalf("the lock message should say who holds it, once:\n%s", stderr)
 	}
 	if f.fake.TotalCalls() != 0 {
 		t.Fatal("a locked-out sync talked to Ticaga")

@@ -63,7 +63,7 @@ func (s *Store) Lock(ctx context.Context, name string, wait time.Duration) (cont
 		select {
 		case ch <- struct{}{}:
 		case <-t.C:
-			return nil, nil, fmt.Errorf("lock %q: %w", name, ticagasync.ErrLocked)
+			return nil, nil, &ticagasync.LockedError{Name: name}
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		}
