@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 )
 
 // Exit codes.
@@ -153,6 +154,9 @@ func withDaemon(ctx context.Context, d configs.Daemon, env Env, quiet bool, fn f
 	if !quiet {
 		log = daemon.NewLogger(d, env.Stderr)
 	}
+	// The driver's own messages (a dropped connection) are warnings a
+	// quiet command shows too, as log lines rather than raw "[mysql]" ones.
+	mysqlx.SetLogger(daemon.NewLogger(d, env.Stderr))
 	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
