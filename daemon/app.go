@@ -287,7 +287,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		AdminEmail: cfg.TicagaAPIEmail,
 		Timeout:    cfg.TicagaTimeout,
 		RateLimit:  cfg.TicagaRateLimit,
-		Logger:     a.log,
+		Logger:     a.log.With().Str("source", name).Logger(),
 		UserAgent:  a.opt.userAgent(),
 	}
 	if a.opt.Metrics != nil {

@@ -58,6 +58,9 @@ type Engine struct {
 	// same Ticaga (another source) to finish its links (default 10m).
 	TargetWait time.Duration
 
+	// Log is the source's logger. It names the source (the daemon's carries
+	// "source"); the engine adds no source field of its own, so that each
+	// key appears once in a JSON log line.
 	Log zerolog.Logger
 	Now func() time.Time
 	// Observer, when set, is told about each stage of a run (metrics,
@@ -193,7 +196,8 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 
 	api := newCountingTicaga(e.Ticaga)
 	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Kind: opt.kind(), Outcome: OutcomeRunning}
-	log := e.Log.With().Str("source", e.Name).Bool("dry_run", opt.DryRun).Str("kind", string(rep.Kind)).Logger()
+	// e.Log names the source already (see Engine.Log): each key once.
+	log := e.Log.With().Bool("dry_run", opt.DryRun).Str("kind", string(rep.Kind)).Logger()
 	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
 
 	if !opt.DryRun {
