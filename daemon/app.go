@@ -47,6 +47,8 @@ type Source struct {
 	// slot holds one token while a run of this source is in progress in
 	// this process: the scheduler and control-socket requests share it.
 	slot chan struct{}
+	// tokenFrom names the setting that gives the Ticaga token.
+	tokenFrom string
 	// busySince is when the run in progress started (UnixNano; 0: none).
 	busySince atomic.Int64
 }
@@ -205,7 +207,7 @@ func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
 			continue
 		}
 		if !cfg.FromPluginSettings() {
-			a.addSource(s.Name, cfg, db, st)
+			a.addSource(s.Name, cfg, db, st, tokenSetting(cfg, false, ""))
 			continue
 		}
 		a.addPluginSources(ctx, s.Name, cfg, db, st)
@@ -265,7 +267,7 @@ func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Con
 				problem: fmt.Errorf("the plugin's ticaga_settings row for company %q is incomplete: %s", ps.RawCompanyID, p)})
 			continue
 		}
-		a.addSource(subName, sub, db, st)
+		a.addSource(subName, sub, db, st, tokenSetting(sub, true, strings.TrimSpace(ps.RawCompanyID)))
 	}
 	if added == 0 {
 		a.sources = append(a.sources, &Source{name: name, cfg: cfg,
@@ -273,8 +275,8 @@ func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Con
 	}
 }
 
-func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
-	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
+func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store, tokenFrom string) {
+	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1), tokenFrom: tokenFrom}
 	a.sources = append(a.sources, s)
 	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
 	if err != nil {
@@ -308,7 +310,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		System:          cfg.TicagaBillingSystemName,
 		Companies:       cfg.EffectiveCompanyIDs(),
 		Source:          reader,
-		Ticaga:          s.ticaga,
+		Ticaga:          namedAuth{Ticaga: s.ticaga, setting: tokenFrom},
 		Store:           st,
 		Concurrency:     cfg.SyncConcurrency,
 		DirectoryGap:    cfg.TicagaDirectoryGap,

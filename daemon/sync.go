@@ -105,12 +105,8 @@ func NotSelectedLine(id int64, l ticagasync.ClientLookup) string {
 	return fmt.Sprintf("client %d is not selected: %s", id, l.Reason())
 }
 
-// explain turns an engine error into a line that names what to fix.
+// explain turns an engine error into a line. A rejected token already
+// names the setting to fix (the source's Ticaga says it).
 func explain(err error) string {
-	switch {
-	case errors.Is(err, ticagasync.ErrUnauthorized):
-		return OneLine(err) + " (Ticaga rejected the API token: check TICAGA_API_TOKEN / TICAGA_API_TOKEN_FILE, TICAGA_API_EMAIL, or the plugin's api_key)"
-	default:
-		return OneLine(err)
-	}
+	return OneLine(err)
 }
