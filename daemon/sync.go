@@ -78,8 +78,9 @@ func joinLines(a, b string) string {
 	return a + "\n" + b
 }
 
-// selectedClients returns those of clients the engine's source selects,
-// and a sentence for each of the others saying why it is not selected.
+// selectedClients returns those of clients the engine's source selects and
+// could link, and a sentence for each of the others saying why not: not
+// selected, or a row that cannot be used (no primary contact).
 func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []int64) ([]int64, []string, error) {
 	var selected []int64
 	var why []string
@@ -88,6 +89,9 @@ func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []int64)
 		switch {
 		case err != nil:
 			return nil, nil, err
+		case l.Selected() && l.Contact.Problem != "":
+			// Selected, but never linkable until its row is fixed.
+			why = append(why, fmt.Sprintf("client %d cannot be linked: %s (correct it in the billing system)", id, l.Contact.Problem))
 		case !ok || l.Selected():
 			selected = append(selected, id)
 		default:

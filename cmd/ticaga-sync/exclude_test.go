@@ -110,6 +110,7 @@ func TestNotSelectedCustomer(t *testing.T) {
 	f := newFixture(t)
 	addBlestaClient(t, f, blestatest.Client{ID: 12, FirstName: "In", LastName: "Active", Email: "inactive@example.com", Status: "inactive"})
 	addBlestaClient(t, f, blestatest.Client{ID: 13, FirstName: "Other", LastName: "Co", Email: "other@example.com", CompanyID: 2})
+	addBlestaClient(t, f, blestatest.Client{ID: 14, NoPrimaryContact: true})
 	if code, _, stderr := f.main(t, "migrate"); code != exitOK {
 		t.Fatal(stderr)
 	}
@@ -118,9 +119,16 @@ func TestNotSelectedCustomer(t *testing.T) {
 		{"13", "client 13 is not selected: it belongs to billing company 2, and BILLING_COMPANY_ID=1 (client_groups.company_id) selects other companies"},
 		{"404", "client 404: no such client: clients has no row with id 404"},
 	}
-	for _, tt := range tests {
+	// Selected, but its row is unusable: explain shows the decision and the
+	// problem; sync --client says it without a run.
+	if code, out, _ := f.main(t, "explain", "--client", "14"); code != exitOK ||
+		!strings.Contains(out, "invalid_email bad_billing_row") || !strings.Contains(out, "problem: no primary contact") {
+		t.Errorf("explain --client 14: exit %d\n%s", code, out)
+	}
+	tests = append(tests, struct{ client, want string }{"14", "client 14 cannot be linked: no primary contact"})
+	for i, tt := range tests {
 		code, out, _ := f.main(t, "explain", "--client", tt.client)
-		if code != exitFailed || !strings.Contains(out, tt.want) {
+		if i < 3 && (code != exitFailed || !strings.Contains(out, tt.want)) {
 			t.Errorf("explain --client %s: exit %d\n%s", tt.client, code, out)
 		}
 		code, out, stderr := f.main(t, "sync", "--client", tt.client)
