@@ -107,3 +107,20 @@ func TestExclusionsArePerSourceAndReplaced(t *testing.T) {
 		}
 	})
 }
+
+// A dry run needs no migrated store: without the run history it still
+// plans, and records nothing.
+func TestDryRunWithoutRunHistory(t *testing.T) {
+	h := newHarness(t)
+	seedWorld(h)
+	if _, err := h.db.ExecContext(t.Context(), "DROP TABLE ticaga_sync_runs"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := h.run(ticagasync.RunOptions{DryRun: true})
+	if err != nil || rep.RunID != 0 || rep.Counts.Linked != 3 || rep.Kind != ticagasync.KindDryRun {
+		t.Fatalf("dry run without ticaga_sync_runs: %+v, %v", rep, err)
+	}
+	if _, err := h.run(ticagasync.RunOptions{}); err == nil || !strings.Contains(err.Error(), "record run start") {
+		t.Fatalf("a real run without ticaga_sync_runs: %v", err)
+	}
+}

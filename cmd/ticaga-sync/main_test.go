@@ -68,7 +68,7 @@ func TestSyncJSONReport(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out)
 	}
-	wantCounts := map[string]int{"contacts": 3, "linked": 2, "created": 0, "already_linked": 0, "no_match": 1, "conflict": 0, "invalid_email": 0, "failed": 0}
+	wantCounts := map[string]int{"contacts": 3, "linked": 2, "created": 0, "already_linked": 0, "no_match": 1, "conflict": 0, "invalid_email": 0, "failed": 0, "excluded": 0}
 	if !maps.Equal(rep.Counts, wantCounts) {
 		t.Errorf("counts = %v, want %v", rep.Counts, wantCounts)
 	}
