@@ -41,7 +41,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 		doc := explainJSON{Client: int64(client), Email: email, Sources: []explainSourceJSON{}}
 		for _, s := range a.Select(sources, nil) {
 			if s.Problem() != nil {
-				doc.Sources = append(doc.Sources, explainSourceJSON{Source: s.Name(), Problem: oneLine(s.Problem())})
+				doc.Sources = append(doc.Sources, explainSourceJSON{Source: s.Name(), Problem: oneLine(s.Problem()), Customers: []customerJSON{}})
 				if output == "text" {
 					fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.Name(), oneLine(s.Problem()))
 				}

@@ -90,7 +90,9 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source of the running daemon matches --source/--company")
 			return exitUsage
 		case err == nil:
-			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
+			if slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected }) {
+				fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
+			}
 			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
 		case !errors.Is(err, daemon.ErrNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))

@@ -49,7 +49,8 @@ func TestStatusAsksTheDaemon(t *testing.T) {
 	}
 	calls := f.fake.TotalCalls()
 	code, out, stderr := f.main(t, "sync", "--client", "12")
-	if code != exitUsage || !strings.Contains(stderr, "client 12 is not selected: its status is inactive") || f.fake.TotalCalls() != calls {
+	if code != exitUsage || !strings.Contains(stderr, "client 12 is not selected: its status is inactive") || f.fake.TotalCalls() != calls ||
+		strings.Contains(stderr, "did the run") {
 		t.Fatalf("sync --client 12 via the daemon: exit %d, %d calls\n%s%s", code, f.fake.TotalCalls()-calls, out, stderr)
 	}
 
