@@ -14,8 +14,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -45,6 +47,10 @@ type Source struct {
 	// slot holds one token while a run of this source is in progress in
 	// this process: the scheduler and control-socket requests share it.
 	slot chan struct{}
+	// tokenFrom names the setting that gives the Ticaga token.
+	tokenFrom string
+	// busySince is when the run in progress started (UnixNano; 0: none).
+	busySince atomic.Int64
 }
 
 // Name identifies the source in locks, run history, reports and metrics;
@@ -81,9 +87,16 @@ func (s *Source) Observe(o ticagasync.Observer) {
 	}
 }
 
-// errBusy is a run refused because this process is already running the
-// source.
-var errBusy = fmt.Errorf("a run of this source is in progress in the daemon: %w", ticagasync.ErrLocked)
+// busy is the error of a run refused because this process is already
+// running the source: this process holds it, since its run started.
+func (s *Source) busy() error {
+	host, _ := os.Hostname()
+	h := &ticagasync.LockHolder{Host: host, PID: os.Getpid()}
+	if t := s.busySince.Load(); t != 0 {
+		h.Since = time.Unix(0, t)
+	}
+	return &ticagasync.LockedError{Name: s.name, Holder: h}
+}
 
 // run carries out one run of the source, waiting up to wait for a run in
 // progress in this process to end (the store's lock then guards against
@@ -93,19 +106,20 @@ func (s *Source) run(ctx context.Context, e *ticagasync.Engine, opt ticagasync.R
 	case s.slot <- struct{}{}:
 	default:
 		if wait <= 0 {
-			return nil, errBusy
+			return nil, s.busy()
 		}
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case s.slot <- struct{}{}:
 		case <-t.C:
-			return nil, errBusy
+			return nil, s.busy()
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	defer func() { <-s.slot }()
+	s.busySince.Store(time.Now().UnixNano())
+	defer func() { s.busySince.Store(0); <-s.slot }()
 	return e.Run(ctx, opt)
 }
 
@@ -193,7 +207,7 @@ func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
 			continue
 		}
 		if !cfg.FromPluginSettings() {
-			a.addSource(s.Name, cfg, db, st)
+			a.addSource(s.Name, cfg, db, st, tokenSetting(cfg, false, ""))
 			continue
 		}
 		a.addPluginSources(ctx, s.Name, cfg, db, st)
@@ -253,7 +267,7 @@ func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Con
 				problem: fmt.Errorf("the plugin's ticaga_settings row for company %q is incomplete: %s", ps.RawCompanyID, p)})
 			continue
 		}
-		a.addSource(subName, sub, db, st)
+		a.addSource(subName, sub, db, st, tokenSetting(sub, true, strings.TrimSpace(ps.RawCompanyID)))
 	}
 	if added == 0 {
 		a.sources = append(a.sources, &Source{name: name, cfg: cfg,
@@ -261,8 +275,8 @@ func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Con
 	}
 }
 
-func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store) {
-	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1)}
+func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store, tokenFrom string) {
+	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1), tokenFrom: tokenFrom}
 	a.sources = append(a.sources, s)
 	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
 	if err != nil {
@@ -275,7 +289,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		AdminEmail: cfg.TicagaAPIEmail,
 		Timeout:    cfg.TicagaTimeout,
 		RateLimit:  cfg.TicagaRateLimit,
-		Logger:     a.log,
+		Logger:     a.log.With().Str("source", name).Logger(),
 		UserAgent:  a.opt.userAgent(),
 	}
 	if a.opt.Metrics != nil {
@@ -296,7 +310,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		System:          cfg.TicagaBillingSystemName,
 		Companies:       cfg.EffectiveCompanyIDs(),
 		Source:          reader,
-		Ticaga:          s.ticaga,
+		Ticaga:          namedAuth{Ticaga: s.ticaga, setting: tokenFrom},
 		Store:           st,
 		Concurrency:     cfg.SyncConcurrency,
 		DirectoryGap:    cfg.TicagaDirectoryGap,

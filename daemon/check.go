@@ -16,6 +16,9 @@ type CheckResult struct {
 	Name string
 	Err  error
 	Note string
+	// Skipped, when set, says why the check Name was not run (it needs
+	// one that failed); it is a failure.
+	Skipped string
 }
 
 // Check checks every precondition of the source's runs, in order, telling
@@ -55,8 +58,18 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 	} else {
 		step("store reachable and writable ("+s.StoreVar()+")", s.store.CheckWritable)
 	}
-	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", s.ticaga.Ping)
-	if ok {
+	ticagaOK := true
+	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", func(ctx context.Context) error {
+		err := authError(s.ticaga.Ping(ctx), s.tokenFrom)
+		ticagaOK = err == nil
+		return err
+	})
+	// Every check runs whatever failed before, except one that needs a
+	// failed one: it is reported as skipped, and why.
+	if !ticagaOK {
+		emit(CheckResult{Name: "Ticaga answers a missing user as documented (customers/get)", Skipped: "needs Ticaga reachable and the token accepted"})
+		ok = false
+	} else {
 		var how string
 		step("Ticaga answers a missing user as documented (customers/get)", func(ctx context.Context) (err error) {
 			how, err = probeNotFound(ctx, s.ticaga)

@@ -45,13 +45,15 @@ type controlResult struct {
 	Report *JSONReport `json:"report,omitempty"`
 	Msg    string      `json:"message,omitempty"`
 	Code   int         `json:"code"`
+	// NotSelected is Outcome.NotSelected.
+	NotSelected bool `json:"not_selected,omitempty"`
 }
 
 // serveControl listens on path and serves sync requests with a's sources
 // until ctx ends. It returns once listening; done is closed when the
 // listener is closed and every request has been answered. A run in
 // progress when ctx ends gets grace to finish, like a scheduled one.
-func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, grace time.Duration) (done <-chan struct{}, err error) {
+func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, grace time.Duration, status func() DaemonStatus) (done <-chan struct{}, err error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("CONTROL_SOCKET: %w", err)
 	}
@@ -85,7 +87,7 @@ func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, 
 			// The run belongs to the daemon: a client that goes away does
 			// not cancel it halfway; the daemon's stop does.
 			o := s.Sync(runCtx, req.Companies, opt)
-			res := controlResult{Source: o.Source, Msg: o.Msg, Code: o.Code}
+			res := controlResult{Source: o.Source, Msg: o.Msg, Code: o.Code, NotSelected: o.NotSelected}
 			if o.Report != nil {
 				jr := NewJSONReport(o.Report, true)
 				res.Report = &jr
@@ -94,6 +96,10 @@ func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, 
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(results)
+	})
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(status())
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -115,6 +121,94 @@ func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, 
 	return stopped, nil
 }
 
+// DaemonStatus is what a running daemon says of itself on the control
+// socket (GET /v1/status).
+type DaemonStatus struct {
+	PID       int            `json:"pid"`
+	Host      string         `json:"host"`
+	Version   string         `json:"version"`
+	StartedAt time.Time      `json:"started_at"`
+	Sources   []SourceStatus `json:"sources"`
+}
+
+// SourceStatus is one scheduled source of a running daemon.
+type SourceStatus struct {
+	Source   string `json:"source"`
+	Schedule string `json:"schedule"`
+	// NextRun is when the next scheduled run starts; null while a run is
+	// in progress (Running).
+	NextRun *time.Time `json:"next_run"`
+	Running bool       `json:"running"`
+}
+
+// daemonStatus returns the function that answers GET /v1/status for the
+// schedulers of one generation.
+func daemonStatus(version string, names, specs []string, scheds []*ticagasync.Scheduler) func() DaemonStatus {
+	host, _ := os.Hostname()
+	started := time.Now()
+	return func() DaemonStatus {
+		st := DaemonStatus{PID: os.Getpid(), Host: host, Version: version, StartedAt: started, Sources: []SourceStatus{}}
+		for i, s := range scheds {
+			next, running := s.Next()
+			ss := SourceStatus{Source: names[i], Schedule: specs[i], Running: running}
+			if !next.IsZero() {
+				ss.NextRun = &next
+			}
+			st.Sources = append(st.Sources, ss)
+		}
+		return st
+	}
+}
+
+// StatusViaDaemon asks the daemon on the control socket path about itself.
+// It returns ErrNoDaemon when no daemon listens there: not running is not
+// an error of the caller's.
+func StatusViaDaemon(ctx context.Context, path string) (*DaemonStatus, error) {
+	client, err := controlClient(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://ticaga-sync/v1/status", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("control socket %s: HTTP %d: %s (a daemon of an older version?)", path, resp.StatusCode, bytes.TrimSpace(msg))
+	}
+	var st DaemonStatus
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	return &st, nil
+}
+
+// controlClient returns an HTTP client over the control socket path, or
+// ErrNoDaemon when nothing listens there.
+func controlClient(path string) (*http.Client, error) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("the daemon's control socket %s is not accessible (run as the service user or a member of its group): %w", path, err)
+		}
+		return nil, ErrNoDaemon
+	}
+	conn.Close()
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}, nil
+}
+
 // ErrNoDaemon means no daemon answers on the control socket.
 var ErrNoDaemon = errors.New("no daemon on the control socket")
 
@@ -124,20 +218,10 @@ var ErrNoDaemon = errors.New("no daemon on the control socket")
 // listens there: the caller then runs in its own process. The Reports of
 // the Outcomes carry every decision, already linked customers included.
 func SyncViaDaemon(ctx context.Context, path string, req SyncRequest) ([]Outcome, error) {
-	conn, err := net.Dial("unix", path)
+	client, err := controlClient(path)
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) {
-			return nil, fmt.Errorf("the daemon's control socket %s is not accessible (run as the service user or a member of its group): %w", path, err)
-		}
-		return nil, ErrNoDaemon
+		return nil, err
 	}
-	conn.Close()
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-	}}
 	body, _ := json.Marshal(req)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ticaga-sync/v1/sync", bytes.NewReader(body))
 	if err != nil {
@@ -158,7 +242,7 @@ func SyncViaDaemon(ctx context.Context, path string, req SyncRequest) ([]Outcome
 	}
 	outs := make([]Outcome, len(results))
 	for i, r := range results {
-		outs[i] = Outcome{Source: r.Source, Msg: r.Msg, Code: r.Code}
+		outs[i] = Outcome{Source: r.Source, Msg: r.Msg, Code: r.Code, NotSelected: r.NotSelected}
 		if r.Report != nil {
 			outs[i].Report = r.Report.Report()
 		}

@@ -24,6 +24,9 @@ type JSONDecision struct {
 	Reason    string `json:"reason"`
 	Detail    string `json:"detail,omitempty"`
 	Assigned  bool   `json:"assigned,omitempty"`
+	// Exclusion is who excluded the customer, when and why (action
+	// excluded).
+	Exclusion *ticagasync.Exclusion `json:"exclusion,omitempty"`
 }
 
 // JSONReport is the JSON report of one run: what `sync --output json`
@@ -33,6 +36,7 @@ type JSONReport struct {
 	Source     string                     `json:"source"`
 	Outcome    string                     `json:"outcome"`
 	DryRun     bool                       `json:"dry_run"`
+	Kind       ticagasync.RunKind         `json:"kind"`
 	StartedAt  time.Time                  `json:"started_at"`
 	FinishedAt time.Time                  `json:"finished_at"`
 	Counts     ticagasync.Counts          `json:"counts"`
@@ -48,7 +52,7 @@ type JSONReport struct {
 // every decision, so the client can write a --report file).
 func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
 	out := JSONReport{
-		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun,
+		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun, Kind: rep.Kind,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.FinishedAt.UTC(), Counts: rep.Counts,
 		APICalls: rep.TotalAPICalls(), ByEndpoint: rep.APICalls, Directory: rep.Directory,
 		Decisions: []JSONDecision{},
@@ -65,7 +69,7 @@ func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
 		}
 		jd := JSONDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
 			Name: d.Contact.Name(), Action: string(d.Action),
-			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
+			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned, Exclusion: d.Exclusion}
 		if d.TicagaID != 0 {
 			id := d.TicagaID
 			jd.TicagaID = &id
@@ -80,7 +84,7 @@ func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
 // it; the counts are whole. A decision's contact has its name as FirstName.
 func (jr JSONReport) Report() *ticagasync.Report {
 	rep := &ticagasync.Report{
-		RunID: jr.RunID, Source: jr.Source, StartedAt: jr.StartedAt, FinishedAt: jr.FinishedAt, DryRun: jr.DryRun,
+		RunID: jr.RunID, Source: jr.Source, StartedAt: jr.StartedAt, FinishedAt: jr.FinishedAt, DryRun: jr.DryRun, Kind: jr.Kind,
 		Outcome: ticagasync.Outcome(jr.Outcome), Counts: jr.Counts, APICalls: jr.ByEndpoint, Directory: jr.Directory,
 	}
 	if jr.Error != "" {
@@ -90,6 +94,7 @@ func (jr JSONReport) Report() *ticagasync.Report {
 		dec := ticagasync.Decision{
 			Contact: ticagasync.Contact{BillingID: d.BillingID, CompanyID: d.CompanyID, Email: d.Email, FirstName: d.Name},
 			Action:  ticagasync.Action(d.Action), Reason: ticagasync.Reason(d.Reason), Detail: d.Detail, Assigned: d.Assigned,
+			Exclusion: d.Exclusion,
 		}
 		if d.TicagaID != nil {
 			dec.TicagaID = *d.TicagaID
@@ -125,8 +130,12 @@ func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 	if c.Created > 0 {
 		created = fmt.Sprintf(", %d %s", c.Created, map[bool]string{true: "to create", false: "Ticaga accounts created"}[rep.DryRun])
 	}
-	fmt.Fprintf(w, "  %d contacts: %d %s%s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed\n",
-		c.Contacts, c.Linked, linked, created, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed)
+	excluded := ""
+	if c.Excluded > 0 {
+		excluded = fmt.Sprintf(", %d excluded", c.Excluded)
+	}
+	fmt.Fprintf(w, "  %d contacts: %d %s%s, %d already linked, %d no match, %d conflict, %d invalid email, %d failed%s\n",
+		c.Contacts, c.Linked, linked, created, c.AlreadyLinked, c.NoMatch, c.Conflict, c.InvalidEmail, c.Failed, excluded)
 	fmt.Fprintf(w, "  Ticaga API calls: %d%s\n", rep.TotalAPICalls(), endpointBreakdown(rep.APICalls))
 	d := rep.Directory
 	fmt.Fprintf(w, "  directory: %d users (%d read, %d new, %d changed, %d removed)\n", d.Size, d.Fetched, d.Added, d.Changed, d.Removed)
@@ -144,6 +153,7 @@ func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 	section(w, rep, ticagasync.ActionLink, map[bool]string{true: "Would link", false: "Linked"}[rep.DryRun])
 	section(w, rep, ticagasync.ActionCreate, map[bool]string{true: "Would create a Ticaga account", false: "Ticaga accounts created"}[rep.DryRun])
 	section(w, rep, ticagasync.ActionNoMatch, "No Ticaga user")
+	section(w, rep, ticagasync.ActionExcluded, "Excluded by an operator (ticaga-sync include undoes it)")
 }
 
 // writeUnknownUsers lists Ticaga users whose answer stayed unknown, with

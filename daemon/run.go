@@ -186,7 +186,7 @@ func (st *daemonState) start(ctx context.Context, d configs.Daemon, trigger <-ch
 	genCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var scheds []*ticagasync.Scheduler
-	var names []string
+	var names, specs []string
 	for _, s := range a.sources {
 		if s.problem != nil {
 			log.Error().Str("source", s.name).Str("problem", OneLine(s.problem)).Msg("source skipped")
@@ -194,7 +194,7 @@ func (st *daemonState) start(ctx context.Context, d configs.Daemon, trigger <-ch
 		}
 		st.restoreNotifyState(ctx, s)
 		sched := st.newSourceScheduler(s)
-		scheds, names = append(scheds, sched), append(names, s.name)
+		scheds, names, specs = append(scheds, sched), append(names, s.name), append(specs, s.cfg.SyncSchedule)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -211,7 +211,8 @@ func (st *daemonState) start(ctx context.Context, d configs.Daemon, trigger <-ch
 
 	var controlDone <-chan struct{}
 	if sock := d.ControlSocket; sock != "" {
-		controlDone, err = serveControl(genCtx, sock, a, log, d.SyncShutdownTimeout)
+		status := daemonStatus(st.version, names, specs, scheds)
+		controlDone, err = serveControl(genCtx, sock, a, log, d.SyncShutdownTimeout, status)
 		if err != nil {
 			log.Warn().Err(err).Msg("no control socket: one-off syncs will run in their own process")
 		} else {
@@ -247,7 +248,7 @@ func (st *daemonState) newSourceScheduler(s *Source) *ticagasync.Scheduler {
 		// A run that finds the source busy (a one-off on the control
 		// socket) or the lock held (another host) is skipped: the next
 		// tick tries again.
-		rep, err := s.run(runCtx, s.engine, ticagasync.RunOptions{}, 0)
+		rep, err := s.run(runCtx, s.engine, ticagasync.RunOptions{Kind: ticagasync.KindScheduled}, 0)
 		if errors.Is(err, ticagasync.ErrLocked) {
 			log.Warn().Err(err).Msg("run skipped: another run holds the lock")
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -265,6 +266,18 @@ func TestSyncViaDaemon(t *testing.T) {
 		t.Fatalf("an unknown source: %+v, %v", outs, err)
 	}
 	d.stop(t)
+	// JSON log lines carry each key once; durations carry their unit.
+	for _, line := range strings.Split(d.logs.String(), "\n") {
+		if strings.Count(line, `"source":`) > 1 || strings.Count(line, `"run_id":`) > 1 {
+			t.Errorf("a log line repeats a key: %s", line)
+		}
+		if strings.Contains(line, `"message":"run finished"`) && !regexp.MustCompile(`"took":"[0-9.]+(ms|s|µs|m[0-9])`).MatchString(line) {
+			t.Errorf("took carries no unit: %s", line)
+		}
+	}
+	if !strings.Contains(d.logs.String(), `"message":"run finished"`) || !strings.Contains(d.logs.String(), `"source":"blesta"`) {
+		t.Errorf("no run finished line naming the source:\n%s", d.logs.String())
+	}
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the stopped daemon left its socket: %v", err)
 	}

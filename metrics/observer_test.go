@@ -280,3 +280,17 @@ func TestObserverLockSinceAndFailuresInARow(t *testing.T) {
 		t.Errorf("after a new failure consecutive_failed_runs = %v, want 1", v)
 	}
 }
+
+// Excluded customers are counted like any decision, with their reason.
+func TestObserverCountsExcluded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	o := New(reg).Observer("blesta")
+	drive(o, true, report(ticagasync.OutcomeCompleted, t0, time.Second, 10,
+		decisions(2, ticagasync.ActionExcluded, ticagasync.ReasonOperatorExcluded), decisions(1, ticagasync.ActionLink, "")))
+	compare(t, reg, `
+# HELP ticaga_sync_decisions Decisions of the last run that planned, by action and reason (reason "none" when it has none).
+# TYPE ticaga_sync_decisions gauge
+ticaga_sync_decisions{action="excluded",reason="operator_excluded",source="blesta"} 2
+ticaga_sync_decisions{action="link",reason="none",source="blesta"} 1
+`, "ticaga_sync_decisions")
+}

@@ -6,7 +6,10 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,12 +49,51 @@ func (s *Store) Lock(ctx context.Context, name string, wait time.Duration) (held
 		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
 	held, lost := context.WithCancelCause(ctx)
-	release, err := s.acquire(ctx, lockName(lockPrefix, db, name), wait, lost)
+	full := lockName(lockPrefix, db, name)
+	release, err := s.acquire(ctx, full, wait, lost)
+	if errors.Is(err, ticagasync.ErrLocked) {
+		lost(nil)
+		return nil, nil, &ticagasync.LockedError{Name: name, Holder: s.lockHolder(ctx, full, name)}
+	}
 	if err != nil {
 		lost(nil)
 		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
 	return held, func() { release(); lost(nil) }, nil
+}
+
+// recordHolder notes in ticaga_sync_locks who took lock full, on the
+// lock's own connection (whose CONNECTION_ID() IS_USED_LOCK returns), so
+// that a process that finds the lock held can say who holds it. Best
+// effort: a store not yet migrated has no such table.
+func (s *Store) recordHolder(ctx context.Context, conn *sql.Conn, full string) {
+	host, _ := os.Hostname()
+	_, err := conn.ExecContext(ctx, "INSERT INTO ticaga_sync_locks (name, connection_id, host, pid, since) VALUES (?, CONNECTION_ID(), ?, ?, ?) "+
+		"ON DUPLICATE KEY UPDATE connection_id = VALUES(connection_id), host = VALUES(host), pid = VALUES(pid), since = VALUES(since)",
+		full, clip(host, 191), os.Getpid(), s.utc(time.Time{}))
+	if err != nil && !isMissingTable(err) {
+		s.log.Debug().Err(err).Msg("could not record the lock's holder")
+	}
+}
+
+// lockHolder says who holds lock full (of source name), as far as the
+// store knows: the host, process and time its holder recorded, and the
+// source's run in progress; nil when unknown.
+func (s *Store) lockHolder(ctx context.Context, full, name string) *ticagasync.LockHolder {
+	var h ticagasync.LockHolder
+	var since time.Time
+	err := s.with(ctx).Raw("SELECT host, pid, since FROM ticaga_sync_locks WHERE name = ? AND connection_id = IS_USED_LOCK(?)", full, full).
+		Row().Scan(&h.Host, &h.PID, &since)
+	if err != nil {
+		return nil
+	}
+	h.Since = since.UTC()
+	var runID sql.NullInt64
+	if err := s.with(ctx).Raw("SELECT MAX(id) FROM ticaga_sync_runs WHERE source = ? AND outcome = ? AND started_at >= ?",
+		name, string(ticagasync.OutcomeRunning), since.Add(-time.Second)).Row().Scan(&runID); err == nil {
+		h.RunID = runID.Int64
+	}
+	return &h
 }
 
 // LockHeld reports whether any connection holds the named lock (IS_USED_LOCK).
@@ -96,6 +138,9 @@ func (s *Store) acquire(ctx context.Context, full string, wait time.Duration, lo
 			discard(conn)
 			return nil, fmt.Errorf("GET_LOCK(%q) failed", full)
 		case got.Int64 == 1:
+			if strings.HasPrefix(full, lockPrefix) {
+				s.recordHolder(ctx, conn, full)
+			}
 			return s.held(conn, full, lost), nil
 		}
 		if !time.Now().Before(deadline) {

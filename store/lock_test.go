@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,49 @@ func TestManyLocksLeaveThePoolFree(t *testing.T) {
 	}
 	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, BillingSystem: "Blesta"}); err != nil {
 		t.Fatalf("a query with %d locks held: %v", 2*maxOpenConns, err)
+	}
+}
+
+// A lock found held names its holder: host, process, since when, and the
+// source's run in progress; without the holders table (a store not yet
+// migrated) it says the holder is unknown.
+func TestLockNamesItsHolder(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	ctx := t.Context()
+	_, unlock, err := s.Lock(ctx, "blesta", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: "blesta", Kind: ticagasync.KindScheduled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Lock(ctx, "blesta", 0)
+	var le *ticagasync.LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ticagasync.ErrLocked) || le.Holder == nil {
+		t.Fatalf("second Lock = %v", err)
+	}
+	host, _ := os.Hostname()
+	if h := le.Holder; h.Host != host || h.PID != os.Getpid() || h.RunID != id || time.Since(h.Since) > time.Minute {
+		t.Fatalf("holder %+v, want host %s, pid %d, run %d", h, host, os.Getpid(), id)
+	}
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("held by run %d on host %s, process %d, since ", id, host, os.Getpid())) ||
+		strings.Count(msg, "lock") != 1 {
+		t.Fatalf("message %q", msg)
+	}
+	unlock()
+
+	if _, err := raw.Exec("DROP TABLE ticaga_sync_locks"); err != nil {
+		t.Fatal(err)
+	}
+	_, unlock, err = s.Lock(ctx, "blesta", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, _, err = s.Lock(ctx, "blesta", 0)
+	if !errors.As(err, &le) || le.Holder != nil || !strings.Contains(err.Error(), "held by another process") {
+		t.Fatalf("without the holders table: %v", err)
 	}
 }

@@ -117,6 +117,29 @@ var migrations = []migration{
 		// already there (error 1060) counts as done.
 		"ALTER TABLE `ticaga_sync_runs` ADD COLUMN `created` INT NOT NULL DEFAULT 0",
 	}},
+	// 7 is another step (it lands from another branch); the versions need
+	// not be contiguous, each is applied once whatever its order.
+	{8, "create ticaga_sync_exclusions and ticaga_sync_locks; ticaga_sync_runs.kind and .excluded", []string{
+		// billing_id is text: some billing systems' ids are not numbers.
+		"CREATE TABLE IF NOT EXISTS `ticaga_sync_exclusions` (" +
+			"`source` VARCHAR(191) NOT NULL," +
+			"`billing_id` VARCHAR(191) NOT NULL," +
+			"`reason` TEXT NULL," +
+			"`excluded_by` VARCHAR(191) NOT NULL DEFAULT ''," +
+			"`excluded_at` DATETIME(3) NOT NULL," +
+			"PRIMARY KEY (`source`, `billing_id`)" +
+			")" + tableOptions,
+		// Who took each run lock, so that one who finds it held can say.
+		"CREATE TABLE IF NOT EXISTS `ticaga_sync_locks` (" +
+			"`name` VARCHAR(191) NOT NULL PRIMARY KEY," +
+			"`connection_id` BIGINT NOT NULL," +
+			"`host` VARCHAR(191) NOT NULL DEFAULT ''," +
+			"`pid` INT NOT NULL DEFAULT 0," +
+			"`since` DATETIME(3) NOT NULL" +
+			")" + tableOptions,
+		"ALTER TABLE `ticaga_sync_runs` ADD COLUMN `kind` VARCHAR(16) NOT NULL DEFAULT ''",
+		"ALTER TABLE `ticaga_sync_runs` ADD COLUMN `excluded` INT NOT NULL DEFAULT 0",
+	}},
 }
 
 // writeProbes are the tables ticaga-sync writes, each with a column of its
@@ -130,6 +153,8 @@ var writeProbes = []struct{ table, column string }{
 	{"ticaga_sync_notify", "source"},
 	{"ticaga_sync_unknown", "ticaga_id"},
 	{"ticaga_sync_scan", "next_id"},
+	{"ticaga_sync_exclusions", "billing_id"},
+	{"ticaga_sync_locks", "name"},
 }
 
 // migrateWait is how long Migrate waits for another process migrating.

@@ -17,6 +17,8 @@ type runRow struct {
 	FinishedAt    *time.Time `gorm:"column:finished_at"`
 	Outcome       string     `gorm:"column:outcome"`
 	DryRun        bool       `gorm:"column:dry_run"`
+	Kind          string     `gorm:"column:kind"`
+	Excluded      int        `gorm:"column:excluded"`
 	Contacts      int        `gorm:"column:contacts"`
 	Linked        int        `gorm:"column:linked"`
 	Created       int        `gorm:"column:created"`
@@ -35,10 +37,11 @@ func (runRow) TableName() string { return "ticaga_sync_runs" }
 func (r runRow) record() ticagasync.RunRecord {
 	rec := ticagasync.RunRecord{
 		ID: r.ID, Source: r.Source, StartedAt: r.StartedAt, Outcome: ticagasync.Outcome(r.Outcome),
-		DryRun: r.DryRun, APICalls: r.APICalls,
+		DryRun: r.DryRun, Kind: ticagasync.RunKind(r.Kind), APICalls: r.APICalls,
 		Counts: ticagasync.Counts{Contacts: r.Contacts, Linked: r.Linked, Created: r.Created, AlreadyLinked: r.AlreadyLinked,
-			NoMatch: r.NoMatch, Conflict: r.Conflict, InvalidEmail: r.InvalidEmail, Failed: r.Failed},
+			NoMatch: r.NoMatch, Conflict: r.Conflict, InvalidEmail: r.InvalidEmail, Failed: r.Failed, Excluded: r.Excluded},
 	}
+
 	if r.FinishedAt != nil {
 		rec.FinishedAt = *r.FinishedAt
 	}
@@ -53,7 +56,7 @@ func (r runRow) record() ticagasync.RunRecord {
 func (s *Store) StartRun(ctx context.Context, r ticagasync.RunRecord) (int64, error) {
 	row := runRow{
 		Source: r.Source, StartedAt: s.utc(r.StartedAt), Outcome: string(ticagasync.OutcomeRunning),
-		DryRun: r.DryRun, APICalls: r.APICalls,
+		DryRun: r.DryRun, Kind: string(r.Kind), APICalls: r.APICalls, Excluded: r.Counts.Excluded,
 		Contacts: r.Counts.Contacts, Linked: r.Counts.Linked, Created: r.Counts.Created, AlreadyLinked: r.Counts.AlreadyLinked,
 		NoMatch: r.Counts.NoMatch, Conflict: r.Counts.Conflict, InvalidEmail: r.Counts.InvalidEmail,
 		Failed: r.Counts.Failed,
@@ -82,7 +85,7 @@ func (s *Store) FinishRun(ctx context.Context, r ticagasync.RunRecord) error {
 		"finished_at": s.utc(r.FinishedAt), "outcome": string(r.Outcome), "api_calls": r.APICalls,
 		"contacts": r.Counts.Contacts, "linked": r.Counts.Linked, "created": r.Counts.Created, "already_linked": r.Counts.AlreadyLinked,
 		"no_match": r.Counts.NoMatch, "conflict": r.Counts.Conflict, "invalid_email": r.Counts.InvalidEmail,
-		"failed": r.Counts.Failed, "error": errText,
+		"failed": r.Counts.Failed, "excluded": r.Counts.Excluded, "error": errText,
 	})
 	if res.Error != nil {
 		return fmt.Errorf("finish run %d: %w", r.ID, res.Error)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,16 +16,17 @@ func TestRuns(t *testing.T) {
 	s.now = func() time.Time { return at(99) }
 
 	var ids []int64
+	kinds := []ticagasync.RunKind{ticagasync.KindScheduled, ticagasync.KindDryRun, ticagasync.KindOneOff}
 	for i, src := range []string{"blesta", "whmcs", "blesta"} {
-		id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: src, StartedAt: at(i * 10), DryRun: i == 1, Outcome: ticagasync.OutcomeCompleted})
+		id, err := s.StartRun(ctx, ticagasync.RunRecord{Source: src, StartedAt: at(i * 10), DryRun: i == 1, Kind: kinds[i], Outcome: ticagasync.OutcomeCompleted})
 		if err != nil {
 			t.Fatalf("StartRun: %v", err)
 		}
 		ids = append(ids, id)
 	}
 	done := ticagasync.RunRecord{
-		ID: ids[0], Source: "blesta", StartedAt: at(0), FinishedAt: at(3), Outcome: ticagasync.OutcomePartial,
-		Counts:   ticagasync.Counts{Contacts: 12, Linked: 4, Created: 2, AlreadyLinked: 1, NoMatch: 2, Conflict: 1, InvalidEmail: 1, Failed: 1},
+		ID: ids[0], Source: "blesta", StartedAt: at(0), FinishedAt: at(3), Outcome: ticagasync.OutcomePartial, Kind: ticagasync.KindScheduled,
+		Counts:   ticagasync.Counts{Contacts: 12, Linked: 4, Created: 2, AlreadyLinked: 1, NoMatch: 2, Conflict: 1, InvalidEmail: 1, Failed: 1, Excluded: 3},
 		APICalls: 17, Error: "1 link failed: ticaga answered 502",
 	}
 	if err := s.FinishRun(ctx, done); err != nil {
@@ -43,8 +45,8 @@ func TestRuns(t *testing.T) {
 		t.Fatalf("RecentRuns: %v", err)
 	}
 	want := []ticagasync.RunRecord{
-		{ID: ids[2], Source: "blesta", StartedAt: at(20), Outcome: ticagasync.OutcomeRunning},
-		{ID: ids[1], Source: "whmcs", StartedAt: at(10), FinishedAt: at(99), Outcome: ticagasync.OutcomeFailed, DryRun: true, Error: "unauthorized"},
+		{ID: ids[2], Source: "blesta", StartedAt: at(20), Outcome: ticagasync.OutcomeRunning, Kind: ticagasync.KindOneOff},
+		{ID: ids[1], Source: "whmcs", StartedAt: at(10), FinishedAt: at(99), Outcome: ticagasync.OutcomeFailed, DryRun: true, Kind: ticagasync.KindDryRun, Error: "unauthorized"},
 		done,
 	}
 	if !reflect.DeepEqual(runs, want) {
@@ -108,5 +110,54 @@ func TestAbandonRuns(t *testing.T) {
 	}
 	if ids, err := s.AbandonRuns(ctx, "blesta", at(10)); err != nil || len(ids) != 0 {
 		t.Errorf("second AbandonRuns = %v, %v", ids, err)
+	}
+}
+
+// A store migrated before step 8 has no exclusions; after it, exclusions
+// are kept per source with who, when and why, in UTC.
+func TestExclusions(t *testing.T) {
+	t.Parallel()
+	s, raw := migrated(t)
+	ctx := t.Context()
+	local := time.FixedZone("CEST", 2*3600)
+	at := time.Date(2026, 5, 6, 9, 0, 0, 0, local)
+	for _, x := range []ticagasync.Exclusion{
+		{Source: "blesta", BillingID: 12, Reason: "reseller: accounts by hand", By: "alice", At: at},
+		{Source: "blesta", BillingID: 3, By: "root", At: at},
+		{Source: "whmcs", BillingID: 12, Reason: "other", By: "bob", At: at},
+	} {
+		if err := s.Exclude(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	xs, err := s.Exclusions(ctx, "blesta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ticagasync.Exclusion{
+		{Source: "blesta", BillingID: 3, By: "root", At: at.UTC()},
+		{Source: "blesta", BillingID: 12, Reason: "reseller: accounts by hand", By: "alice", At: at.UTC()},
+	}
+	if !reflect.DeepEqual(xs, want) {
+		t.Fatalf("Exclusions:\n got %+v\nwant %+v", xs, want)
+	}
+	if v := queryStrings(t, raw, "SELECT billing_id, excluded_at FROM ticaga_sync_exclusions WHERE source = 'blesta' AND billing_id = '12'"); !strings.HasPrefix(strings.Replace(v[0][1], "T", " ", 1), "2026-05-06 07:00:00") {
+		t.Fatalf("stored %q, want the time in UTC", v)
+	}
+	all, err := s.AllExclusions(ctx)
+	if err != nil || len(all) != 3 || all[2].Source != "whmcs" {
+		t.Fatalf("AllExclusions = %+v, %v", all, err)
+	}
+	if ok, err := s.Include(ctx, "blesta", 12); !ok || err != nil {
+		t.Fatalf("Include = %v, %v", ok, err)
+	}
+	if ok, err := s.Include(ctx, "blesta", 12); ok || err != nil {
+		t.Fatalf("Include again = %v, %v", ok, err)
+	}
+	if _, err := raw.Exec("DROP TABLE ticaga_sync_exclusions"); err != nil {
+		t.Fatal(err)
+	}
+	if xs, err := s.Exclusions(ctx, "blesta"); err != nil || len(xs) != 0 {
+		t.Fatalf("before the migration: %+v, %v", xs, err)
 	}
 }

@@ -23,6 +23,10 @@ const (
 	ActionConflict Action = "conflict"
 	// ActionInvalidEmail: the customer has no usable email address.
 	ActionInvalidEmail Action = "invalid_email"
+	// ActionExcluded: an operator excluded the customer (ticaga-sync
+	// exclude); it is never linked or created. Detail says by whom, when
+	// and why. An already linked customer stays linked.
+	ActionExcluded Action = "excluded"
 	// ActionFailed: a link was attempted and its outcome is unknown or failed;
 	// the next run retries.
 	ActionFailed Action = "failed"
@@ -74,6 +78,8 @@ const (
 	ReasonStoreWrite    Reason = "pairing_write_failed"
 	ReasonCancelled     Reason = "run_cancelled"
 	ReasonTicagaBusy    Reason = "ticaga_busy"
+	// excluded
+	ReasonOperatorExcluded Reason = "operator_excluded"
 )
 
 // Decision is the outcome for one billing customer.
@@ -87,6 +93,8 @@ type Decision struct {
 	Detail string
 	// Assigned is true when execution called customers/assign for it.
 	Assigned bool
+	// Exclusion is the operator's exclusion behind ActionExcluded.
+	Exclusion *Exclusion
 }
 
 // Counts tallies a run's decisions.
@@ -99,6 +107,7 @@ type Counts struct {
 	Conflict      int `json:"conflict"`
 	InvalidEmail  int `json:"invalid_email"`
 	Failed        int `json:"failed"`
+	Excluded      int `json:"excluded"`
 }
 
 // Add counts one decision.
@@ -119,6 +128,8 @@ func (c *Counts) Add(a Action) {
 		c.InvalidEmail++
 	case ActionFailed:
 		c.Failed++
+	case ActionExcluded:
+		c.Excluded++
 	}
 }
 

@@ -58,6 +58,9 @@ type Engine struct {
 	// same Ticaga (another source) to finish its links (default 10m).
 	TargetWait time.Duration
 
+	// Log is the source's logger. It names the source (the daemon's carries
+	// "source"); the engine adds no source field of its own, so that each
+	// key appears once in a JSON log line.
 	Log zerolog.Logger
 	Now func() time.Time
 	// Observer, when set, is told about each stage of a run (metrics,
@@ -125,6 +128,20 @@ type RunOptions struct {
 	Clients []int64
 	// LockWait is how long to wait for a run lock held elsewhere.
 	LockWait time.Duration
+	// Kind is how the run was started, for the run history (default:
+	// KindOneOff, or KindDryRun for a dry run).
+	Kind RunKind
+}
+
+// kind is the run's RunKind with its default.
+func (o RunOptions) kind() RunKind {
+	switch {
+	case o.DryRun:
+		return KindDryRun
+	case o.Kind == "":
+		return KindOneOff
+	}
+	return o.Kind
 }
 
 // Report is what a run did.
@@ -134,6 +151,7 @@ type Report struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	DryRun     bool
+	Kind       RunKind
 	Outcome    Outcome
 	Counts     Counts
 	// APICalls counts the Ticaga API calls the run made, by endpoint.
@@ -156,12 +174,17 @@ func (r *Report) TotalAPICalls() int {
 
 // Run carries out one run. It returns ErrLocked (wrapped) without doing
 // anything when another run holds the lock; any other error is also recorded
-// in the report and, unless it is a dry run, in the run history.
+// in the report and in the run history. A dry run writes its run record and
+// nothing else (and no record, with a warning, when the store cannot take
+// one: a dry run needs no migrated store).
 func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	if !e.ready {
 		return nil, errNotReady
 	}
 	held, unlock, err := e.Store.Lock(ctx, e.Name, opt.LockWait)
+	if errors.Is(err, ErrLocked) {
+		return nil, err // it names the lock and who holds it
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run lock %q: %w", e.Name, err)
 	}
@@ -172,8 +195,9 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	defer e.Observer.LockHeld(e.Name, false)
 
 	api := newCountingTicaga(e.Ticaga)
-	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Outcome: OutcomeRunning}
-	log := e.Log.With().Str("source", e.Name).Bool("dry_run", opt.DryRun).Logger()
+	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Kind: opt.kind(), Outcome: OutcomeRunning}
+	// e.Log names the source already (see Engine.Log): each key once.
+	log := e.Log.With().Bool("dry_run", opt.DryRun).Str("kind", string(rep.Kind)).Logger()
 	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
 
 	if !opt.DryRun {
@@ -186,10 +210,14 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 		for _, id := range ghosts {
 			log.Warn().Int64("abandoned_run_id", id).Msg("closed a run left running by a process that ended without finishing it")
 		}
-		id, err := e.Store.StartRun(ctx, RunRecord{Source: e.Name, StartedAt: rep.StartedAt, Outcome: OutcomeRunning})
-		if err != nil {
-			return nil, fmt.Errorf("record run start: %w", err)
-		}
+	}
+	id, err := e.Store.StartRun(ctx, RunRecord{Source: e.Name, StartedAt: rep.StartedAt, Outcome: OutcomeRunning, DryRun: opt.DryRun, Kind: rep.Kind})
+	switch {
+	case err != nil && !opt.DryRun:
+		return nil, fmt.Errorf("record run start: %w", err)
+	case err != nil:
+		log.Warn().Err(err).Msg("dry run not recorded in the run history (run ticaga-sync migrate)")
+	default:
 		rep.RunID = id
 		log = log.With().Int64("run_id", id).Logger()
 	}
@@ -210,13 +238,13 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 		rep.Outcome = OutcomeCompleted
 	}
 
-	if !opt.DryRun {
+	if rep.RunID != 0 {
 		// Record the end even when ctx was cancelled (SIGTERM): a bounded,
 		// uncancelled write so the history never keeps a "running" ghost.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		rec := RunRecord{ID: rep.RunID, Source: e.Name, StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt,
-			Outcome: rep.Outcome, Counts: rep.Counts, APICalls: rep.TotalAPICalls()}
+			Outcome: rep.Outcome, DryRun: opt.DryRun, Kind: rep.Kind, Counts: rep.Counts, APICalls: rep.TotalAPICalls()}
 		if rep.Err != nil {
 			rec.Error = rep.Err.Error()
 		}
@@ -231,7 +259,7 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 		ev = log.Error().Err(rep.Err)
 	}
 	ev.Str("outcome", string(rep.Outcome)).Interface("counts", rep.Counts).Int("api_calls", rep.TotalAPICalls()).
-		Dur("took", rep.FinishedAt.Sub(rep.StartedAt)).Msg("run finished")
+		Str("took", rep.FinishedAt.Sub(rep.StartedAt).Round(time.Millisecond).String()).Msg("run finished")
 	return rep, rep.Err
 }
 
@@ -276,8 +304,12 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		}
 	}
 
-	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings},
-		opt.Clients, rep.Directory.Unreadable)
+	excluded, err := e.exclusionsBy(ctx)
+	if err != nil {
+		return err
+	}
+	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings,
+		Excluded: excluded}, opt.Clients, rep.Directory.Unreadable)
 	if err != nil {
 		return err
 	}
@@ -332,11 +364,12 @@ func (e *Engine) decide(ctx context.Context, in PlanInput, clients []int64, unre
 }
 
 // openDecisions are the decisions worth keeping: customers that are not
-// linked.
+// linked and not excluded.
 func openDecisions(ds []Decision) []Decision {
 	var open []Decision
 	for _, d := range ds {
-		if d.Action != ActionLink && d.Action != ActionCreate && d.Action != ActionAlreadyLinked {
+		// Excluded customers are kept in the exclusions, not here.
+		if d.Action != ActionLink && d.Action != ActionCreate && d.Action != ActionAlreadyLinked && d.Action != ActionExcluded {
 			open = append(open, d)
 		}
 	}

@@ -184,10 +184,19 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if n := h.fake.Calls("customers/assign") + h.fake.Calls("register") + h.fake.Calls("tickets/close"); n != 0 {
 		t.Fatalf("dry run called a write endpoint %d times", n)
 	}
-	for _, table := range []string{"ticaga_billing", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_runs"} {
+	for _, table := range []string{"ticaga_billing", "ticaga_sync_directory", "ticaga_sync_decisions"} {
 		if n := h.count(table); n != 0 {
 			t.Errorf("dry run wrote %d rows into %s", n, table)
 		}
+	}
+	// Its run record alone, marked a dry run, so status can show it.
+	runs, err := h.sqlStore().RecentRuns(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || !runs[0].DryRun || runs[0].Kind != ticagasync.KindDryRun || runs[0].Outcome != ticagasync.OutcomeCompleted ||
+		runs[0].ID != rep.RunID || runs[0].Counts.Linked != 3 {
+		t.Fatalf("run history after a dry run: %+v", runs)
 	}
 	if !maps.Equal(h.billingIDs(), before) {
 		t.Fatal("dry run changed Ticaga")

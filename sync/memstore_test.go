@@ -128,8 +128,12 @@ func TestEngineDryRunAndRejectedTokenOnTheMemoryStore(t *testing.T) {
 	w.client(1, "alice@example.com")
 	w.user("alice@example.com", "", "")
 	rep := w.run(ticagasync.RunOptions{DryRun: true})
-	if rep.Counts.Linked != 1 || len(w.store.Pairings()) != 0 || len(w.store.Runs()) != 0 || len(w.fake.Assignments()) != 0 {
+	if rep.Counts.Linked != 1 || len(w.store.Pairings()) != 0 || len(w.fake.Assignments()) != 0 {
 		t.Fatalf("dry run wrote: %+v", rep.Counts)
+	}
+	// Only its run record, marked a dry run.
+	if runs := w.store.Runs(); len(runs) != 1 || runs[0].Kind != ticagasync.KindDryRun || !runs[0].DryRun || runs[0].Outcome != ticagasync.OutcomeCompleted {
+		t.Fatalf("runs after a dry run: %+v", runs)
 	}
 	w.fake.RevokeToken()
 	if _, err := w.engine.Run(t.Context(), ticagasync.RunOptions{}); !errors.Is(err, ticagasync.ErrUnauthorized) {

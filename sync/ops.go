@@ -54,6 +54,9 @@ func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (Unlin
 		return res, errNotReady
 	}
 	ctx, unlock, err := e.Store.Lock(ctx, e.Name, 0)
+	if errors.Is(err, ErrLocked) {
+		return res, err
+	}
 	if err != nil {
 		return res, fmt.Errorf("run lock %q: %w", e.Name, err)
 	}
@@ -122,6 +125,10 @@ type ExplainResult struct {
 	// UsersWithEmail the directory's users with it.
 	EmailKey       string
 	UsersWithEmail []TicagaUser
+	// Lookup, when a customer asked by id is not selected, is what the
+	// billing reader found of it unfiltered and why its filters drop it;
+	// nil when the customer is selected or the reader cannot say.
+	Lookup *ClientLookup
 }
 
 // Explain decides now what a run would decide for customer billingID (when
@@ -148,8 +155,13 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 	if err != nil {
 		return ExplainResult{}, err
 	}
+	excluded, err := e.exclusionsBy(ctx)
+	if err != nil {
+		return ExplainResult{}, err
+	}
 	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
-	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings}, nil, unreadable)
+	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings,
+		Excluded: excluded}, nil, unreadable)
 	if err != nil {
 		return ExplainResult{}, err
 	}
@@ -189,6 +201,15 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 			x.Recorded = &rec
 		}
 		res.Explanations = append(res.Explanations, x)
+	}
+	if billingID > 0 && !slices.ContainsFunc(res.Explanations, func(x Explanation) bool { return x.Decision.Contact.BillingID == billingID }) {
+		l, ok, err := e.LookupClient(ctx, billingID)
+		if err != nil {
+			return ExplainResult{}, err
+		}
+		if ok {
+			res.Lookup = &l
+		}
 	}
 	return res, nil
 }

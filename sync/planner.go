@@ -18,11 +18,14 @@ type PlanInput struct {
 	Users []TicagaUser
 	// Pairings are the ticaga_billing rows (of every billing system).
 	Pairings []Pairing
+	// Excluded are the source's exclusions by billing id.
+	Excluded map[int64]Exclusion
 }
 
 // Plan returns one decision per contact, in the order of in.Contacts.
 //
 // The rules, in order:
+//   - excluded: an operator excluded the customer (even a linked one).
 //   - already_linked: a pairing row pairs the customer and a Ticaga user, and
 //     that user already carries the customer's billing id and system.
 //   - invalid_email: the row is unusable, or the email is malformed.
@@ -58,6 +61,7 @@ type planner struct {
 	billingByEm map[string][]int64 // billing ids by normalised email
 	byTicaga    map[int64]Pairing
 	byBilling   map[billingKey][]Pairing
+	excluded    map[int64]Exclusion
 }
 
 func newPlanner(in PlanInput) *planner {
@@ -68,6 +72,7 @@ func newPlanner(in PlanInput) *planner {
 		billingByEm: make(map[string][]int64, len(in.Contacts)),
 		byTicaga:    make(map[int64]Pairing, len(in.Pairings)),
 		byBilling:   make(map[billingKey][]Pairing, len(in.Pairings)),
+		excluded:    in.Excluded,
 	}
 	for _, u := range in.Users {
 		p.users[u.ID] = u
@@ -93,6 +98,11 @@ func newPlanner(in PlanInput) *planner {
 
 func (p *planner) decide(c Contact) Decision {
 	d := Decision{Contact: c}
+	if x, ok := p.excluded[c.BillingID]; ok {
+		d = d.with(ActionExcluded, ReasonOperatorExcluded, 0, x.String())
+		d.Exclusion = &x
+		return d
+	}
 	paired := p.byBilling[billingKey{SystemKey(p.system), c.BillingID}]
 
 	if len(paired) == 1 {

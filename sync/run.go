@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -28,9 +30,12 @@ type RunRecord struct {
 	FinishedAt time.Time
 	Outcome    Outcome
 	DryRun     bool
-	Counts     Counts
-	APICalls   int
-	Error      string
+	// Kind is how the run was started (scheduled, one-off, dry run); empty
+	// for runs recorded before the history kept it.
+	Kind     RunKind
+	Counts   Counts
+	APICalls int
+	Error    string
 }
 
 // DecisionRecord is the last decision kept for a customer that is not
@@ -91,4 +96,59 @@ type Store interface {
 	Directory
 	PairingStore
 	RunStore
+	ExclusionStore
 }
+
+// RunKind is how a run was started; the run history keeps it.
+type RunKind string
+
+// The kinds of run.
+const (
+	// KindScheduled: the daemon's schedule (or a SIGUSR1 trigger).
+	KindScheduled RunKind = "scheduled"
+	// KindOneOff: ticaga-sync sync, in its own process or carried out by
+	// the daemon.
+	KindOneOff RunKind = "one-off"
+	// KindDryRun: a one-off dry run (sync --dry-run).
+	KindDryRun RunKind = "dry-run"
+)
+
+// LockHolder is who holds a run lock, as far as the store knows.
+type LockHolder struct {
+	Host string
+	PID  int
+	// RunID is the run in progress under the lock (0: none recorded, such
+	// as an unlink).
+	RunID int64
+	Since time.Time
+}
+
+// LockedError is the error of a run lock held by someone else. It is
+// ErrLocked (errors.Is).
+type LockedError struct {
+	// Name is the lock's (the source's) name.
+	Name string
+	// Holder is who holds it; nil when unknown.
+	Holder *LockHolder
+}
+
+func (e *LockedError) Error() string {
+	h := e.Holder
+	if h == nil {
+		return fmt.Sprintf("the run lock of %s is held by another process (which one is not recorded)", e.Name)
+	}
+	s := fmt.Sprintf("the run lock of %s is held", e.Name)
+	if h.RunID != 0 {
+		s += fmt.Sprintf(" by run %d", h.RunID)
+	}
+	if h.Host != "" {
+		s += fmt.Sprintf(" on host %s, process %d,", h.Host, h.PID)
+	}
+	if !h.Since.IsZero() {
+		s += " since " + h.Since.Local().Format("2006-01-02 15:04:05 MST")
+	}
+	return strings.TrimSuffix(s, ",")
+}
+
+// Is makes a LockedError ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -25,6 +26,24 @@ type Scheduler struct {
 	Now func() time.Time
 
 	trigger chan struct{}
+
+	mu      sync.Mutex
+	next    time.Time
+	running bool
+}
+
+// Next returns when the next scheduled run starts and whether a run is in
+// progress now (its next time is then zero until it ends).
+func (s *Scheduler) Next() (next time.Time, running bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next, s.running
+}
+
+func (s *Scheduler) setNext(next time.Time, running bool) {
+	s.mu.Lock()
+	s.next, s.running = next, running
+	s.mu.Unlock()
 }
 
 // NewScheduler returns a scheduler for job on schedule.
@@ -48,8 +67,10 @@ func (s *Scheduler) Trigger() bool {
 // after that its own context is cancelled and Loop waits for it to return.
 func (s *Scheduler) Loop(ctx context.Context, grace time.Duration) {
 	for {
+		s.setNext(time.Time{}, true)
 		s.runOnce(ctx, grace)
 		next := s.Schedule.Next(s.Now())
+		s.setNext(next, false)
 		s.Log.Info().Time("next_run", next).Msg("waiting for the next scheduled run")
 		timer := time.NewTimer(time.Until(next))
 		select {
@@ -75,7 +96,7 @@ func (s *Scheduler) runOnce(ctx context.Context, grace time.Duration) {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			s.Log.Info().Dur("grace", grace).Msg("stopping: letting the current run finish")
+			s.Log.Info().Str("grace", grace.String()).Msg("stopping: letting the current run finish")
 			t := time.NewTimer(grace)
 			defer t.Stop()
 			select {

@@ -164,7 +164,7 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 			lvl = zerolog.WarnLevel
 		}
 		c.log.WithLevel(lvl).Str("endpoint", cl.name).Int("status", e.Status).
-			Int("attempt", n).Dur("retry_in", d).Msg("ticaga: retrying")
+			Int("attempt", n).Str("retry_in", d.String()).Msg("ticaga: retrying")
 		if err := sleep(ctx, d); err != nil {
 			return reply{}, fmt.Errorf("ticaga: %s: %w (while waiting to retry after: %s)", cl.label(), err, e.Message)
 		}
@@ -192,7 +192,7 @@ func (c *Client) attempt(ctx context.Context, cl call) (reply, *APIError) {
 	}
 	if waited := sent.Sub(waitStart); waited > time.Millisecond {
 		c.stats.paced(waited)
-		c.log.Debug().Str("endpoint", cl.name).Dur("waited", waited).Msg("ticaga: paced")
+		c.log.Debug().Str("endpoint", cl.name).Str("waited", waited.String()).Msg("ticaga: paced")
 	}
 	status, hdr := 0, http.Header(nil)
 	defer func() {

@@ -97,7 +97,7 @@ func (c *Client) retryDecision(ctx context.Context, cl call, n int, slept time.D
 	d := max(backoff(n, c.retryBase, c.retryMax), e.RetryAfter)
 	if slept+d > c.timeout && e.Status != http.StatusTooManyRequests {
 		c.log.Debug().Str("endpoint", cl.name).Int("status", e.Status).Int("attempt", n).
-			Dur("retry_in", d).Dur("slept", slept).Msg("ticaga: retry budget spent, giving up")
+			Str("retry_in", d.String()).Str("slept", slept.String()).Msg("ticaga: retry budget spent, giving up")
 		return 0, false
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {

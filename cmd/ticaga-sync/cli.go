@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 )
 
 // Exit codes.
@@ -49,6 +50,8 @@ func commands() []command {
 		{"check", "check every precondition: config, billing database, store, Ticaga token", cmdCheck},
 		{"status", "recent runs and the customers that are not linked, and why", cmdStatus},
 		{"explain", "why one customer is or is not linked, with every fact behind it (--client ID or --email)", cmdExplain},
+		{"exclude", "keep one customer out of syncing (--client ID [--reason TEXT]); include undoes it", cmdExclude},
+		{"include", "undo exclude: the next run decides about the customer again (--client ID)", cmdInclude},
 		{"unlink", "remove a customer's pairing (--client ID; --clear-remote also clears Ticaga's billing id)", cmdUnlink},
 		{"migrate", "create or upgrade the store's tables, then exit", cmdMigrate},
 		{"config", "print the effective settings, daemon-wide and of each source, secrets redacted (--output json)", cmdConfig},
@@ -151,6 +154,9 @@ func withDaemon(ctx context.Context, d configs.Daemon, env Env, quiet bool, fn f
 	if !quiet {
 		log = daemon.NewLogger(d, env.Stderr)
 	}
+	// The driver's own messages (a dropped connection) are warnings a
+	// quiet command shows too, as log lines rather than raw "[mysql]" ones.
+	mysqlx.SetLogger(daemon.NewLogger(d, env.Stderr))
 	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))

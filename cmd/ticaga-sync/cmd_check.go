@@ -36,6 +36,10 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 					fmt.Fprintf(env.Stdout, "note  %s\n", r.Note)
 					return
 				}
+				if r.Skipped != "" {
+					fmt.Fprintf(env.Stdout, "skip  %s: %s\n", r.Name, r.Skipped)
+					return
+				}
 				checkLine(env.Stdout, r.Name, r.Err)
 			}) && ok
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -16,13 +17,14 @@ import (
 // pairing table, with every fact behind it and the last run that touched
 // the customer. It makes no Ticaga call.
 func cmdExplain(ctx context.Context, args []string, env Env) int {
-	var configFile, email string
-	var client int64
+	var configFile, email, output string
+	var client clientID
 	var sources nameList
 	fs := newFlags("explain", env, &configFile)
-	fs.Int64Var(&client, "client", 0, "the billing client `ID` to explain")
+	fs.Var(&client, "client", "the billing client `ID` to explain")
 	fs.StringVar(&email, "email", "", "explain the customers and Ticaga users with this `ADDRESS`")
 	fs.Var(&sources, "source", "only this source `NAME` (repeatable)")
+	fs.StringVar(&output, "output", "text", "text or json")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -30,44 +32,78 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ticaga-sync explain: give exactly one of --client ID or --email ADDRESS")
 		return exitUsage
 	}
+	if output != "text" && output != "json" {
+		fmt.Fprintf(env.Stderr, "ticaga-sync explain: --output must be text or json, got %q\n", output)
+		return exitUsage
+	}
 	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
 		found := false
+		doc := explainJSON{Client: int64(client), Email: email, Sources: []explainSourceJSON{}}
 		for _, s := range a.Select(sources, nil) {
 			if s.Problem() != nil {
-				fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.Name(), oneLine(s.Problem()))
+				doc.Sources = append(doc.Sources, explainSourceJSON{Source: s.Name(), Problem: oneLine(s.Problem()), Customers: []customerJSON{}})
+				if output == "text" {
+					fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.Name(), oneLine(s.Problem()))
+				}
 				continue
 			}
-			ok, err := explainSource(ctx, env.Stdout, s, client, email)
+			res, err := s.Engine().Explain(ctx, int64(client), email)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.Name(), oneLine(err))
 				return exitFailed
 			}
-			found = found || ok
+			found = found || len(res.Explanations) > 0
+			if output == "json" {
+				doc.Sources = append(doc.Sources, newExplainSourceJSON(s, int64(client), res))
+				continue
+			}
+			printExplainResult(env.Stdout, s, int64(client), email, res)
+		}
+		if output == "json" {
+			doc.Found = found
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(doc); err != nil {
+				fmt.Fprintf(env.Stderr, "ticaga-sync: %v\n", err)
+				return exitFailed
+			}
 		}
 		if !found {
-			fmt.Fprintln(env.Stdout, "No billing customer matches (inactive, another company, or not in the billing database).")
+			if output == "text" {
+				fmt.Fprintln(env.Stdout, "No source selects this customer (see above for why).")
+			}
 			return exitFailed
 		}
 		return exitOK
 	})
 }
 
-// explainSource prints the explanation for the matching customers of one
-// source and reports whether any matched.
-func explainSource(ctx context.Context, w io.Writer, s *daemon.Source, client int64, email string) (bool, error) {
-	res, err := s.Engine().Explain(ctx, client, email)
-	if err != nil {
-		return false, err
-	}
+// printExplainResult prints the explanation for the matching customers of
+// one source or, for a customer it does not select, exactly why.
+func printExplainResult(w io.Writer, s *daemon.Source, client int64, email string, res ticagasync.ExplainResult) {
 	for _, x := range res.Explanations {
 		printExplanation(w, s, x)
 	}
-	if len(res.Explanations) == 0 && res.EmailKey != "" {
+	if len(res.Explanations) > 0 {
+		return
+	}
+	switch {
+	case res.EmailKey != "":
 		fmt.Fprintf(w, "source %s: no selected billing customer has %q.\n", s.Name(), email)
 		printUsers(w, res.UsersWithEmail)
-		fmt.Fprintln(w)
+	case res.Lookup != nil:
+		fmt.Fprintf(w, "source %s: %s\n", s.Name(), daemon.NotSelectedLine(client, *res.Lookup))
+		if l := res.Lookup; l.Found {
+			c := l.Contact
+			fmt.Fprintf(w, "  billing row: name %q, email %q, status %s, billing company %d\n", c.Name(), c.Email, c.Status, c.CompanyID)
+			if c.Problem != "" {
+				fmt.Fprintf(w, "  problem: %s\n", c.Problem)
+			}
+		}
+	default:
+		fmt.Fprintf(w, "source %s: client %d is not selected (this billing reader cannot say why).\n", s.Name(), client)
 	}
-	return len(res.Explanations) > 0, nil
+	fmt.Fprintln(w)
 }
 
 // printExplanation prints one customer's decision and the facts behind it.
@@ -79,6 +115,13 @@ func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
 	}
 	fmt.Fprintf(w, "  what to do:    %s\n", hint(d))
+	if x := d.Exclusion; x != nil {
+		reason := x.Reason
+		if reason == "" {
+			reason = "(no reason given)"
+		}
+		fmt.Fprintf(w, "  excluded:      by %s at %s: %s\n", x.By, stamp(x.At), reason)
+	}
 
 	fmt.Fprintln(w, "  billing row:")
 	key, ok := ticagasync.NormalizeEmail(c.Email)
@@ -110,7 +153,7 @@ func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	}
 	if rec := x.Recorded; rec != nil {
 		fmt.Fprintf(w, "  last recorded: %s %s since %s (recorded by run %d at %s)\n", rec.Action, rec.Reason,
-			rec.Since.Local().Format(time.DateTime), rec.RunID, rec.LastSeen.Local().Format(time.DateTime))
+			stamp(rec.Since), rec.RunID, stamp(rec.LastSeen))
 	} else {
 		fmt.Fprintln(w, "  last recorded: nothing open (linked, or never seen by a run)")
 	}
@@ -161,6 +204,8 @@ func hint(d ticagasync.Decision) string {
 			return "nothing: linked on both sides."
 		}
 		return "nothing: the next run links it."
+	case ticagasync.ReasonOperatorExcluded:
+		return fmt.Sprintf("nothing: an operator excluded it; `ticaga-sync include --client %d` lets runs link it again.", d.Contact.BillingID)
 	case ticagasync.ReasonProvisionLimit:
 		return "nothing: a later run creates the account (SYNC_PROVISION_MAX accounts are created per run)."
 	case ticagasync.ReasonProvisionBlocked:

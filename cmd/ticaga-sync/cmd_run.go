@@ -5,6 +5,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
+	"github.com/ticaga/ticaga-sync/internal/mysqlx"
 )
 
 // cmdRun is the daemon (see daemon.Run): for each source, a run at start
@@ -29,8 +30,10 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		printConfigError(env.Stderr, err)
 		return exitUsage
 	}
+	log := daemon.NewLogger(d, env.Stderr)
+	mysqlx.SetLogger(log)
 	err = daemon.Run(ctx, d, daemon.RunOptions{
-		Log:     daemon.NewLogger(d, env.Stderr),
+		Log:     log,
 		Version: version,
 		Commit:  commit,
 		Getenv:  env.Getenv,

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +40,7 @@ type syncFlags struct {
 	config    string
 	dryRun    bool
 	full      bool
-	clients   idList
+	clients   clientList
 	companies idList
 	sources   nameList
 	output    string
@@ -89,7 +90,9 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source of the running daemon matches --source/--company")
 			return exitUsage
 		case err == nil:
-			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
+			if slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected }) {
+				fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
+			}
 			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
 		case !errors.Is(err, daemon.ErrNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
@@ -125,8 +128,14 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 func printOutcomes(env Env, output string, outs []daemon.Outcome) int {
 	code := exitOK
 	var reports []*ticagasync.Report
+	// A source that selects none of the clients asked for matters only
+	// when no source selects them: with several sources (companies), the
+	// client belongs to one of them.
+	ran := slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected })
 	for _, o := range outs {
-		code = worse(code, o.Code)
+		if !o.NotSelected || !ran {
+			code = worse(code, o.Code)
+		}
 		if o.Msg != "" {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", o.Msg)
 		}

@@ -20,10 +20,10 @@ import (
 // link it again: unlink repairs a wrong link, it does not exclude anyone.
 func cmdUnlink(ctx context.Context, args []string, env Env) int {
 	var configFile, sourceName string
-	var client int64
+	var client clientID
 	var clearRemote, yes bool
 	fs := newFlags("unlink", env, &configFile)
-	fs.Int64Var(&client, "client", 0, "the billing client `ID` to unlink (required)")
+	fs.Var(&client, "client", "the billing client `ID` to unlink (required)")
 	fs.StringVar(&sourceName, "source", "", "the source `NAME`, when there are several")
 	fs.BoolVar(&clearRemote, "clear-remote", false, "also clear the billing id in Ticaga")
 	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation")
@@ -49,7 +49,7 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.Name(), oneLine(s.Problem()))
 			return exitFailed
 		}
-		return unlink(ctx, env, s, client, clearRemote, yes)
+		return unlink(ctx, env, s, int64(client), clearRemote, yes)
 	})
 }
 
@@ -86,7 +86,7 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearR
 	}
 	switch {
 	case errors.Is(err, ticagasync.ErrLocked):
-		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; a run is in progress, try again after it\n", oneLine(err))
+		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; try again after it\n", oneLine(err))
 		return exitLocked
 	case errors.Is(err, ticagasync.ErrChanged):
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s while you confirmed; nothing changed, run unlink again\n", oneLine(err))

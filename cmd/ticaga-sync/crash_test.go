@@ -95,7 +95,8 @@ func TestFirstScanSurvivesSIGTERMAndKill9(t *testing.T) {
 		t.Fatalf("run outcomes = %v, want failed (SIGTERM), abandoned (kill -9), completed", outcomes)
 	}
 	code, out, _ = f.main(t, "status")
-	if code != exitOK || !strings.Contains(out, "abandoned") || strings.Contains(out, "running") {
+	_, runs, _ := strings.Cut(out, "Recent runs") // after the daemon's line ("not running")
+	if code != exitOK || !strings.Contains(runs, "abandoned") || strings.Contains(runs, "running") {
 		t.Fatalf("status = %d:\n%s", code, out)
 	}
 }

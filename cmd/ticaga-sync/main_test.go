@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net"
 	"os"
@@ -67,7 +68,7 @@ func TestSyncJSONReport(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out)
 	}
-	wantCounts := map[string]int{"contacts": 3, "linked": 2, "created": 0, "already_linked": 0, "no_match": 1, "conflict": 0, "invalid_email": 0, "failed": 0}
+	wantCounts := map[string]int{"contacts": 3, "linked": 2, "created": 0, "already_linked": 0, "no_match": 1, "conflict": 0, "invalid_email": 0, "failed": 0, "excluded": 0}
 	if !maps.Equal(rep.Counts, wantCounts) {
 		t.Errorf("counts = %v, want %v", rep.Counts, wantCounts)
 	}
@@ -137,13 +138,13 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", f.env, []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{"unknown flag", f.env, []string{"sync", "--nope"}, exitUsage, "flag provided but not defined"},
 		{"bad output", f.env, []string{"sync", "--output", "xml"}, exitUsage, "--output must be text or json"},
-		{"bad client", f.env, []string{"sync", "--client", "x"}, exitUsage, `"x" is not an id`},
+		{"bad client", f.env, []string{"sync", "--client", "x"}, exitUsage, `"x" is not a billing client id`},
 		{"unknown source", f.env, []string{"sync", "--source", "nope"}, exitUsage, "no source matches"},
 		{"missing setting", with("BILLING_DSN", ""), []string{"sync"}, exitUsage, "BILLING_DSN: required"},
 		{"no Ticaga setting and no plugin", with("TICAGA_URL", ""), []string{"sync"}, exitFailed, "source blesta skipped: blesta: read the Ticaga plugin's ticaga_settings (set TICAGA_URL when the plugin is not installed)"},
 		{"malformed setting", with("SYNC_CONCURRENCY", "lots"), []string{"sync"}, exitUsage, "SYNC_CONCURRENCY"},
 		{"bad schedule", with("SYNC_SCHEDULE", "every day"), []string{"run"}, exitUsage, "SYNC_SCHEDULE"},
-		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "TICAGA_API_TOKEN"},
+		{"rejected token", with("TICAGA_API_TOKEN", "wrong-token"), []string{"sync"}, exitFailed, "Ticaga rejected the API token; check TICAGA_API_TOKEN (or TICAGA_API_TOKEN_FILE)"},
 		{"unknown billing status", with("BILLING_STATUSES", "activ"), []string{"sync"}, exitUsage, `BILLING_STATUSES: unknown status "activ" for blesta (valid: active, inactive, fraud)`},
 		{"provision status not read", with("SYNC_PROVISION_STATUSES", "inactive"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: status "inactive" is not among the statuses the source reads (BILLING_STATUSES: active)`},
 		{"unknown provision status", with("SYNC_PROVISION_STATUSES", "activ"), []string{"sync"}, exitUsage, `SYNC_PROVISION_STATUSES: unknown status "activ" for blesta`},
@@ -187,6 +188,12 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 	if code != exitLocked || !strings.Contains(stderr, "--wait") {
 		t.Fatalf("exit %d, want 3; stderr: %s", code, stderr)
 	}
+	// Who holds it, once: this test's process on this host, since when.
+	host, _ := os.Hostname()
+	want := fmt.Sprintf("the run lock of blesta is held on host %s, process %d, since ", host, os.Getpid())
+	if !strings.Contains(stderr, want) || strings.Count(stderr, "lock") != 1 || !strings.Contains(stderr, " UTC") && !strings.Contains(stderr, time.Now().Format("MST")) {
+		t.Fatalf("the lock message should say who holds it, once:\n%s", stderr)
+	}
 	if f.fake.TotalCalls() != 0 {
 		t.Fatal("a locked-out sync talked to Ticaga")
 	}
@@ -214,8 +221,19 @@ func TestCheck(t *testing.T) {
 	bad := maps.Clone(f.env)
 	bad["TICAGA_API_TOKEN"] = "wrong-token"
 	code, out, _ = runMain(t, bad, "check")
-	if code != exitFailed || !strings.Contains(out, "FAIL  Ticaga reachable") || strings.Contains(out, "wrong-token") {
+	if code != exitFailed || !strings.Contains(out, "FAIL  Ticaga reachable") || strings.Contains(out, "wrong-token") ||
+		!strings.Contains(out, "Ticaga rejected the API token; check TICAGA_API_TOKEN") {
 		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	// Every check runs and reports, whatever failed before it: a broken
+	// selection and a rejected token are both reported, the store too.
+	bad["BILLING_STATUSES"] = "fraud"
+	code, out, _ = runMain(t, bad, "check")
+	for _, want := range []string{"ok    billing tables readable", "FAIL  billing selection reads customers", "ok    store reachable and writable",
+		"FAIL  Ticaga reachable", "skip  Ticaga answers a missing user as documented (customers/get): needs Ticaga reachable", "some checks failed"} {
+		if code != exitFailed || !strings.Contains(out, want) {
+			t.Errorf("check with two failures lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -42,7 +42,7 @@ func TestExplain(t *testing.T) {
 		}},
 		{[]string{"--email", " Ann@Example.com"}, exitOK, []string{"Client 1 ", "already_linked"}},
 		{[]string{"--email", "nobody@example.com"}, exitFailed, []string{`no selected billing customer has "nobody@example.com"`}},
-		{[]string{"--client", "999"}, exitFailed, []string{"No billing customer matches"}},
+		{[]string{"--client", "999"}, exitFailed, []string{"source blesta: client 999: no such client: clients has no row with id 999", "No source selects this customer"}},
 	}
 	for _, tt := range tests {
 		code, out, stderr := f.main(t, append([]string{"explain"}, tt.args...)...)

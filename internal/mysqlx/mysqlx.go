@@ -77,6 +77,7 @@ func Open(dsn string, s Settings) (*DB, error) {
 	if s.UTCTimes {
 		cfg.ParseTime, cfg.Loc = true, time.UTC
 	}
+	cfg.Logger = driverLog
 	if cfg.Timeout == 0 {
 		cfg.Timeout = s.DialTimeout
 	}

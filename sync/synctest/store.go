@@ -28,6 +28,7 @@ type Store struct {
 	pairings  map[int64]ticagasync.Pairing
 	runs      []ticagasync.RunRecord
 	decisions map[string]map[int64]ticagasync.DecisionRecord
+	excluded  map[string]map[int64]ticagasync.Exclusion
 }
 
 var _ ticagasync.Store = (*Store)(nil)
@@ -40,6 +41,7 @@ func (s *Store) init() {
 		s.scans = map[string]ticagasync.ScanPosition{}
 		s.pairings = map[int64]ticagasync.Pairing{}
 		s.decisions = map[string]map[int64]ticagasync.DecisionRecord{}
+		s.excluded = map[string]map[int64]ticagasync.Exclusion{}
 	}
 }
 
@@ -61,7 +63,7 @@ func (s *Store) Lock(ctx context.Context, name string, wait time.Duration) (cont
 		select {
 		case ch <- struct{}{}:
 		case <-t.C:
-			return nil, nil, fmt.Errorf("lock %q: %w", name, ticagasync.ErrLocked)
+			return nil, nil, &ticagasync.LockedError{Name: name}
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		}
@@ -225,6 +227,44 @@ func (s *Store) AbandonRuns(_ context.Context, source string, now time.Time) ([]
 		}
 	}
 	return ids, nil
+}
+
+// Exclude records x, replacing an exclusion of the same customer; a zero
+// x.At is stored as now.
+func (s *Store) Exclude(_ context.Context, x ticagasync.Exclusion) error {
+	if x.Source == "" || x.BillingID <= 0 {
+		return fmt.Errorf("exclude: a source and a billing id are required (got %q, %d)", x.Source, x.BillingID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if x.At.IsZero() {
+		x.At = time.Now()
+	}
+	x.At = x.At.UTC().Truncate(time.Millisecond)
+	if s.excluded[x.Source] == nil {
+		s.excluded[x.Source] = map[int64]ticagasync.Exclusion{}
+	}
+	s.excluded[x.Source][x.BillingID] = x
+	return nil
+}
+
+// Include removes an exclusion and reports whether there was one.
+func (s *Store) Include(_ context.Context, source string, billingID int64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	_, ok := s.excluded[source][billingID]
+	delete(s.excluded[source], billingID)
+	return ok, nil
+}
+
+// Exclusions returns the exclusions of source in billing id order.
+func (s *Store) Exclusions(_ context.Context, source string) ([]ticagasync.Exclusion, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return byID(s.excluded[source]), nil
 }
 
 // Runs returns the run history, oldest first.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
+
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
 // The settings that select customers, as a reader's Filter names them.
@@ -47,3 +50,34 @@ func CompanyFilter(ids []int64, column string) string {
 
 // Filters joins the descriptions of a selection's filters.
 func Filters(filters ...string) string { return strings.Join(filters, ", ") }
+
+// NoSuchClient is the lookup of a customer the table does not hold.
+func NoSuchClient(table string, id int64) ticagasync.ClientLookup {
+	return ticagasync.ClientLookup{Why: []ticagasync.NotSelected{{Code: ticagasync.NotSelectedNoSuchClient,
+		Detail: fmt.Sprintf("no such client: %s has no row with id %d", table, id)}}}
+}
+
+// WhyStatus is the reason a status filter drops a customer with status, or
+// nil when statuses hold it. label, when set, names a status word
+// ("1" is "active" in ClientExec).
+func WhyStatus(status string, statuses []string, column string, label func(string) string) []ticagasync.NotSelected {
+	if slices.Contains(statuses, status) {
+		return nil
+	}
+	shown := status
+	if label != nil && label(status) != "" {
+		shown = fmt.Sprintf("%s (%s)", status, label(status))
+	}
+	return []ticagasync.NotSelected{{Code: ticagasync.NotSelectedStatus,
+		Detail: fmt.Sprintf("its status is %s, and %s selects other statuses", shown, StatusFilter(statuses, column))}}
+}
+
+// WhyCompany is the reason a company filter drops a customer of company,
+// or nil when there is no filter or companies hold it.
+func WhyCompany(company int64, companies []int64, column string) []ticagasync.NotSelected {
+	if len(companies) == 0 || slices.Contains(companies, company) {
+		return nil
+	}
+	return []ticagasync.NotSelected{{Code: ticagasync.NotSelectedCompany,
+		Detail: fmt.Sprintf("it belongs to billing company %d, and %s selects other companies", company, CompanyFilter(companies, column))}}
+}
