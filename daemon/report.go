@@ -15,15 +15,15 @@ import (
 
 // JSONDecision is one decision in the JSON report.
 type JSONDecision struct {
-	BillingID int64  `json:"billing_id"`
-	Email     string `json:"email"`
-	CompanyID int64  `json:"company_id,omitempty"`
-	Name      string `json:"name,omitempty"`
-	TicagaID  *int64 `json:"ticaga_id"`
-	Action    string `json:"action"`
-	Reason    string `json:"reason"`
-	Detail    string `json:"detail,omitempty"`
-	Assigned  bool   `json:"assigned,omitempty"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	Email     string               `json:"email"`
+	CompanyID int64                `json:"company_id,omitempty"`
+	Name      string               `json:"name,omitempty"`
+	TicagaID  *int64               `json:"ticaga_id"`
+	Action    string               `json:"action"`
+	Reason    string               `json:"reason"`
+	Detail    string               `json:"detail,omitempty"`
+	Assigned  bool                 `json:"assigned,omitempty"`
 }
 
 // JSONReport is the JSON report of one run: what `sync --output json`
@@ -195,6 +195,6 @@ func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title str
 		if d.TicagaID != 0 {
 			ticaga = fmt.Sprintf("ticaga %d", d.TicagaID)
 		}
-		return fmt.Sprintf("client %d\t%s\t%s\t%s\t%s", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
+		return fmt.Sprintf("client %s\t%s\t%s\t%s\t%s", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
 	})
 }

@@ -122,7 +122,7 @@ type RunOptions struct {
 	// Clients, when not empty, limits the decisions acted on and reported to
 	// these billing ids. Every contact is still read, so that duplicate
 	// emails are still seen.
-	Clients []int64
+	Clients []BillingID
 	// LockWait is how long to wait for a run lock held elsewhere.
 	LockWait time.Duration
 }
@@ -174,7 +174,7 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	api := newCountingTicaga(e.Ticaga)
 	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Outcome: OutcomeRunning}
 	log := e.Log.With().Str("source", e.Name).Bool("dry_run", opt.DryRun).Logger()
-	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
+	log.Info().Bool("full", opt.Full).Array("clients", billingIDArray(opt.Clients)).Msg("run started")
 
 	if !opt.DryRun {
 		// The lock proves that no process is running this source: a run
@@ -316,7 +316,7 @@ func (e *Engine) allPairings(ctx context.Context) ([]Pairing, error) {
 // decide is what a run decides before it acts: the plan of every contact,
 // kept to clients when given, with provisioning applied (unreadable users
 // hold it back). Runs and Explain both decide through it.
-func (e *Engine) decide(ctx context.Context, in PlanInput, clients []int64, unreadable []UnknownUser) ([]Decision, error) {
+func (e *Engine) decide(ctx context.Context, in PlanInput, clients []BillingID, unreadable []UnknownUser) ([]Decision, error) {
 	decisions := Plan(in)
 	if len(clients) > 0 {
 		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {

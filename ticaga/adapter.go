@@ -40,7 +40,7 @@ func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 		Name:          string(u.Name),
 		Email:         string(u.Email),
 		Company:       string(u.Company),
-		BillingID:     string(u.BillingID),
+		BillingID:     ticagasync.BillingID(u.BillingID),
 		BillingSystem: string(u.BillingSystem),
 		FetchedAt:     c.now(),
 	}
@@ -51,7 +51,7 @@ func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 // (and ticagasync.ErrAuthUnproven when that came on a 401 or 403), and
 // otherwise an error that leaves the outcome unknown.
 func (c *Client) AssignBilling(ctx context.Context, a ticagasync.Assignment) error {
-	return c.Assign(ctx, a.TicagaID, a.BillingID, a.System)
+	return c.Assign(ctx, a.TicagaID, string(a.BillingID), a.System)
 }
 
 // CreateUser registers u (POST register) with a random password made here,
@@ -67,7 +67,7 @@ func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasy
 		return ticagasync.TicagaUser{}, fmt.Errorf("ticaga: register: %w", err)
 	}
 	got, err := c.Register(ctx, RegisterParams{Name: u.Name, Email: u.Email, Password: pw, Company: u.Company,
-		BillingID: u.BillingID, BillingSystem: u.System})
+		BillingID: string(u.BillingID), BillingSystem: u.System})
 	var ae *APIError
 	if errors.As(err, &ae) {
 		// Should Ticaga ever echo the form, the password goes no further.

@@ -120,7 +120,7 @@ func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(s
 		return fail("migrate", err)
 	}
 	// One customer was linked by hand through the Blesta plugin earlier.
-	if err := src.Store().UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+	if err := src.Store().UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: "1", Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 		return fail("seed the plugin's pairing", err)
 	}
 

@@ -17,16 +17,16 @@ import (
 // the customer. It makes no Ticaga call.
 func cmdExplain(ctx context.Context, args []string, env Env) int {
 	var configFile, email string
-	var client int64
+	var client billingID
 	var sources nameList
 	fs := newFlags("explain", env, &configFile)
-	fs.Int64Var(&client, "client", 0, "the billing client `ID` to explain")
+	fs.Var(&client, "client", "the billing client `ID` to explain")
 	fs.StringVar(&email, "email", "", "explain the customers and Ticaga users with this `ADDRESS`")
 	fs.Var(&sources, "source", "only this source `NAME` (repeatable)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if (client <= 0) == (email == "") {
+	if (client == "") == (email == "") {
 		fmt.Fprintln(env.Stderr, "ticaga-sync explain: give exactly one of --client ID or --email ADDRESS")
 		return exitUsage
 	}
@@ -37,7 +37,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 				fmt.Fprintf(env.Stdout, "source %s cannot run: %s\n\n", s.Name(), oneLine(s.Problem()))
 				continue
 			}
-			ok, err := explainSource(ctx, env.Stdout, s, client, email)
+			ok, err := explainSource(ctx, env.Stdout, s, ticagasync.BillingID(client), email)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.Name(), oneLine(err))
 				return exitFailed
@@ -54,7 +54,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 
 // explainSource prints the explanation for the matching customers of one
 // source and reports whether any matched.
-func explainSource(ctx context.Context, w io.Writer, s *daemon.Source, client int64, email string) (bool, error) {
+func explainSource(ctx context.Context, w io.Writer, s *daemon.Source, client ticagasync.BillingID, email string) (bool, error) {
 	res, err := s.Engine().Explain(ctx, client, email)
 	if err != nil {
 		return false, err
@@ -73,7 +73,7 @@ func explainSource(ctx context.Context, w io.Writer, s *daemon.Source, client in
 // printExplanation prints one customer's decision and the facts behind it.
 func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	d, c := x.Decision, x.Decision.Contact
-	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
+	fmt.Fprintf(w, "Client %s (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
@@ -103,7 +103,7 @@ func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 
 	fmt.Fprintln(w, "  ticaga_billing:")
 	for _, p := range x.Pairings {
-		fmt.Fprintf(w, "    Ticaga user %d <-> %s client %d (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
+		fmt.Fprintf(w, "    Ticaga user %d <-> %s client %s (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
 	}
 	if len(x.Pairings) == 0 {
 		fmt.Fprintln(w, "    no row pairs this client or its Ticaga user")

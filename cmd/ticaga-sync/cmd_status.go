@@ -154,7 +154,7 @@ func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.D
 				fmt.Fprintf(tw, "    ... and %d more\n", len(ds)-per)
 				break
 			}
-			fmt.Fprintf(tw, "    client %d\t%s\tsince %s\t%s\n", d.BillingID, d.Email, d.Since.Local().Format(time.DateTime), d.Detail)
+			fmt.Fprintf(tw, "    client %s\t%s\tsince %s\t%s\n", d.BillingID, d.Email, d.Since.Local().Format(time.DateTime), d.Detail)
 		}
 		tw.Flush()
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ticaga/ticaga-sync/daemon"
@@ -20,17 +19,17 @@ import (
 // link it again: unlink repairs a wrong link, it does not exclude anyone.
 func cmdUnlink(ctx context.Context, args []string, env Env) int {
 	var configFile, sourceName string
-	var client int64
+	var client billingID
 	var clearRemote, yes bool
 	fs := newFlags("unlink", env, &configFile)
-	fs.Int64Var(&client, "client", 0, "the billing client `ID` to unlink (required)")
+	fs.Var(&client, "client", "the billing client `ID` to unlink (required)")
 	fs.StringVar(&sourceName, "source", "", "the source `NAME`, when there are several")
 	fs.BoolVar(&clearRemote, "clear-remote", false, "also clear the billing id in Ticaga")
 	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if client <= 0 {
+	if client == "" {
 		fmt.Fprintln(env.Stderr, "ticaga-sync unlink: --client ID is required")
 		return exitUsage
 	}
@@ -49,18 +48,18 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.Name(), oneLine(s.Problem()))
 			return exitFailed
 		}
-		return unlink(ctx, env, s, client, clearRemote, yes)
+		return unlink(ctx, env, s, ticagasync.BillingID(client), clearRemote, yes)
 	})
 }
 
-func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearRemote, yes bool) int {
+func unlink(ctx context.Context, env Env, s *daemon.Source, client ticagasync.BillingID, clearRemote, yes bool) int {
 	e := s.Engine()
 	p, err := e.PairingOfClient(ctx, client)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed
 	}
-	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %d with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
+	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %s with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
 		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
 	}
@@ -95,6 +94,6 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearR
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; nothing changed\n", oneLine(err))
 		return exitFailed
 	}
-	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, e.System, strconv.FormatInt(client, 10))
+	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, e.System, client)
 	return exitOK
 }

@@ -27,7 +27,7 @@ type Store struct {
 	scans     map[string]ticagasync.ScanPosition
 	pairings  map[int64]ticagasync.Pairing
 	runs      []ticagasync.RunRecord
-	decisions map[string]map[int64]ticagasync.DecisionRecord
+	decisions map[string]map[ticagasync.BillingID]ticagasync.DecisionRecord
 }
 
 var _ ticagasync.Store = (*Store)(nil)
@@ -39,7 +39,7 @@ func (s *Store) init() {
 		s.unknown = map[string]map[int64]ticagasync.UnknownUser{}
 		s.scans = map[string]ticagasync.ScanPosition{}
 		s.pairings = map[int64]ticagasync.Pairing{}
-		s.decisions = map[string]map[int64]ticagasync.DecisionRecord{}
+		s.decisions = map[string]map[ticagasync.BillingID]ticagasync.DecisionRecord{}
 	}
 }
 
@@ -149,7 +149,7 @@ func (s *Store) PairingOf(_ context.Context, ticagaUserID int64) (ticagasync.Pai
 }
 
 // PairingByBilling returns a pairing of a billing customer.
-func (s *Store) PairingByBilling(_ context.Context, system string, billingID int64) (ticagasync.Pairing, bool, error) {
+func (s *Store) PairingByBilling(_ context.Context, system string, billingID ticagasync.BillingID) (ticagasync.Pairing, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -169,7 +169,7 @@ func (s *Store) UpsertPairing(_ context.Context, p ticagasync.Pairing) error {
 	defer s.mu.Unlock()
 	s.init()
 	if old, ok := s.pairings[p.TicagaUserID]; ok && (old.BillingUserID != p.BillingUserID || !ticagasync.SameSystem(old.BillingSystem, p.BillingSystem)) {
-		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
+		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %s: %w",
 			p.TicagaUserID, old.BillingSystem, old.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}
 	s.pairings[p.TicagaUserID] = p
@@ -236,12 +236,12 @@ func (s *Store) Runs() []ticagasync.RunRecord {
 
 // ReplaceDecisions makes the open decisions of source exactly open (within
 // scope, when not empty), keeping Since for an unchanged action and reason.
-func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
+func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	old := s.decisions[source]
-	next := map[int64]ticagasync.DecisionRecord{}
+	next := map[ticagasync.BillingID]ticagasync.DecisionRecord{}
 	for id, d := range old {
 		if len(scope) > 0 && !slices.Contains(scope, id) {
 			next[id] = d
@@ -271,12 +271,16 @@ func (s *Store) SourceDecisions(_ context.Context, source string) ([]ticagasync.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	out := byID(s.decisions[source])
+	m := s.decisions[source]
+	var out []ticagasync.DecisionRecord
+	for _, id := range slices.SortedFunc(maps.Keys(m), ticagasync.CompareBillingIDs) {
+		out = append(out, m[id])
+	}
 	return out, nil
 }
 
 // DecisionFor returns the open decision of a customer.
-func (s *Store) DecisionFor(_ context.Context, source string, billingID int64) (ticagasync.DecisionRecord, bool, error) {
+func (s *Store) DecisionFor(_ context.Context, source string, billingID ticagasync.BillingID) (ticagasync.DecisionRecord, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -285,7 +289,7 @@ func (s *Store) DecisionFor(_ context.Context, source string, billingID int64) (
 }
 
 // Decisions returns the open decisions of source by billing id.
-func (s *Store) Decisions(source string) map[int64]ticagasync.DecisionRecord {
+func (s *Store) Decisions(source string) map[ticagasync.BillingID]ticagasync.DecisionRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -293,11 +297,11 @@ func (s *Store) Decisions(source string) map[int64]ticagasync.DecisionRecord {
 }
 
 // Pairings returns the pairings as Ticaga id -> billing id.
-func (s *Store) Pairings() map[int64]int64 {
+func (s *Store) Pairings() map[int64]ticagasync.BillingID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	out := map[int64]int64{}
+	out := map[int64]ticagasync.BillingID{}
 	for id, p := range s.pairings {
 		out[id] = p.BillingUserID
 	}
@@ -322,7 +326,7 @@ func (c *Contacts) System() string {
 
 // EachContact calls fn for each contact in BillingID order.
 func (c *Contacts) EachContact(_ context.Context, fn func(ticagasync.Contact) error) error {
-	list := slices.SortedFunc(slices.Values(c.List), func(a, b ticagasync.Contact) int { return int(a.BillingID - b.BillingID) })
+	list := slices.SortedFunc(slices.Values(c.List), func(a, b ticagasync.Contact) int { return ticagasync.CompareBillingIDs(a.BillingID, b.BillingID) })
 	for _, x := range list {
 		if err := fn(x); err != nil {
 			return err
@@ -337,7 +341,7 @@ func (c *Contacts) Check(context.Context) error { return nil }
 // Email returns a contact with the given id and email, active, company 1.
 func Email(id int64, email string) ticagasync.Contact {
 	name, _, _ := strings.Cut(email, "@")
-	return ticagasync.Contact{BillingID: id, CompanyID: 1, Email: email, FirstName: name, LastName: "Test", Status: "active"}
+	return ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), CompanyID: 1, Email: email, FirstName: name, LastName: "Test", Status: "active"}
 }
 
 // byID returns the values of m in key order (nil for an empty map).
