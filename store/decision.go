@@ -160,7 +160,9 @@ func (s *Store) SourceDecisions(ctx context.Context, source string) ([]ticagasyn
 	if err != nil {
 		return nil, fmt.Errorf("read open decisions of %s: %w", source, err)
 	}
-	slices.SortFunc(out, func(a, b ticagasync.DecisionRecord) int { return ticagasync.CompareBillingIDs(a.BillingID, b.BillingID) })
+	slices.SortFunc(out, func(a, b ticagasync.DecisionRecord) int {
+		return ticagasync.CompareBillingIDs(a.BillingID, b.BillingID)
+	})
 	return out, nil
 }
 

@@ -55,7 +55,7 @@ type billingKey struct {
 type planner struct {
 	system      string
 	users       map[int64]TicagaUser
-	byEmail     map[string][]int64 // Ticaga ids by normalised email
+	byEmail     map[string][]int64     // Ticaga ids by normalised email
 	billingByEm map[string][]BillingID // billing ids by normalised email
 	byTicaga    map[int64]Pairing
 	byBilling   map[billingKey][]Pairing
