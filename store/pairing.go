@@ -22,6 +22,14 @@ const pairingColumns = "ticaga_userid, COALESCE(billing_userid, 0), COALESCE(ema
 // from fn stops the walk and is returned as is. Without a ticaga_billing
 // table (never migrated, no plugin) there are no pairings.
 func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) error) error {
+	if err := s.eachPluginPairing(ctx, fn); err != nil {
+		return err
+	}
+	return s.eachOwnPairing(ctx, fn)
+}
+
+// eachPluginPairing walks ticaga_billing.
+func (s *Store) eachPluginPairing(ctx context.Context, fn func(ticagasync.Pairing) error) error {
 	var after int64
 	for first := true; ; first = false {
 		q, args := "SELECT "+pairingColumns+" FROM ticaga_billing", []any{}
@@ -54,10 +62,20 @@ func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) err
 // company_id, and one that pairs another customer or billing system is
 // left as it is and the error wraps ticagasync.ErrPairedElsewhere. Ids must
 // fit the plugin's INT columns.
+//
+// A pairing whose billing id is not a number (TicketSource's "cst-...")
+// goes to the daemon's own ticaga_sync_pairings instead, with the same
+// rules; a Ticaga user is paired in one of the two tables only.
 func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 	billingID, ok := p.BillingUserID.Int()
 	if !ok {
-		return fmt.Errorf("upsert pairing: billing id %q is not a number, as ticaga_billing's INT column needs", p.BillingUserID)
+		return s.upsertOwnPairing(ctx, p)
+	}
+	if own, found, err := s.ownPairingOf(ctx, p.TicagaUserID); err != nil {
+		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
+	} else if found {
+		return fmt.Errorf("ticaga_sync_pairings pairs Ticaga user %d with %s client %s: %w",
+			p.TicagaUserID, own.BillingSystem, own.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}
 	for _, f := range []struct {
 		name string
@@ -91,8 +109,11 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 // is false when there is none.
 func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.Pairing, bool, error) {
 	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing WHERE ticaga_userid = ?", ticagaUserID)
-	if err != nil || len(page) == 0 {
+	if err != nil {
 		return ticagasync.Pairing{}, false, err
+	}
+	if len(page) == 0 {
+		return s.ownPairingOf(ctx, ticagaUserID)
 	}
 	return page[0], true, nil
 }
@@ -102,7 +123,7 @@ func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.P
 func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool, error) {
 	billingID, ok := p.BillingUserID.Int()
 	if !ok {
-		return false, nil // ticaga_billing holds numbers only
+		return s.deleteOwnPairing(ctx, p)
 	}
 	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND TRIM(billing_system) = TRIM(?)",
 		p.TicagaUserID, billingID, p.BillingSystem)
@@ -121,7 +142,7 @@ func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool
 func (s *Store) PairingByBilling(ctx context.Context, system string, billingID ticagasync.BillingID) (p ticagasync.Pairing, ok bool, err error) {
 	n, numeric := billingID.Int()
 	if !numeric {
-		return p, false, nil // ticaga_billing holds numbers only
+		return s.ownPairingByBilling(ctx, system, billingID)
 	}
 	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing "+
 		"WHERE billing_userid = ? AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid LIMIT 1", n, system)

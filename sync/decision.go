@@ -74,6 +74,10 @@ const (
 	ReasonStoreWrite    Reason = "pairing_write_failed"
 	ReasonCancelled     Reason = "run_cancelled"
 	ReasonTicagaBusy    Reason = "ticaga_busy"
+	// ReasonTicagaRefused: Ticaga refused customers/assign for good (a
+	// validation failure, e.g. a Ticaga that takes only numeric billing
+	// ids); the detail names its answer.
+	ReasonTicagaRefused Reason = "ticaga_refused_assign"
 )
 
 // Decision is the outcome for one billing customer.

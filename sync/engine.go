@@ -139,6 +139,9 @@ type Report struct {
 	// APICalls counts the Ticaga API calls the run made, by endpoint.
 	APICalls  map[string]int
 	Directory DirectoryReport
+	// LinkNotes counts the links recorded on the billing side (a
+	// LinkRecorder source: TicketSource notes).
+	LinkNotes LinkNotesReport
 	// Decisions holds one entry per selected customer.
 	Decisions []Decision
 	// Err is why the run failed, when it did.
@@ -293,6 +296,9 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 			return cause
 		}
 		if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
+			return err
+		}
+		if err := e.recordLinks(ctx, rep, log); err != nil {
 			return err
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -146,6 +146,9 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 			dir.forget(u.ID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, u.ID,
 				fmt.Sprintf("Ticaga user %d no longer exists", u.ID)), nil
+		case errors.Is(err, ErrRefused):
+			return d.with(ActionFailed, ReasonTicagaRefused, u.ID,
+				fmt.Sprintf("Ticaga refused billing id %s of %s for Ticaga user %d: %v", c.BillingID, e.System, u.ID, err)), nil
 		case err != nil:
 			return d.with(ActionFailed, ReasonTicagaUnknown, u.ID,
 				fmt.Sprintf("customers/assign for Ticaga user %d: %v", u.ID, err)), err

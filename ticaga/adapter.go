@@ -50,8 +50,16 @@ func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 // an error wrapping ticagasync.ErrNotFound when the user does not exist
 // (and ticagasync.ErrAuthUnproven when that came on a 401 or 403), and
 // otherwise an error that leaves the outcome unknown.
+//
+// A definite refusal (400, 409 or 422: Ticaga read the request and changed
+// nothing, e.g. it does not take a string billing id) wraps
+// ticagasync.ErrRefused.
 func (c *Client) AssignBilling(ctx context.Context, a ticagasync.Assignment) error {
-	return c.Assign(ctx, a.TicagaID, string(a.BillingID), a.System)
+	err := c.Assign(ctx, a.TicagaID, string(a.BillingID), a.System)
+	if ae, ok := errors.AsType[*APIError](err); ok && refusedStatus(ae.Status) {
+		return fmt.Errorf("%w: %w", ticagasync.ErrRefused, err)
+	}
+	return err
 }
 
 // CreateUser registers u (POST register) with a random password made here,
