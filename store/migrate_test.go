@@ -13,7 +13,7 @@ import (
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 )
 
-var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan"}
+var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan", "ticaga_sync_pairings"}
 
 // pluginTableUTF8MyISAM is ticaga_billing as some installs have it.
 const pluginTableUTF8MyISAM = "CREATE TABLE ticaga_billing (" +
@@ -93,11 +93,11 @@ func TestMigrateCreatesTables(t *testing.T) {
 			t.Errorf("table %s is %s %s, want InnoDB utf8mb4", tb[0], tb[1], tb[2])
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}, {"6"}}) {
+	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}, {"6"}, {"7"}}) {
 		t.Errorf("recorded versions = %q", v)
 	}
 	cur, latest, err := s.SchemaVersion(t.Context())
-	if err != nil || cur != latest || latest != 6 {
+	if err != nil || cur != latest || latest != 7 {
 		t.Errorf("SchemaVersion = %d, %d, %v", cur, latest, err)
 	}
 	idx := queryStrings(t, raw, "SELECT column_name, sub_part FROM information_schema.statistics "+
@@ -111,8 +111,8 @@ func TestSchemaVersionBeforeMigrate(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
 	cur, latest, err := s.SchemaVersion(t.Context())
-	if err != nil || cur != 0 || latest != 6 {
-		t.Errorf("SchemaVersion = %d, %d, %v; want 0, 6, nil", cur, latest, err)
+	if err != nil || cur != 0 || latest != 7 {
+		t.Errorf("SchemaVersion = %d, %d, %v; want 0, 7, nil", cur, latest, err)
 	}
 }
 
@@ -217,7 +217,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			t.Errorf("Migrate %d: %v", i, err)
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "6" || v[0][1] != "6" {
+	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "7" || v[0][1] != "7" {
 		t.Errorf("migrations recorded: %q", v)
 	}
 }
