@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -269,5 +270,78 @@ func TestTicketSourceBadKeyFailsTheRun(t *testing.T) {
 	}
 	if w.ticaga.Calls("customers/assign") != 0 {
 		t.Fatal("assign calls after the billing side failed")
+	}
+}
+
+// A TicketSource source runs beside a Blesta source in one sources file,
+// on one Ticaga and one store: check, sync and status treat it like any
+// other source, and the Blesta pairings stay in ticaga_billing.
+func TestTicketSourceBesideBlestaInASourcesFile(t *testing.T) {
+	f := newFixture(t) // Blesta clients 1-3; Ticaga users Ann and Ben
+	ts, err := ticketsourcetest.New(ticketsourcetest.Options{Key: tsKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Close() })
+	for i, email := range []string{"tess@ts.example", "ann@example.com"} {
+		e := email
+		ts.AddCustomer(ticketsourcetest.Customer{ID: fmt.Sprintf("cst-%dAB", i+1), FirstName: "T", Email: &e})
+	}
+	tessID := f.fake.AddUser(ticagatest.User{Name: "Tess", Email: "tess@ts.example"})
+	dsn := f.env["BILLING_DSN"]
+	file := filepath.Join(t.TempDir(), "sources.toml")
+	toml := fmt.Sprintf(`TICAGA_URL = %q
+TICAGA_API_TOKEN = %q
+TICAGA_DIRECTORY_GAP = "5"
+CONTROL_SOCKET = ""
+LOG_FORMAT = "json"
+
+[[source]]
+name = "shop"
+BILLING_DSN = %q
+
+[[source]]
+name = "tickets"
+BILLING_SYSTEM = "ticketsource"
+STORE_DSN = %q
+TICKETSOURCE_URL = %q
+TICKETSOURCE_API_KEY = %q
+`, f.fake.URL(), testToken, dsn, dsn, ts.URL(), tsKey)
+	if err := os.WriteFile(file, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	if code, out, stderr := runMain(t, env, "check", "--config", file); code != exitOK || !strings.Contains(out, "TicketSource API reachable and key accepted") {
+		t.Fatalf("check: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr := runMain(t, env, "sync", "--config", file)
+	if code != exitOK {
+		t.Fatalf("sync: exit %d\n%s%s", code, out, stderr)
+	}
+	// Ann is Blesta client 1 (linked by shop, first); the TicketSource
+	// customer with her email is a conflict naming the Blesta pairing.
+	if !strings.Contains(out, "Run 1 shop") || !strings.Contains(out, "Run 2 tickets") ||
+		!strings.Contains(out, "client cst-2AB") || !strings.Contains(out, "ticaga_user_") {
+		t.Fatalf("sync output:\n%s", out)
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var plugin, own int
+	var ownID string
+	var ownTicaga int64
+	if err := db.QueryRow("SELECT COUNT(*) FROM ticaga_billing").Scan(&plugin); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT COUNT(*), MIN(billing_userid), MIN(ticaga_userid) FROM ticaga_sync_pairings").Scan(&own, &ownID, &ownTicaga); err != nil {
+		t.Fatal(err)
+	}
+	if plugin != 2 || own != 1 || ownID != "cst-1AB" || ownTicaga != tessID || len(ts.Notes("cst-1AB")) != 1 {
+		t.Fatalf("ticaga_billing %d rows, ticaga_sync_pairings %d (%s -> %d), notes %v", plugin, own, ownID, ownTicaga, ts.AllNotes())
+	}
+	if code, out, _ := runMain(t, env, "status", "--config", file); code != exitOK || !strings.Contains(out, "tickets") || !strings.Contains(out, "client cst-2AB") {
+		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 }
