@@ -59,9 +59,12 @@ func (e *Engine) recordLinks(ctx context.Context, rep *Report, log zerolog.Logge
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	// A pairing this run made by assigning the id (or creating the user)
+	// cannot have been noted yet; any other (a row written again for a
+	// user that already carried the id, an earlier run's) may have been.
 	fresh := map[Pairing]bool{}
 	for _, d := range rep.Decisions {
-		if d.Action == ActionLink || d.Action == ActionCreate {
+		if (d.Action == ActionLink && d.Assigned) || d.Action == ActionCreate {
 			fresh[Pairing{TicagaUserID: d.TicagaID, BillingUserID: d.Contact.BillingID}] = true
 		}
 	}

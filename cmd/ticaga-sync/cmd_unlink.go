@@ -59,7 +59,7 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client ticagasync.Bi
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed
 	}
-	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %s with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
+	what := fmt.Sprintf("remove the %s row pairing %s client %s with Ticaga user %d (%s)", pairingTable(client), e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
 		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
 	}
@@ -94,6 +94,16 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client ticagasync.Bi
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; nothing changed\n", oneLine(err))
 		return exitFailed
 	}
-	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, e.System, client)
+	fmt.Fprintf(env.Stdout, "removed the %s row of Ticaga user %d (%s client %s)\n", pairingTable(client), p.TicagaUserID, e.System, client)
 	return exitOK
+}
+
+// pairingTable names the table holding a customer's pairing: the plugin's
+// ticaga_billing for numeric ids, the daemon's ticaga_sync_pairings for
+// string ids (TicketSource).
+func pairingTable(id ticagasync.BillingID) string {
+	if id.Numeric() {
+		return "ticaga_billing"
+	}
+	return "ticaga_sync_pairings"
 }

@@ -221,18 +221,26 @@ func TestTicketSourceNoteRepairedOnceAfterACrash(t *testing.T) {
 	if n := w.ts.Calls("GET /customers/{id}/notes"); n != len(w.links) {
 		t.Fatalf("GET notes calls = %d, want one per unmarked link (%d)", n, len(w.links))
 	}
-	// A link whose note really is missing gets it.
-	var one string
-	for id := range w.links {
-		one = id
-		break
+	// unlink, then the next run: Ticaga still carries the id, so the row
+	// comes back without an assign, and the note already there is found.
+	one := slices.Sorted(maps.Keys(w.links))[0]
+	if code, out, stderr := runMain(t, w.env, "unlink", "--client", one, "--yes"); code != exitOK || !strings.Contains(out, "removed the ticaga_sync_pairings row") {
+		t.Fatalf("unlink: exit %d\n%s%s", code, out, stderr)
 	}
-	if _, err := store.Exec("DELETE FROM ticaga_sync_pairings WHERE billing_userid = ?", one); err != nil {
+	assigns := w.ticaga.Calls("customers/assign")
+	relinked := w.sync(t)
+	if relinked.Counts["linked"] != 1 || w.ticaga.Calls("customers/assign") != assigns || len(w.ts.Notes(one)) != 1 {
+		t.Fatalf("after unlink: counts %v, assign calls %d -> %d, %d notes (want the one note)", relinked.Counts,
+			assigns, w.ticaga.Calls("customers/assign"), len(w.ts.Notes(one)))
+	}
+	// A customer whose note really is missing (deleted in TicketSource) gets one.
+	w.ts.DeleteNotes(one)
+	if _, err := store.Exec("UPDATE ticaga_sync_pairings SET recorded_at = NULL WHERE billing_userid = ?", one); err != nil {
 		t.Fatal(err)
 	}
 	w.sync(t)
-	if len(w.ts.Notes(one)) != 2 {
-		t.Fatalf("a re-link after the pairing row was removed: %d notes, want a second one", len(w.ts.Notes(one)))
+	if len(w.ts.Notes(one)) != 1 {
+		t.Fatalf("a missing note was not written again: %d notes", len(w.ts.Notes(one)))
 	}
 }
 

@@ -170,6 +170,14 @@ func (s *Server) Notes(customerID string) []Note {
 	return out
 }
 
+// DeleteNotes removes every note of a customer (as a person can in
+// TicketSource).
+func (s *Server) DeleteNotes(customerID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.notes, customerID)
+}
+
 // AllNotes returns the number of notes of every customer, by customer id.
 func (s *Server) AllNotes() map[string]int {
 	s.mu.Lock()
