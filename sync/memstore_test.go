@@ -170,7 +170,7 @@ func TestEngineUnlink(t *testing.T) {
 		t.Fatalf("Unlink of a changed row = %v", err)
 	}
 	res, err := w.engine.Unlink(ctx, p, false)
-	if err != nil || res.Cleared || w.store.Pairings()[ua] != "0" {
+	if err != nil || res.Cleared || w.store.Pairings()[ua] != "" {
 		t.Fatalf("Unlink = %+v, %v; pairings %v", res, err, w.store.Pairings())
 	}
 	if u, _ := w.fake.User(ua); u.BillingID != "1" {
