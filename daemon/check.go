@@ -48,10 +48,10 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 			return db.PingContext(ctx)
 		})
 		step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
+		step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
+			return ticagasync.CheckSelection(ctx, s.engine.Source)
+		})
 	}
-	step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
-		return ticagasync.CheckSelection(ctx, s.engine.Source)
-	})
 	if cur, latest, err := s.store.SchemaVersion(ctx); err == nil && cur < latest {
 		// Nothing to write to yet: the daemon creates its tables on start.
 		emit(CheckResult{Note: fmt.Sprintf("store (%s) not migrated yet (schema %d of %d): `ticaga-sync migrate` or the daemon's start creates the tables",
