@@ -61,6 +61,9 @@ func Open(kind string, db *gorm.DB, opts Options) (ticagasync.ContactSource, err
 	if err != nil {
 		return nil, err
 	}
+	if s.api {
+		return nil, fmt.Errorf("billing: %s is read over its API, not a database", s.kind)
+	}
 	if db == nil {
 		return nil, errors.New("billing: no database")
 	}

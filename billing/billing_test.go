@@ -27,7 +27,7 @@ func TestValidateStatuses(t *testing.T) {
 		{"fossbilling", []string{"canceled", "suspended"}, ""},
 		{"fossbilling", []string{"cancelled"}, `unknown status "cancelled" for fossbilling (valid: active, suspended, canceled)`},
 		{"fossbilling", []string{""}, `unknown status "" for fossbilling (valid: active, suspended, canceled)`},
-		{"hostbill", nil, `unknown billing system "hostbill" (valid: blesta, whmcs, clientexec, fossbilling)`},
+		{"hostbill", nil, `unknown billing system "hostbill" (valid: blesta, whmcs, clientexec, fossbilling, ticketsource)`},
 	}
 	for _, tt := range tests {
 		err := billing.ValidateStatuses(tt.kind, tt.statuses)
@@ -72,7 +72,7 @@ func TestSystems(t *testing.T) {
 			t.Errorf("HasCompanies(%q) = %v, want %v", kind, got, want)
 		}
 	}
-	if got := billing.Systems(); !slices.Equal(got, []string{"blesta", "whmcs", "clientexec", "fossbilling"}) {
+	if got := billing.Systems(); !slices.Equal(got, []string{"blesta", "whmcs", "clientexec", "fossbilling", "ticketsource"}) {
 		t.Errorf("Systems() = %q", got)
 	}
 	for kind, want := range map[string]bool{"blesta": true, " WHMCS ": true, "ClientExec": true, "fossbilling": true, "hostbill": false, "": false} {
@@ -93,7 +93,7 @@ func TestOpenRejects(t *testing.T) {
 		opts billing.Options
 		want string
 	}{
-		{"hostbill", billing.Options{}, `unknown billing system "hostbill" (valid: blesta, whmcs, clientexec, fossbilling)`},
+		{"hostbill", billing.Options{}, `unknown billing system "hostbill" (valid: blesta, whmcs, clientexec, fossbilling, ticketsource)`},
 		{"blesta", billing.Options{Statuses: []string{"activ"}}, `unknown status "activ" for blesta`},
 		{"blesta", billing.Options{PageSize: -1}, "page size -1"},
 	}

@@ -59,10 +59,10 @@ func seedEverySystem(t *testing.T, db *sql.DB) {
 // firstContacts are the first contacts each system gives in
 // seedEverySystem's database.
 var firstContacts = map[string]ticagasync.Contact{
-	"blesta":      {BillingID: 1, CompanyID: 1, Email: "Zoe@Example.com ", FirstName: "Zoë", LastName: "Ångström", Status: "active"},
-	"whmcs":       {BillingID: 1, Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "Active"},
-	"clientexec":  {BillingID: 2, CompanyID: 7, Email: "customer@example.com", Status: "1"},
-	"fossbilling": {BillingID: 1, Email: "one@example.com", Status: "active"},
+	"blesta":      {BillingID: "1", CompanyID: 1, Email: "Zoe@Example.com ", FirstName: "Zoë", LastName: "Ångström", Status: "active"},
+	"whmcs":       {BillingID: "1", Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "Active"},
+	"clientexec":  {BillingID: "2", CompanyID: 7, Email: "customer@example.com", Status: "1"},
+	"fossbilling": {BillingID: "1", Email: "one@example.com", Status: "active"},
 }
 
 // customers counts the customers of each system in seedEverySystem's

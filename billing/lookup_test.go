@@ -53,7 +53,7 @@ func TestLookupClientSaysWhyNotSelected(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: the reader is no Explainer", tt.kind)
 		}
-		l, err := x.LookupClient(t.Context(), tt.id)
+		l, err := x.LookupClient(t.Context(), ticagasync.BillingIDOf(tt.id))
 		if err != nil {
 			t.Fatalf("%s %d: %v", tt.kind, tt.id, err)
 		}
@@ -89,7 +89,7 @@ func TestLookupClientSaysWhyNotSelected(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !l.Selected() || !reflect.DeepEqual(l.Contact, c) {
-				t.Errorf("%s %d: lookup %+v, stream %+v", kind, c.BillingID, l, c)
+				t.Errorf("%s %s: lookup %+v, stream %+v", kind, c.BillingID, l, c)
 			}
 		}
 	}

@@ -20,6 +20,9 @@ const (
 	WHMCS       = whmcs.System
 	ClientExec  = clientexec.System
 	FOSSBilling = fossbilling.System
+	// TicketSource is read over its HTTP API, not a database (package
+	// billing/ticketsource; the daemon wires it).
+	TicketSource = "ticketsource"
 )
 
 // DefaultSystem is the kind of billing system read when none is
@@ -42,6 +45,8 @@ type system struct {
 	label func(valid string) string
 	// open makes the reader.
 	open func(db *gorm.DB, sel selection) ticagasync.ContactSource
+	// api marks a system read over an HTTP API: no database, open is nil.
+	api bool
 }
 
 // selection is what Open passes to a reader: the companies it reads (nil:
@@ -94,6 +99,10 @@ var systems = []system{
 			return fossbilling.New(db, fossbilling.Options{Statuses: sel.statuses, PageSize: sel.pageSize})
 		},
 	},
+	{
+		kind: TicketSource, name: "TicketSource", api: true,
+		valid: func() []string { return []string{"active"} }, defaults: func() []string { return []string{"active"} },
+	},
 }
 
 // Systems returns the kinds of billing system Open knows:
@@ -118,6 +127,13 @@ func Known(kind string) bool {
 func HasCompanies(kind string) bool {
 	s, err := lookup(kind)
 	return err == nil && s.companies
+}
+
+// IsAPI reports whether billing system kind is read over an HTTP API
+// (TicketSource) rather than a database: it has no BILLING_DSN.
+func IsAPI(kind string) bool {
+	s, err := lookup(kind)
+	return err == nil && s.api
 }
 
 // DefaultBillingSystemName returns the billing_system name sent to Ticaga

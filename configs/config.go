@@ -55,6 +55,19 @@ type Config struct {
 	// means the billing system's default. Checked by the billing reader.
 	BillingStatuses []string `env:"BILLING_STATUSES"`
 
+	// TicketSourceURL is TicketSource's API (BILLING_SYSTEM=ticketsource).
+	TicketSourceURL string `env:"TICKETSOURCE_URL"`
+	// TicketSourceAPIKey is the TicketSource API key, from
+	// TICKETSOURCE_API_KEY, the file TICKETSOURCE_API_KEY_FILE, or the
+	// systemd credential ticketsource-api-key.
+	TicketSourceAPIKey Secret `env:"TICKETSOURCE_API_KEY"`
+	// TicketSourceAPIKeyFile is the file the key was read from.
+	TicketSourceAPIKeyFile string `env:"TICKETSOURCE_API_KEY_FILE"`
+	// TicketSourceTimeout bounds each TicketSource request.
+	TicketSourceTimeout time.Duration `env:"TICKETSOURCE_TIMEOUT"`
+	// TicketSourceWriteNotes records each link as a note on the customer.
+	TicketSourceWriteNotes bool `env:"TICKETSOURCE_WRITE_NOTES"`
+
 	// TicagaURL is Ticaga's base URL (http or https), without a trailing
 	// slash; the API lives under TicagaURL + "/api/".
 	TicagaURL string `env:"TICAGA_URL"`
@@ -151,6 +164,9 @@ func DefaultConfig() Config {
 		CompanyIDs:                CompanyIDs{1},
 		TicagaBillingSystemName:   billing.DefaultBillingSystemName(billing.DefaultSystem),
 		TicagaTimeout:             30 * time.Second,
+		TicketSourceURL:           "https://api.ticketsource.io",
+		TicketSourceTimeout:       30 * time.Second,
+		TicketSourceWriteNotes:    true,
 		TicagaDirectoryGap:        50,
 		TicagaDirectoryRevalidate: 200,
 		TicagaDirectoryMaxAge:     24 * time.Hour,
@@ -230,6 +246,11 @@ func (c Config) Redacted() map[string]string {
 		"BILLING_COMPANY_ID":          c.EffectiveCompanyIDs().String(),
 		"BILLING_STATUSES":            strings.Join(c.EffectiveStatuses(), ","),
 		"TICAGA_URL":                  redactURL(c.TicagaURL),
+		"TICKETSOURCE_URL":            redactURL(c.TicketSourceURL),
+		"TICKETSOURCE_API_KEY":        setOrNot(c.TicketSourceAPIKey != ""),
+		"TICKETSOURCE_API_KEY_FILE":   c.TicketSourceAPIKeyFile,
+		"TICKETSOURCE_TIMEOUT":        c.TicketSourceTimeout.String(),
+		"TICKETSOURCE_WRITE_NOTES":    strconv.FormatBool(c.TicketSourceWriteNotes),
 		"TICAGA_API_TOKEN":            token,
 		"TICAGA_API_TOKEN_FILE":       c.TicagaAPITokenFile,
 		"TICAGA_API_EMAIL":            c.TicagaAPIEmail,

@@ -39,6 +39,10 @@ func Load(ctx context.Context, lookup func(key string) (string, bool)) (Config, 
 	if p := resolveSMTPPassword(&cfg); p != nil {
 		problems = append(problems, p)
 	}
+	if p := resolveTicketSourceKey(&cfg, trimmed); p != nil {
+		problems = append(problems, p)
+		reported["TICKETSOURCE_API_KEY"] = true
+	}
 	if p := resolveToken(&cfg, trimmed); p != nil {
 		problems = append(problems, p)
 		reported["TICAGA_API_TOKEN"] = true // unreadable is also missing: say it once
@@ -167,6 +171,7 @@ func normalize(cfg *Config, lookup func(string) (string, bool)) {
 	cfg.LogLevel = strings.ToLower(cfg.LogLevel)
 	cfg.LogFormat = strings.ToLower(cfg.LogFormat)
 	cfg.TicagaURL = strings.TrimRight(cfg.TicagaURL, "/")
+	cfg.TicketSourceURL = strings.TrimRight(cfg.TicketSourceURL, "/")
 	cfg.BillingStatuses = slices.DeleteFunc(cfg.BillingStatuses, func(s string) bool { return s == "" })
 	if len(cfg.BillingStatuses) == 0 {
 		cfg.BillingStatuses = nil

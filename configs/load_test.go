@@ -106,6 +106,10 @@ func TestLoadEveryVariable(t *testing.T) {
 		"SMTP_FROM":                   "ticaga-sync@example.com",
 		"SMTP_TO":                     "ops@example.com, dev@example.com",
 		"SMTP_TLS":                    "tls",
+		"TICKETSOURCE_URL":            "https://ts.example/",
+		"TICKETSOURCE_API_KEY":        "skl-every",
+		"TICKETSOURCE_TIMEOUT":        "7s",
+		"TICKETSOURCE_WRITE_NOTES":    "false",
 	}
 	got, err := Load(t.Context(), env(m))
 	if err != nil {
@@ -114,7 +118,8 @@ func TestLoadEveryVariable(t *testing.T) {
 	want := Config{
 		BillingSystem: "whmcs", BillingDSN: testDSN, CompanyIDs: CompanyIDs{2, 5}, CompanyIDsSet: true,
 		BillingStatuses: []string{"Active", "Inactive"},
-		TicagaURL:       "https://support.example.com/sub", TicagaAPIToken: testToken,
+		TicketSourceURL: "https://ts.example", TicketSourceAPIKey: "skl-every", TicketSourceTimeout: 7 * time.Second,
+		TicagaURL: "https://support.example.com/sub", TicagaAPIToken: testToken,
 		TicagaAPIEmail: "admin@example.com", TicagaBillingSystemName: "WHMCS Prod",
 		TicagaTimeout: 5 * time.Second, TicagaRateLimit: 0.75, TicagaDirectoryGap: 10, TicagaDirectoryMaxAge: 6 * time.Hour,
 		StoreDSN:     DSN(m["STORE_DSN"]),
@@ -162,7 +167,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"BILLING_SYSTEM": "whmcs", "TICAGA_URL": ""}, "TICAGA_URL: required (e.g. https://support.example.com)"},
 		{map[string]string{"BILLING_SYSTEM": "whmcs", "TICAGA_API_TOKEN": ""}, "TICAGA_API_TOKEN: required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)"},
 		{map[string]string{"TICAGA_API_TOKEN": ""}, "TICAGA_API_TOKEN: required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)"},
-		{map[string]string{"BILLING_SYSTEM": "hostbill"}, `BILLING_SYSTEM: "hostbill" is not a supported billing system (use blesta, whmcs, clientexec or fossbilling)`},
+		{map[string]string{"BILLING_SYSTEM": "hostbill"}, `BILLING_SYSTEM: "hostbill" is not a supported billing system (use blesta, whmcs, clientexec, fossbilling or ticketsource)`},
 		{map[string]string{"BILLING_DSN": "ticaga:" + testPassword + "@tcp(db:3306/blesta"}, "BILLING_DSN: not a valid DSN (user:password@tcp(host:3306)/dbname): network address not terminated (missing closing brace)"},
 		{map[string]string{"BILLING_DSN": testPassword}, "BILLING_DSN: not a valid DSN (user:password@tcp(host:3306)/dbname): missing the slash separating the database name"},
 		{map[string]string{"BILLING_DSN": "u:" + testPassword + "@tcp(db:3306)/x?parseTime=" + testPassword}, "BILLING_DSN: not a valid DSN (user:password@tcp(host:3306)/dbname)"},

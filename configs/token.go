@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"github.com/ticaga/ticaga-sync/billing"
 	"io"
 	"io/fs"
 	"os"
@@ -52,6 +53,44 @@ func resolveToken(cfg *Config, lookup func(string) (string, bool)) *Error {
 	}
 	cfg.TicagaAPIToken = tok
 	cfg.TicagaAPITokenFile = path
+	return nil
+}
+
+// TicketSourceCredentialName is the systemd credential the TicketSource
+// key is read from when neither TICKETSOURCE_API_KEY nor
+// TICKETSOURCE_API_KEY_FILE is set.
+const TicketSourceCredentialName = "ticketsource-api-key"
+
+// resolveTicketSourceKey is resolveToken for the TicketSource API key.
+func resolveTicketSourceKey(cfg *Config, lookup func(string) (string, bool)) *Error {
+	if cfg.TicketSourceAPIKeyFile != "" {
+		if cfg.TicketSourceAPIKey != "" {
+			return &Error{Var: "TICKETSOURCE_API_KEY_FILE", Msg: "set only one of TICKETSOURCE_API_KEY and TICKETSOURCE_API_KEY_FILE"}
+		}
+		key, msg := readSecretFile(cfg.TicketSourceAPIKeyFile)
+		if msg != "" {
+			return &Error{Var: "TICKETSOURCE_API_KEY_FILE", Msg: msg}
+		}
+		cfg.TicketSourceAPIKey = key
+		return nil
+	}
+	if cfg.TicketSourceAPIKey != "" || !billing.IsAPI(cfg.BillingSystem) {
+		return nil
+	}
+	dir, _ := lookup("CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return nil
+	}
+	path := filepath.Join(dir, TicketSourceCredentialName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	key, msg := readSecretFile(path)
+	if msg != "" {
+		return &Error{Var: "CREDENTIALS_DIRECTORY", Msg: msg}
+	}
+	cfg.TicketSourceAPIKey = key
+	cfg.TicketSourceAPIKeyFile = path
 	return nil
 }
 

@@ -40,10 +40,22 @@ func (c Config) problems() []*Error {
 	if !billing.Known(c.BillingSystem) {
 		add("BILLING_SYSTEM", "%q is not a supported billing system (use %s)", c.BillingSystem, orList(billing.Systems()))
 	}
-	if c.BillingDSN == "" {
+	api := billing.IsAPI(c.BillingSystem)
+	switch {
+	case api && c.BillingDSN != "":
+		add("BILLING_DSN", "not used with BILLING_SYSTEM=%s (it is read over its API): remove it and set STORE_DSN", c.BillingSystem)
+	case api && c.StoreDSN == "":
+		add("STORE_DSN", "required with BILLING_SYSTEM=%s (there is no billing database to keep the pairings in) %s", c.BillingSystem, dsnHint)
+	case api:
+	case c.BillingDSN == "":
 		add("BILLING_DSN", "required %s", dsnHint)
-	} else if msg := checkDSN(c.BillingDSN); msg != "" {
-		add("BILLING_DSN", "%s", msg)
+	default:
+		if msg := checkDSN(c.BillingDSN); msg != "" {
+			add("BILLING_DSN", "%s", msg)
+		}
+	}
+	if api {
+		ps = append(ps, c.ticketSourceProblems()...)
 	}
 	if c.CompanyIDs != nil && len(c.CompanyIDs) == 0 {
 		add("BILLING_COMPANY_ID", "no company ids (use numbers separated by commas, or all)")
@@ -227,4 +239,28 @@ func (c Config) provisionStatusesError() error {
 		}
 	}
 	return nil
+}
+
+// ticketSourceProblems checks the TICKETSOURCE_ settings of a TicketSource
+// source.
+func (c Config) ticketSourceProblems() []*Error {
+	var ps []*Error
+	u, err := url.Parse(c.TicketSourceURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+		ps = append(ps, &Error{Var: "TICKETSOURCE_URL", Msg: "must be an http(s) URL without credentials or query (default https://api.ticketsource.io)"})
+	}
+	keyVar := "TICKETSOURCE_API_KEY"
+	if c.TicketSourceAPIKeyFile != "" {
+		keyVar = "TICKETSOURCE_API_KEY_FILE"
+	}
+	switch {
+	case c.TicketSourceAPIKey == "":
+		ps = append(ps, &Error{Var: "TICKETSOURCE_API_KEY", Msg: "required (set TICKETSOURCE_API_KEY, TICKETSOURCE_API_KEY_FILE, or the systemd credential ticketsource-api-key)"})
+	case strings.ContainsFunc(c.TicketSourceAPIKey.Reveal(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		ps = append(ps, &Error{Var: keyVar, Msg: "the key contains spaces, line breaks or control characters"})
+	}
+	if c.TicketSourceTimeout <= 0 {
+		ps = append(ps, &Error{Var: "TICKETSOURCE_TIMEOUT", Msg: fmt.Sprintf("must be greater than 0, got %s", c.TicketSourceTimeout)})
+	}
+	return ps
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/billing/blesta"
+	"github.com/ticaga/ticaga-sync/billing/ticketsource"
 	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/metrics"
 	"github.com/ticaga/ticaga-sync/store"
@@ -132,7 +133,7 @@ func (s *Source) companies() []int64 { return s.cfg.EffectiveCompanyIDs() }
 // never reads a company it does not cover: with the plugin's settings each
 // company has its own Ticaga.
 func (s *Source) engineFor(companies []int64) (*ticagasync.Engine, error) {
-	if len(companies) == 0 {
+	if len(companies) == 0 || billing.IsAPI(s.cfg.BillingSystem) {
 		return s.engine, nil
 	}
 	if own := s.companies(); own != nil {
@@ -196,7 +197,11 @@ func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
 	a := &App{opt: opt, log: opt.Log, dbs: map[string]*gorm.DB{}, stores: map[string]*store.Store{}}
 	for _, s := range d.Sources {
 		cfg := s.Config
-		db, err := a.billingDB(cfg)
+		var db *gorm.DB
+		var err error
+		if !billing.IsAPI(cfg.BillingSystem) {
+			db, err = a.billingDB(cfg)
+		}
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("source %s: BILLING_DSN: %w", s.Name, err)
@@ -278,7 +283,13 @@ func (a *App) addPluginSources(ctx context.Context, name string, cfg configs.Con
 func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.Store, tokenFrom string) {
 	s := &Source{name: name, cfg: cfg, billing: db, store: st, slot: make(chan struct{}, 1), tokenFrom: tokenFrom}
 	a.sources = append(a.sources, s)
-	reader, err := billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
+	var reader ticagasync.ContactSource
+	var err error
+	if billing.IsAPI(cfg.BillingSystem) {
+		reader, err = a.ticketSource(cfg)
+	} else {
+		reader, err = billing.Open(cfg.BillingSystem, db, billing.Options{CompanyIDs: cfg.CompanyIDs, CompanyIDsDefault: !cfg.CompanyIDsSet, Statuses: cfg.BillingStatuses})
+	}
 	if err != nil {
 		s.problem = err
 		return
@@ -323,6 +334,16 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	if err != nil {
 		s.problem = err
 	}
+}
+
+// ticketSource is the TicketSource source of cfg (BILLING_SYSTEM=ticketsource).
+func (a *App) ticketSource(cfg configs.Config) (*ticketsource.Source, error) {
+	c, err := ticketsource.New(ticketsource.Config{BaseURL: cfg.TicketSourceURL, Key: cfg.TicketSourceAPIKey.Reveal(),
+		Timeout: cfg.TicketSourceTimeout, UserAgent: a.opt.userAgent()})
+	if err != nil {
+		return nil, err
+	}
+	return ticketsource.NewSource(c, cfg.TicketSourceWriteNotes), nil
 }
 
 // provisioning is the engine's Provisioning of cfg. Its statuses were

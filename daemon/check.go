@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/billing"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
@@ -39,17 +40,21 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		emit(CheckResult{Name: name, Err: err})
 		ok = ok && err == nil
 	}
-	step("billing database reachable (BILLING_DSN)", func(ctx context.Context) error {
-		db, err := s.billing.DB()
-		if err != nil {
-			return err
-		}
-		return db.PingContext(ctx)
-	})
-	step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
-	step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
-		return ticagasync.CheckSelection(ctx, s.engine.Source)
-	})
+	if billing.IsAPI(s.cfg.BillingSystem) {
+		step(fmt.Sprintf("TicketSource API reachable and key accepted (%s)", s.cfg.TicketSourceURL), s.engine.Source.Check)
+	} else {
+		step("billing database reachable (BILLING_DSN)", func(ctx context.Context) error {
+			db, err := s.billing.DB()
+			if err != nil {
+				return err
+			}
+			return db.PingContext(ctx)
+		})
+		step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
+		step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
+			return ticagasync.CheckSelection(ctx, s.engine.Source)
+		})
+	}
 	if cur, latest, err := s.store.SchemaVersion(ctx); err == nil && cur < latest {
 		// Nothing to write to yet: the daemon creates its tables on start.
 		emit(CheckResult{Note: fmt.Sprintf("store (%s) not migrated yet (schema %d of %d): `ticaga-sync migrate` or the daemon's start creates the tables",

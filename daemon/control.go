@@ -27,9 +27,9 @@ import (
 // (ticaga-sync sync): the run's options, and which sources run it.
 type SyncRequest struct {
 	// DryRun, Full and Clients are the run's ticagasync.RunOptions.
-	DryRun  bool    `json:"dry_run"`
-	Full    bool    `json:"full"`
-	Clients []int64 `json:"clients"`
+	DryRun  bool                   `json:"dry_run"`
+	Full    bool                   `json:"full"`
+	Clients []ticagasync.BillingID `json:"clients"`
 	// Companies limits the run to those billing companies, Sources to
 	// those sources (both: any when empty), as App.Select and Source.Sync
 	// do.

@@ -15,15 +15,15 @@ import (
 
 // JSONDecision is one decision in the JSON report.
 type JSONDecision struct {
-	BillingID int64  `json:"billing_id"`
-	Email     string `json:"email"`
-	CompanyID int64  `json:"company_id,omitempty"`
-	Name      string `json:"name,omitempty"`
-	TicagaID  *int64 `json:"ticaga_id"`
-	Action    string `json:"action"`
-	Reason    string `json:"reason"`
-	Detail    string `json:"detail,omitempty"`
-	Assigned  bool   `json:"assigned,omitempty"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	Email     string               `json:"email"`
+	CompanyID int64                `json:"company_id,omitempty"`
+	Name      string               `json:"name,omitempty"`
+	TicagaID  *int64               `json:"ticaga_id"`
+	Action    string               `json:"action"`
+	Reason    string               `json:"reason"`
+	Detail    string               `json:"detail,omitempty"`
+	Assigned  bool                 `json:"assigned,omitempty"`
 	// Exclusion is who excluded the customer, when and why (action
 	// excluded).
 	Exclusion *ticagasync.Exclusion `json:"exclusion,omitempty"`
@@ -44,7 +44,10 @@ type JSONReport struct {
 	ByEndpoint map[string]int             `json:"api_calls_by_endpoint"`
 	Directory  ticagasync.DirectoryReport `json:"directory"`
 	Error      string                     `json:"error,omitempty"`
-	Decisions  []JSONDecision             `json:"decisions"`
+	// LinkNotes is set when the run recorded links on the billing side
+	// (TicketSource notes).
+	LinkNotes *ticagasync.LinkNotesReport `json:"link_notes,omitempty"`
+	Decisions []JSONDecision              `json:"decisions"`
 }
 
 // NewJSONReport is the JSON report of a run: decisions of already-linked
@@ -59,6 +62,9 @@ func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
 	}
 	if out.ByEndpoint == nil {
 		out.ByEndpoint = map[string]int{}
+	}
+	if n := rep.LinkNotes; n.Written > 0 || n.Failed > 0 {
+		out.LinkNotes = &n
 	}
 	if rep.Err != nil {
 		out.Error = rep.Err.Error()
@@ -86,6 +92,9 @@ func (jr JSONReport) Report() *ticagasync.Report {
 	rep := &ticagasync.Report{
 		RunID: jr.RunID, Source: jr.Source, StartedAt: jr.StartedAt, FinishedAt: jr.FinishedAt, DryRun: jr.DryRun, Kind: jr.Kind,
 		Outcome: ticagasync.Outcome(jr.Outcome), Counts: jr.Counts, APICalls: jr.ByEndpoint, Directory: jr.Directory,
+	}
+	if jr.LinkNotes != nil {
+		rep.LinkNotes = *jr.LinkNotes
 	}
 	if jr.Error != "" {
 		rep.Err = errors.New(jr.Error)
@@ -139,6 +148,9 @@ func WriteTextReport(w io.Writer, rep *ticagasync.Report) {
 	fmt.Fprintf(w, "  Ticaga API calls: %d%s\n", rep.TotalAPICalls(), endpointBreakdown(rep.APICalls))
 	d := rep.Directory
 	fmt.Fprintf(w, "  directory: %d users (%d read, %d new, %d changed, %d removed)\n", d.Size, d.Fetched, d.Added, d.Changed, d.Removed)
+	if n := rep.LinkNotes; n.Written > 0 || n.Failed > 0 {
+		fmt.Fprintf(w, "  links recorded on the billing side: %d, failed %d%s\n", n.Written, n.Failed, errSuffix(n.Error))
+	}
 	if d.ResumedAt > 0 {
 		fmt.Fprintf(w, "  directory scan resumed at Ticaga id %d, where an interrupted run left it\n", d.ResumedAt)
 	}
@@ -205,6 +217,14 @@ func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title str
 		if d.TicagaID != 0 {
 			ticaga = fmt.Sprintf("ticaga %d", d.TicagaID)
 		}
-		return fmt.Sprintf("client %d\t%s\t%s\t%s\t%s", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
+		return fmt.Sprintf("client %s\t%s\t%s\t%s\t%s", d.Contact.BillingID, d.Contact.Email, ticaga, d.Reason, d.Detail)
 	})
+}
+
+// errSuffix is ": err" for a non-empty err.
+func errSuffix(err string) string {
+	if err == "" {
+		return ""
+	}
+	return ": " + err
 }

@@ -81,8 +81,8 @@ func joinLines(a, b string) string {
 // selectedClients returns those of clients the engine's source selects and
 // could link, and a sentence for each of the others saying why not: not
 // selected, or a row that cannot be used (no primary contact).
-func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []int64) ([]int64, []string, error) {
-	var selected []int64
+func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []ticagasync.BillingID) ([]ticagasync.BillingID, []string, error) {
+	var selected []ticagasync.BillingID
 	var why []string
 	for _, id := range clients {
 		l, ok, err := e.LookupClient(ctx, id)
@@ -91,7 +91,7 @@ func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []int64)
 			return nil, nil, err
 		case l.Selected() && l.Contact.Problem != "":
 			// Selected, but never linkable until its row is fixed.
-			why = append(why, fmt.Sprintf("client %d cannot be linked: %s (correct it in the billing system)", id, l.Contact.Problem))
+			why = append(why, fmt.Sprintf("client %s cannot be linked: %s (correct it in the billing system)", id, l.Contact.Problem))
 		case !ok || l.Selected():
 			selected = append(selected, id)
 		default:
@@ -102,11 +102,11 @@ func selectedClients(ctx context.Context, e *ticagasync.Engine, clients []int64)
 }
 
 // NotSelectedLine says in a sentence why client id is not selected.
-func NotSelectedLine(id int64, l ticagasync.ClientLookup) string {
+func NotSelectedLine(id ticagasync.BillingID, l ticagasync.ClientLookup) string {
 	if !l.Found {
-		return fmt.Sprintf("client %d: %s", id, l.Reason())
+		return fmt.Sprintf("client %s: %s", id, l.Reason())
 	}
-	return fmt.Sprintf("client %d is not selected: %s", id, l.Reason())
+	return fmt.Sprintf("client %s is not selected: %s", id, l.Reason())
 }
 
 // explain turns an engine error into a line. A rejected token already

@@ -132,7 +132,7 @@ func decide(cs *channelState, source string, rep *ticagasync.Report, open openSe
 	ev.open = len(open)
 	slices.SortFunc(ev.fresh, func(a, b ticagasync.Decision) int {
 		return cmp.Or(cmp.Compare(a.Action.Urgency(), b.Action.Urgency()),
-			cmp.Compare(a.Contact.BillingID, b.Contact.BillingID), cmp.Compare(a.Reason, b.Reason))
+			ticagasync.CompareBillingIDs(a.Contact.BillingID, b.Contact.BillingID), cmp.Compare(a.Reason, b.Reason))
 	})
 	switch {
 	case cs.failed:

@@ -20,20 +20,20 @@ var t0 = time.Date(2026, 5, 4, 10, 15, 0, 0, time.UTC)
 
 // conflict returns a duplicate_billing_email conflict for billing id id.
 func conflict(id int64, email string) ticagasync.Decision {
-	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: id, Email: email},
+	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), Email: email},
 		Action: ticagasync.ActionConflict, Reason: ticagasync.ReasonDuplicateBillingEmail,
 		Detail: "billing clients share this email"}
 }
 
 // noMatch returns a no_match decision for billing id id.
 func noMatch(id int64) ticagasync.Decision {
-	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: id, Email: "nobody@example.com"},
+	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), Email: "nobody@example.com"},
 		Action: ticagasync.ActionNoMatch, Reason: ticagasync.ReasonNoTicagaUser, Detail: "no Ticaga user has this email"}
 }
 
 // linked returns a decision of action a (link or already_linked).
 func linked(id int64, a ticagasync.Action) ticagasync.Decision {
-	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: id, Email: "ok@example.com"}, Action: a, TicagaID: id + 100}
+	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), Email: "ok@example.com"}, Action: a, TicagaID: id + 100}
 }
 
 // report returns the report of completed run id with decisions ds.
@@ -158,7 +158,8 @@ func newNotifier(t *testing.T, cfg Config) (*Notifier, *syncBuffer) {
 func billingIDs(p Payload) []int64 {
 	var ids []int64
 	for _, d := range p.New {
-		ids = append(ids, d.BillingID)
+		n, _ := d.BillingID.Int()
+		ids = append(ids, n)
 	}
 	return ids
 }

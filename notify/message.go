@@ -96,7 +96,7 @@ func bodyOf(ev event) string {
 		if d.TicagaID != 0 {
 			ticaga = fmt.Sprintf("Ticaga user %d", d.TicagaID)
 		}
-		fmt.Fprintf(&b, "\n- client %d <%s>\n  %s: %s, %s\n", d.Contact.BillingID, oneLine(d.Contact.Email),
+		fmt.Fprintf(&b, "\n- client %s <%s>\n  %s: %s, %s\n", d.Contact.BillingID, oneLine(d.Contact.Email),
 			d.Action, d.Reason, ticaga)
 		if d.Detail != "" {
 			fmt.Fprintf(&b, "  %s\n", oneLine(d.Detail))

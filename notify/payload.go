@@ -63,8 +63,8 @@ type Payload struct {
 // PayloadDecision is one open decision, shaped like an entry of
 // `sync --output json`'s decisions.
 type PayloadDecision struct {
-	BillingID int64  `json:"billing_id"`
-	Email     string `json:"email"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	Email     string               `json:"email"`
 	// TicagaID is the Ticaga user concerned; null when none.
 	TicagaID *int64            `json:"ticaga_id"`
 	Action   ticagasync.Action `json:"action"`

@@ -39,10 +39,10 @@ type channelState struct {
 // action, reason and Ticaga user is the same news. The detail sentence and
 // the email are left out so that a reworded detail does not re-notify.
 type fingerprint struct {
-	BillingID int64             `json:"billing_id"`
-	Action    ticagasync.Action `json:"action"`
-	Reason    ticagasync.Reason `json:"reason,omitempty"`
-	TicagaID  int64             `json:"ticaga_id,omitempty"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	Action    ticagasync.Action    `json:"action"`
+	Reason    ticagasync.Reason    `json:"reason,omitempty"`
+	TicagaID  int64                `json:"ticaga_id,omitempty"`
 }
 
 // fingerprintOf returns d's fingerprint.
@@ -129,6 +129,6 @@ func (s *State) UnmarshalJSON(b []byte) error {
 
 // compareFingerprints orders fingerprints by billing id, then the rest.
 func compareFingerprints(a, b fingerprint) int {
-	return cmp.Or(cmp.Compare(a.BillingID, b.BillingID), cmp.Compare(a.Action, b.Action),
+	return cmp.Or(ticagasync.CompareBillingIDs(a.BillingID, b.BillingID), cmp.Compare(a.Action, b.Action),
 		cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.TicagaID, b.TicagaID))
 }

@@ -168,7 +168,7 @@ func TestWebhookSilentRuns(t *testing.T) {
 	dry := report(1, conflict(1, "a@x.example"))
 	dry.DryRun = true
 	stopped := failedReport(2, fmt.Errorf("read billing contacts: %w", context.Canceled))
-	untried := report(3, conflict(1, "a@x.example"), ticagasync.Decision{Contact: ticagasync.Contact{BillingID: 2},
+	untried := report(3, conflict(1, "a@x.example"), ticagasync.Decision{Contact: ticagasync.Contact{BillingID: "2"},
 		Action: ticagasync.ActionFailed, Reason: ticagasync.ReasonCancelled})
 	untried.Outcome = ticagasync.OutcomePartial
 	for _, rep := range []*ticagasync.Report{dry, stopped, untried, nil} {
@@ -199,7 +199,7 @@ func TestWebhookCapsTheList(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := h.takeOne(t).payload
-	if len(p.New) != MaxListed || p.More != 50 || p.Open != 150 || p.New[0].BillingID != 1 {
+	if len(p.New) != MaxListed || p.More != 50 || p.Open != 150 || p.New[0].BillingID != "1" {
 		t.Errorf("new %d more %d open %d", len(p.New), p.More, p.Open)
 	}
 }

@@ -97,7 +97,7 @@ func newWorld(t *testing.T, opt statuspage.Options, decisions []ticagasync.Decis
 }
 
 func decision(id int64, email string, a ticagasync.Action, r ticagasync.Reason, ticagaID int64, detail string) ticagasync.Decision {
-	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: id, Email: email}, Action: a, Reason: r, TicagaID: ticagaID, Detail: detail}
+	return ticagasync.Decision{Contact: ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), Email: email}, Action: a, Reason: r, TicagaID: ticagaID, Detail: detail}
 }
 
 func get(t *testing.T, method, url string) (*http.Response, string) {

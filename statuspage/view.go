@@ -68,7 +68,7 @@ type groupView struct {
 }
 
 type customerView struct {
-	BillingID int64
+	BillingID ticagasync.BillingID
 	Email     string
 	TicagaID  int64
 	Detail    string

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,16 +33,16 @@ const decisionColumns = "source, billing_id, email, action, reason, ticaga_id, d
 // are kept. An empty scope, like nil, means every customer (as the engine
 // reads an empty client list). Statements are multi-row, at most 500 rows
 // each. When open holds a customer twice, the last one counts.
-func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
-	var inScope map[int64]bool
+func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
+	var inScope map[ticagasync.BillingID]bool
 	if len(scope) > 0 {
-		inScope = make(map[int64]bool, len(scope))
+		inScope = make(map[ticagasync.BillingID]bool, len(scope))
 		for _, id := range scope {
 			inScope[id] = true
 		}
 	}
 	// Keep the last decision per customer, in first-seen order.
-	keep := make(map[int64]int, len(open))
+	keep := make(map[ticagasync.BillingID]int, len(open))
 	var list []ticagasync.Decision
 	for _, d := range open {
 		id := d.Contact.BillingID
@@ -73,7 +76,7 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 				if d.TicagaID != 0 {
 					ticagaID = d.TicagaID
 				}
-				args = append(args, source, d.Contact.BillingID, clip(d.Contact.Email, 255), clip(string(d.Action), 32),
+				args = append(args, source, string(d.Contact.BillingID), clip(d.Contact.Email, 255), clip(string(d.Action), 32),
 					clip(string(d.Reason), 64), ticagaID, clip(d.Detail, maxDetail), now, now, runID)
 			}
 			// since comes first: it compares the old action and reason.
@@ -88,13 +91,13 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 			return err
 		}
 		// Delete the source's other decisions (within scope).
-		var gone []int64
+		var gone []string
 		for id := range existing {
 			if _, open := keep[id]; !open && (inScope == nil || inScope[id]) {
-				gone = append(gone, id)
+				gone = append(gone, string(id))
 			}
 		}
-		return chunks(gone, s.batchSize, func(batch []int64) error {
+		return chunks(gone, s.batchSize, func(batch []string) error {
 			return tx.Exec("DELETE FROM ticaga_sync_decisions WHERE source = ? AND billing_id IN ?", source, batch).Error
 		})
 	})
@@ -116,20 +119,20 @@ func fingerprintOf(d ticagasync.Decision) fingerprint {
 }
 
 // storedDecisions reads the fingerprints of source's decisions by billing id.
-func storedDecisions(tx *gorm.DB, source string) (map[int64]fingerprint, error) {
+func storedDecisions(tx *gorm.DB, source string) (map[ticagasync.BillingID]fingerprint, error) {
 	rows, err := tx.Raw("SELECT billing_id, email, action, reason, COALESCE(ticaga_id, 0), detail FROM ticaga_sync_decisions WHERE source = ?", source).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]fingerprint{}
+	out := map[ticagasync.BillingID]fingerprint{}
 	for rows.Next() {
-		var id int64
+		var id string
 		var f fingerprint
 		if err := rows.Scan(&id, &f.email, &f.action, &f.reason, &f.ticagaID, &f.detail); err != nil {
 			return nil, err
 		}
-		out[id] = f
+		out[ticagasync.BillingID(id)] = f
 	}
 	return out, rows.Err()
 }
@@ -137,34 +140,40 @@ func storedDecisions(tx *gorm.DB, source string) (map[int64]fingerprint, error) 
 // OpenDecisions returns the open decisions of every source, ordered by
 // source and billing id.
 func (s *Store) OpenDecisions(ctx context.Context) ([]ticagasync.DecisionRecord, error) {
-	out, err := s.queryDecisions(ctx, "ORDER BY source, billing_id")
+	out, err := s.queryDecisions(ctx, "ORDER BY source")
 	if err != nil {
 		return nil, fmt.Errorf("read open decisions: %w", err)
 	}
+	slices.SortStableFunc(out, func(a, b ticagasync.DecisionRecord) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), ticagasync.CompareBillingIDs(a.BillingID, b.BillingID))
+	})
 	return out, nil
 }
 
 // SourceDecisions returns the open decisions of source, in billing id
 // order. A store that was never migrated has none.
 func (s *Store) SourceDecisions(ctx context.Context, source string) ([]ticagasync.DecisionRecord, error) {
-	out, err := s.queryDecisions(ctx, "WHERE source = ? ORDER BY billing_id", source)
+	out, err := s.queryDecisions(ctx, "WHERE source = ?", source)
 	if isMissingTable(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read open decisions of %s: %w", source, err)
 	}
+	slices.SortFunc(out, func(a, b ticagasync.DecisionRecord) int {
+		return ticagasync.CompareBillingIDs(a.BillingID, b.BillingID)
+	})
 	return out, nil
 }
 
 // DecisionFor returns the open decision about billing customer billingID of
 // source; ok is false when there is none (the customer is linked, or was not
 // seen yet).
-func (s *Store) DecisionFor(ctx context.Context, source string, billingID int64) (d ticagasync.DecisionRecord, ok bool, err error) {
-	out, err := s.queryDecisions(ctx, "WHERE source = ? AND billing_id = ?", source, billingID)
+func (s *Store) DecisionFor(ctx context.Context, source string, billingID ticagasync.BillingID) (d ticagasync.DecisionRecord, ok bool, err error) {
+	out, err := s.queryDecisions(ctx, "WHERE source = ? AND billing_id = ?", source, string(billingID))
 	if err != nil || len(out) == 0 {
 		if err != nil {
-			err = fmt.Errorf("read decision about %s customer %d: %w", source, billingID, err)
+			err = fmt.Errorf("read decision about %s customer %s: %w", source, billingID, err)
 		}
 		return d, false, err
 	}
@@ -180,13 +189,14 @@ func (s *Store) queryDecisions(ctx context.Context, tail string, args ...any) ([
 	var out []ticagasync.DecisionRecord
 	for rows.Next() {
 		var d ticagasync.DecisionRecord
+		var billingID string
 		var ticagaID sql.NullInt64
 		var detail sql.NullString
-		if err := rows.Scan(&d.Source, &d.BillingID, &d.Email, &d.Action, &d.Reason, &ticagaID, &detail,
+		if err := rows.Scan(&d.Source, &billingID, &d.Email, &d.Action, &d.Reason, &ticagaID, &detail,
 			&d.Since, &d.LastSeen, &d.RunID); err != nil {
 			return nil, err
 		}
-		d.TicagaID, d.Detail = ticagaID.Int64, detail.String
+		d.BillingID, d.TicagaID, d.Detail = ticagasync.BillingID(billingID), ticagaID.Int64, detail.String
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -11,7 +11,7 @@ import (
 
 func decision(billingID int64, a ticagasync.Action, r ticagasync.Reason, ticagaID int64) ticagasync.Decision {
 	return ticagasync.Decision{
-		Contact: ticagasync.Contact{BillingID: billingID, Email: fmt.Sprintf("c%d@example.com", billingID)},
+		Contact: ticagasync.Contact{BillingID: ticagasync.BillingIDOf(billingID), Email: fmt.Sprintf("c%d@example.com", billingID)},
 		Action:  a, Reason: r, TicagaID: ticagaID, Detail: fmt.Sprintf("customer %d: %s", billingID, r),
 	}
 }
@@ -25,7 +25,7 @@ func TestReplaceDecisions(t *testing.T) {
 	t.Parallel()
 	s, _ := migrated(t)
 	ctx := t.Context()
-	replace := func(source string, run int64, open []ticagasync.Decision, scope []int64, now time.Time) {
+	replace := func(source string, run int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) {
 		t.Helper()
 		if err := s.ReplaceDecisions(ctx, source, run, open, scope, now); err != nil {
 			t.Fatalf("ReplaceDecisions(run %d): %v", run, err)
@@ -63,7 +63,7 @@ func TestReplaceDecisions(t *testing.T) {
 	// decision outside scope is ignored.
 	e := decision(5, ticagasync.ActionConflict, ticagasync.ReasonDuplicateBillingEmail, 0)
 	stray := decision(6, ticagasync.ActionNoMatch, ticagasync.ReasonNoTicagaUser, 0)
-	replace("blesta", 3, []ticagasync.Decision{e, stray}, []int64{1, 5}, at(20))
+	replace("blesta", 3, []ticagasync.Decision{e, stray}, []ticagasync.BillingID{"1", "5"}, at(20))
 	check(record("blesta", b2, at(10), at(10), 2), record("blesta", d, at(10), at(10), 2),
 		record("blesta", e, at(20), at(20), 3), record("whmcs", w, at(0), at(0), 1))
 
@@ -71,14 +71,14 @@ func TestReplaceDecisions(t *testing.T) {
 	// those of the run that recorded it); the others are resolved.
 	replace("blesta", 4, []ticagasync.Decision{d}, nil, at(30))
 	check(record("blesta", d, at(10), at(10), 2), record("whmcs", w, at(0), at(0), 1))
-	replace("blesta", 5, nil, []int64{}, at(40))
+	replace("blesta", 5, nil, []ticagasync.BillingID{}, at(40))
 	check(record("whmcs", w, at(0), at(0), 1))
 
-	rec, ok, err := s.DecisionFor(ctx, "whmcs", 1)
+	rec, ok, err := s.DecisionFor(ctx, "whmcs", "1")
 	if err != nil || !ok || rec != record("whmcs", w, at(0), at(0), 1) {
 		t.Errorf("DecisionFor = %+v, %v, %v", rec, ok, err)
 	}
-	if _, ok, err := s.DecisionFor(ctx, "blesta", 1); ok || err != nil {
+	if _, ok, err := s.DecisionFor(ctx, "blesta", "1"); ok || err != nil {
 		t.Errorf("DecisionFor a resolved customer: ok=%v err=%v", ok, err)
 	}
 }
@@ -112,8 +112,9 @@ func TestReplaceDecisionsInBatches(t *testing.T) {
 		t.Fatalf("%d open decisions, err %v; want 650", len(got), err)
 	}
 	for _, r := range got {
-		changed := r.BillingID%4 == 0
-		if r.BillingID%2 != 0 ||
+		n, _ := r.BillingID.Int()
+		changed := n%4 == 0
+		if n%2 != 0 ||
 			(changed && (!r.Since.Equal(at(5)) || r.RunID != 2 || r.Action != ticagasync.ActionConflict)) ||
 			(!changed && (!r.Since.Equal(at(0)) || r.RunID != 1 || !r.LastSeen.Equal(at(0)))) {
 			t.Fatalf("unexpected %+v", r)

@@ -177,7 +177,7 @@ func (s *Store) saveUsers(tx *gorm.DB, target string, users []ticagasync.TicagaU
 		for _, u := range batch {
 			email := clip(u.Email, 255)
 			args = append(args, target, u.ID, email, clip(emailKey(email), 255), clip(u.Name, 255),
-				clip(u.Company, 255), clip(u.BillingID, 64), clip(u.BillingSystem, 255),
+				clip(u.Company, 255), clip(string(u.BillingID), 64), clip(u.BillingSystem, 255),
 				s.utc(u.FetchedAt))
 		}
 		return tx.Exec("INSERT INTO ticaga_sync_directory ("+directoryColumns+") VALUES "+

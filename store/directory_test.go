@@ -60,7 +60,7 @@ func TestDirectoryRoundTrip(t *testing.T) {
 	}
 
 	// Values that do not fit are cut rather than failing the batch.
-	odd := ticagasync.TicagaUser{ID: 10, Name: strings.Repeat("é", 300), Email: "bad\xffutf8@example.com", BillingID: strings.Repeat("9", 80)}
+	odd := ticagasync.TicagaUser{ID: 10, Name: strings.Repeat("é", 300), Email: "bad\xffutf8@example.com", BillingID: ticagasync.BillingID(strings.Repeat("9", 80))}
 	if err := s.SaveDirectoryUsers(ctx, target, []ticagasync.TicagaUser{odd}); err != nil {
 		t.Fatalf("odd user: %v", err)
 	}

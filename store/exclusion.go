@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
@@ -17,8 +16,8 @@ const maxExclusionReason = 4000
 // exclusion of the same customer (its reason, who and when). A zero x.At
 // is stored as now.
 func (s *Store) Exclude(ctx context.Context, x ticagasync.Exclusion) error {
-	if x.Source == "" || x.BillingID <= 0 {
-		return fmt.Errorf("exclude: a source and a billing id are required (got %q, %d)", x.Source, x.BillingID)
+	if x.Source == "" || x.BillingID == "" {
+		return fmt.Errorf("exclude: a source and a billing id are required (got %q, %q)", x.Source, x.BillingID)
 	}
 	var reason any
 	if x.Reason != "" {
@@ -27,19 +26,19 @@ func (s *Store) Exclude(ctx context.Context, x ticagasync.Exclusion) error {
 	err := s.with(ctx).Exec("INSERT INTO ticaga_sync_exclusions (source, billing_id, reason, excluded_by, excluded_at) "+
 		"VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason), excluded_by = VALUES(excluded_by), "+
 		"excluded_at = VALUES(excluded_at)",
-		x.Source, billingKey(x.BillingID), reason, clip(x.By, 191), s.utc(x.At)).Error
+		x.Source, string(x.BillingID), reason, clip(x.By, 191), s.utc(x.At)).Error
 	if err != nil {
-		return fmt.Errorf("exclude client %d of %s: %w", x.BillingID, x.Source, err)
+		return fmt.Errorf("exclude client %s of %s: %w", x.BillingID, x.Source, err)
 	}
 	return nil
 }
 
 // Include removes the exclusion of customer billingID of source and reports
 // whether there was one.
-func (s *Store) Include(ctx context.Context, source string, billingID int64) (bool, error) {
-	res := s.with(ctx).Exec("DELETE FROM ticaga_sync_exclusions WHERE source = ? AND billing_id = ?", source, billingKey(billingID))
+func (s *Store) Include(ctx context.Context, source string, billingID ticagasync.BillingID) (bool, error) {
+	res := s.with(ctx).Exec("DELETE FROM ticaga_sync_exclusions WHERE source = ? AND billing_id = ?", source, string(billingID))
 	if res.Error != nil {
-		return false, fmt.Errorf("include client %d of %s: %w", billingID, source, res.Error)
+		return false, fmt.Errorf("include client %s of %s: %w", billingID, source, res.Error)
 	}
 	return res.RowsAffected > 0, nil
 }
@@ -74,11 +73,7 @@ func (s *Store) exclusions(ctx context.Context, where string, args ...any) ([]ti
 		if err := rows.Scan(&x.Source, &id, &x.Reason, &x.By, &at); err != nil {
 			return nil, fmt.Errorf("read exclusions: %w", err)
 		}
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("read exclusions: source %s: billing id %q is not a number this build reads", x.Source, id)
-		}
-		x.BillingID, x.At = n, at.UTC()
+		x.BillingID, x.At = ticagasync.BillingID(id), at.UTC()
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
@@ -88,10 +83,7 @@ func (s *Store) exclusions(ctx context.Context, where string, args ...any) ([]ti
 		if out[i].Source != out[j].Source {
 			return out[i].Source < out[j].Source
 		}
-		return out[i].BillingID < out[j].BillingID
+		return ticagasync.CompareBillingIDs(out[i].BillingID, out[j].BillingID) < 0
 	})
 	return out, nil
 }
-
-// billingKey is a billing id as the text columns keep it.
-func billingKey(id int64) string { return strconv.FormatInt(id, 10) }

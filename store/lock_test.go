@@ -234,7 +234,7 @@ func TestManyLocksLeaveThePoolFree(t *testing.T) {
 		}
 		defer unlock()
 	}
-	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, BillingSystem: "Blesta"}); err != nil {
+	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: "1", BillingSystem: "Blesta"}); err != nil {
 		t.Fatalf("a query with %d locks held: %v", 2*maxOpenConns, err)
 	}
 }

@@ -117,8 +117,23 @@ var migrations = []migration{
 		// already there (error 1060) counts as done.
 		"ALTER TABLE `ticaga_sync_runs` ADD COLUMN `created` INT NOT NULL DEFAULT 0",
 	}},
-	// 7 is another step (it lands from another branch); the versions need
-	// not be contiguous, each is applied once whatever its order.
+	{7, "ticaga_sync_pairings for string billing ids; string ids in ticaga_sync_decisions", []string{
+		// The plugin's ticaga_billing.billing_userid is an INT: pairings of
+		// billing systems whose ids are strings (TicketSource's cst-...)
+		// live in the daemon's own table, with when the link was recorded
+		// on the billing side (a TicketSource note).
+		"CREATE TABLE IF NOT EXISTS `ticaga_sync_pairings` (" +
+			"`ticaga_userid` BIGINT NOT NULL PRIMARY KEY," +
+			"`billing_userid` VARCHAR(64) NOT NULL," +
+			"`email_address` VARCHAR(255) NOT NULL DEFAULT ''," +
+			"`billing_system` VARCHAR(191) NOT NULL DEFAULT ''," +
+			"`company_id` BIGINT NOT NULL DEFAULT 0," +
+			"`linked_at` DATETIME(3) NOT NULL," +
+			"`recorded_at` DATETIME(3) NULL," +
+			"KEY `idx_pairings_billing` (`billing_system`, `billing_userid`)" +
+			")" + tableOptions,
+		"ALTER TABLE `ticaga_sync_decisions` MODIFY `billing_id` VARCHAR(64) NOT NULL",
+	}},
 	{8, "create ticaga_sync_exclusions and ticaga_sync_locks; ticaga_sync_runs.kind and .excluded", []string{
 		// billing_id is text: some billing systems' ids are not numbers.
 		"CREATE TABLE IF NOT EXISTS `ticaga_sync_exclusions` (" +
@@ -155,6 +170,7 @@ var writeProbes = []struct{ table, column string }{
 	{"ticaga_sync_scan", "next_id"},
 	{"ticaga_sync_exclusions", "billing_id"},
 	{"ticaga_sync_locks", "name"},
+	{"ticaga_sync_pairings", "ticaga_userid"},
 }
 
 // migrateWait is how long Migrate waits for another process migrating.

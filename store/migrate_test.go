@@ -13,7 +13,7 @@ import (
 	"github.com/ticaga/ticaga-sync/internal/testdb"
 )
 
-var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan", "ticaga_sync_exclusions", "ticaga_sync_locks"}
+var allTables = []string{"ticaga_billing", "ticaga_sync_migrations", "ticaga_sync_runs", "ticaga_sync_directory", "ticaga_sync_decisions", "ticaga_sync_notify", "ticaga_sync_unknown", "ticaga_sync_scan", "ticaga_sync_exclusions", "ticaga_sync_locks", "ticaga_sync_pairings"}
 
 // pluginTableUTF8MyISAM is ticaga_billing as some installs have it.
 const pluginTableUTF8MyISAM = "CREATE TABLE ticaga_billing (" +
@@ -93,7 +93,7 @@ func TestMigrateCreatesTables(t *testing.T) {
 			t.Errorf("table %s is %s %s, want InnoDB utf8mb4", tb[0], tb[1], tb[2])
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}, {"6"}, {"8"}}) {
+	if v := queryStrings(t, raw, "SELECT version FROM ticaga_sync_migrations ORDER BY version"); !reflect.DeepEqual(v, [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}, {"6"}, {"7"}, {"8"}}) {
 		t.Errorf("recorded versions = %q", v)
 	}
 	cur, latest, err := s.SchemaVersion(t.Context())
@@ -217,7 +217,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			t.Errorf("Migrate %d: %v", i, err)
 		}
 	}
-	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "7" || v[0][1] != "7" {
+	if v := queryStrings(t, raw, "SELECT COUNT(*), COUNT(DISTINCT version) FROM ticaga_sync_migrations"); v[0][0] != "8" || v[0][1] != "8" {
 		t.Errorf("migrations recorded: %q", v)
 	}
 }

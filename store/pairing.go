@@ -22,6 +22,14 @@ const pairingColumns = "ticaga_userid, COALESCE(billing_userid, 0), COALESCE(ema
 // from fn stops the walk and is returned as is. Without a ticaga_billing
 // table (never migrated, no plugin) there are no pairings.
 func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) error) error {
+	if err := s.eachPluginPairing(ctx, fn); err != nil {
+		return err
+	}
+	return s.eachOwnPairing(ctx, fn)
+}
+
+// eachPluginPairing walks ticaga_billing.
+func (s *Store) eachPluginPairing(ctx context.Context, fn func(ticagasync.Pairing) error) error {
 	var after int64
 	for first := true; ; first = false {
 		q, args := "SELECT "+pairingColumns+" FROM ticaga_billing", []any{}
@@ -54,11 +62,25 @@ func (s *Store) EachPairing(ctx context.Context, fn func(ticagasync.Pairing) err
 // company_id, and one that pairs another customer or billing system is
 // left as it is and the error wraps ticagasync.ErrPairedElsewhere. Ids must
 // fit the plugin's INT columns.
+//
+// A pairing whose billing id is not a number (TicketSource's "cst-...")
+// goes to the daemon's own ticaga_sync_pairings instead, with the same
+// rules; a Ticaga user is paired in one of the two tables only.
 func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
+	billingID, ok := p.BillingUserID.Int()
+	if !ok {
+		return s.upsertOwnPairing(ctx, p)
+	}
+	if own, found, err := s.ownPairingOf(ctx, p.TicagaUserID); err != nil {
+		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
+	} else if found {
+		return fmt.Errorf("ticaga_sync_pairings pairs Ticaga user %d with %s client %s: %w",
+			p.TicagaUserID, own.BillingSystem, own.BillingUserID, ticagasync.ErrPairedElsewhere)
+	}
 	for _, f := range []struct {
 		name string
 		v    int64
-	}{{"ticaga_userid", p.TicagaUserID}, {"billing_userid", p.BillingUserID}, {"company_id", p.CompanyID}} {
+	}{{"ticaga_userid", p.TicagaUserID}, {"billing_userid", billingID}, {"company_id", p.CompanyID}} {
 		if f.v < 0 || f.v > math.MaxInt32 {
 			return fmt.Errorf("upsert pairing: %s %d does not fit ticaga_billing's INT column", f.name, f.v)
 		}
@@ -68,7 +90,7 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 		"(ticaga_userid, billing_userid, email_address, billing_system, company_id) VALUES (?, ?, ?, ?, ?) "+
 		"ON DUPLICATE KEY UPDATE email_address = IF("+same+", VALUES(email_address), email_address), "+
 		"company_id = IF("+same+", VALUES(company_id), company_id)",
-		p.TicagaUserID, p.BillingUserID, clip(p.Email, 255), clip(p.BillingSystem, 255), p.CompanyID).Error
+		p.TicagaUserID, billingID, clip(p.Email, 255), clip(p.BillingSystem, 255), p.CompanyID).Error
 	if err != nil {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
@@ -77,7 +99,7 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 		return fmt.Errorf("upsert pairing of ticaga user %d: %w", p.TicagaUserID, err)
 	}
 	if ok && (got.BillingUserID != p.BillingUserID || !ticagasync.SameSystem(got.BillingSystem, p.BillingSystem)) {
-		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
+		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %s: %w",
 			p.TicagaUserID, got.BillingSystem, got.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}
 	return nil
@@ -87,8 +109,11 @@ func (s *Store) UpsertPairing(ctx context.Context, p ticagasync.Pairing) error {
 // is false when there is none.
 func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.Pairing, bool, error) {
 	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing WHERE ticaga_userid = ?", ticagaUserID)
-	if err != nil || len(page) == 0 {
+	if err != nil {
 		return ticagasync.Pairing{}, false, err
+	}
+	if len(page) == 0 {
+		return s.ownPairingOf(ctx, ticagaUserID)
 	}
 	return page[0], true, nil
 }
@@ -96,8 +121,12 @@ func (s *Store) PairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.P
 // DeletePairingOf removes the ticaga_billing row of p.TicagaUserID only if it
 // still pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
 func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool, error) {
+	billingID, ok := p.BillingUserID.Int()
+	if !ok {
+		return s.deleteOwnPairing(ctx, p)
+	}
 	res := s.with(ctx).Exec("DELETE FROM ticaga_billing WHERE ticaga_userid = ? AND billing_userid = ? AND TRIM(billing_system) = TRIM(?)",
-		p.TicagaUserID, p.BillingUserID, p.BillingSystem)
+		p.TicagaUserID, billingID, p.BillingSystem)
 	if res.Error != nil {
 		return false, fmt.Errorf("delete pairing of ticaga user %d: %w", p.TicagaUserID, res.Error)
 	}
@@ -110,11 +139,15 @@ func (s *Store) DeletePairingOf(ctx context.Context, p ticagasync.Pairing) (bool
 // When several rows pair the customer, the lowest ticaga_userid wins. The
 // plugin's table has no index on billing_userid: this scans it, which is
 // fine for one-off commands but not for a loop.
-func (s *Store) PairingByBilling(ctx context.Context, system string, billingID int64) (p ticagasync.Pairing, ok bool, err error) {
+func (s *Store) PairingByBilling(ctx context.Context, system string, billingID ticagasync.BillingID) (p ticagasync.Pairing, ok bool, err error) {
+	n, numeric := billingID.Int()
+	if !numeric {
+		return s.ownPairingByBilling(ctx, system, billingID)
+	}
 	page, err := s.queryPairings(ctx, "SELECT "+pairingColumns+" FROM ticaga_billing "+
-		"WHERE billing_userid = ? AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid LIMIT 1", billingID, system)
+		"WHERE billing_userid = ? AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid LIMIT 1", n, system)
 	if err != nil {
-		return p, false, fmt.Errorf("look up pairing of %s customer %d: %w", system, billingID, err)
+		return p, false, fmt.Errorf("look up pairing of %s customer %s: %w", system, billingID, err)
 	}
 	if len(page) == 0 {
 		return p, false, nil
@@ -131,9 +164,11 @@ func (s *Store) queryPairings(ctx context.Context, q string, args ...any) ([]tic
 	var out []ticagasync.Pairing
 	for rows.Next() {
 		var p ticagasync.Pairing
-		if err := rows.Scan(&p.TicagaUserID, &p.BillingUserID, &p.Email, &p.BillingSystem, &p.CompanyID); err != nil {
+		var billingID int64
+		if err := rows.Scan(&p.TicagaUserID, &billingID, &p.Email, &p.BillingSystem, &p.CompanyID); err != nil {
 			return nil, err
 		}
+		p.BillingUserID = ticagasync.BillingIDOf(billingID)
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -27,9 +27,9 @@ func TestUpsertPairingNeverRepairs(t *testing.T) {
 	t.Parallel()
 	s, _ := migrated(t)
 	ctx := t.Context()
-	first := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "dancemike@domain.com", BillingSystem: "Blesta", CompanyID: 1}
-	moved := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "Zoë@Exämple.com", BillingSystem: "blesta", CompanyID: 3}
-	other := ticagasync.Pairing{TicagaUserID: 9, BillingUserID: 5, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 1}
+	first := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: "2", Email: "dancemike@domain.com", BillingSystem: "Blesta", CompanyID: 1}
+	moved := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: "2", Email: "Zoë@Exämple.com", BillingSystem: "blesta", CompanyID: 3}
+	other := ticagasync.Pairing{TicagaUserID: 9, BillingUserID: "5", Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 1}
 	for _, p := range []ticagasync.Pairing{first, moved, other} {
 		if err := s.UpsertPairing(ctx, p); err != nil {
 			t.Fatalf("UpsertPairing(%+v): %v", p, err)
@@ -43,8 +43,8 @@ func TestUpsertPairingNeverRepairs(t *testing.T) {
 	}
 	// Another customer, or another billing system, never takes a row over.
 	for _, p := range []ticagasync.Pairing{
-		{TicagaUserID: 8, BillingUserID: 5, Email: "y@example.com", BillingSystem: "Blesta", CompanyID: 1},
-		{TicagaUserID: 8, BillingUserID: 2, Email: "y@example.com", BillingSystem: "WHMCS", CompanyID: 1},
+		{TicagaUserID: 8, BillingUserID: "5", Email: "y@example.com", BillingSystem: "Blesta", CompanyID: 1},
+		{TicagaUserID: 8, BillingUserID: "2", Email: "y@example.com", BillingSystem: "WHMCS", CompanyID: 1},
 	} {
 		if err := s.UpsertPairing(ctx, p); !errors.Is(err, ticagasync.ErrPairedElsewhere) || !strings.Contains(err.Error(), "Blesta client 2") {
 			t.Errorf("UpsertPairing(%+v) = %v, want ErrPairedElsewhere naming the row", p, err)
@@ -64,7 +64,7 @@ func TestUpsertPairingNeverRepairs(t *testing.T) {
 	if got := allPairings(t, s); len(got) != 2 {
 		t.Errorf("%d rows after a repeated upsert", len(got))
 	}
-	for _, bad := range []ticagasync.Pairing{{TicagaUserID: 1 << 31}, {TicagaUserID: 1, BillingUserID: -1}} {
+	for _, bad := range []ticagasync.Pairing{{TicagaUserID: 1 << 31}, {TicagaUserID: 1, BillingUserID: "-1"}} {
 		if err := s.UpsertPairing(ctx, bad); err == nil {
 			t.Errorf("UpsertPairing(%+v) accepted an id that does not fit INT", bad)
 		}
@@ -118,15 +118,15 @@ func TestPairingByBillingAndDelete(t *testing.T) {
 	t.Parallel()
 	s, _ := migrated(t)
 	ctx := t.Context()
-	p := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: 2, Email: "a@example.com", BillingSystem: "Blesta", CompanyID: 1}
+	p := ticagasync.Pairing{TicagaUserID: 8, BillingUserID: "2", Email: "a@example.com", BillingSystem: "Blesta", CompanyID: 1}
 	if err := s.UpsertPairing(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.PairingByBilling(ctx, "blesta", 2)
+	got, ok, err := s.PairingByBilling(ctx, "blesta", "2")
 	if err != nil || !ok || got != p {
 		t.Fatalf("PairingByBilling = %+v, %v, %v", got, ok, err)
 	}
-	if _, ok, err := s.PairingByBilling(ctx, "WHMCS", 2); ok || err != nil {
+	if _, ok, err := s.PairingByBilling(ctx, "WHMCS", "2"); ok || err != nil {
 		t.Errorf("other system: ok=%v err=%v", ok, err)
 	}
 	if ok, err := s.DeletePairingOf(ctx, p); err != nil || !ok {
@@ -135,7 +135,7 @@ func TestPairingByBillingAndDelete(t *testing.T) {
 	if ok, err := s.DeletePairingOf(ctx, p); err != nil || ok {
 		t.Errorf("deleting a missing pairing: %v, %v", ok, err)
 	}
-	if _, ok, err := s.PairingByBilling(ctx, "Blesta", 2); ok || err != nil {
+	if _, ok, err := s.PairingByBilling(ctx, "Blesta", "2"); ok || err != nil {
 		t.Errorf("after delete: ok=%v err=%v", ok, err)
 	}
 }
@@ -153,7 +153,7 @@ func TestConcurrentAccess(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				id := int64(g*100 + i + 1)
-				if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: id, BillingUserID: id, BillingSystem: "Blesta"}); err != nil {
+				if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: id, BillingUserID: ticagasync.BillingIDOf(id), BillingSystem: "Blesta"}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -178,12 +178,12 @@ func TestDeletePairingOfOnlyTheSameRow(t *testing.T) {
 	t.Parallel()
 	s, _ := migrated(t)
 	ctx := t.Context()
-	p := ticagasync.Pairing{TicagaUserID: 3, BillingUserID: 30, Email: "a@x", BillingSystem: "Blesta", CompanyID: 1}
+	p := ticagasync.Pairing{TicagaUserID: 3, BillingUserID: "30", Email: "a@x", BillingSystem: "Blesta", CompanyID: 1}
 	if err := s.UpsertPairing(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	stale := p
-	stale.BillingUserID = 31
+	stale.BillingUserID = "31"
 	if ok, err := s.DeletePairingOf(ctx, stale); err != nil || ok {
 		t.Fatalf("DeletePairingOf(another customer) = %v, %v; want no delete", ok, err)
 	}
@@ -201,7 +201,7 @@ func TestUpsertPairingTrailingSpaces(t *testing.T) {
 	t.Parallel()
 	s, raw := migrated(t)
 	testdb.Exec(t, raw, "INSERT INTO ticaga_billing VALUES (5, 50, 'old@x', 'Blesta ', 1)")
-	if err := s.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 5, BillingUserID: 50, Email: "new@x", BillingSystem: "blesta", CompanyID: 1}); err != nil {
+	if err := s.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 5, BillingUserID: "50", Email: "new@x", BillingSystem: "blesta", CompanyID: 1}); err != nil {
 		t.Fatalf("the same customer with a padded system name: %v", err)
 	}
 	if p, _, _ := s.PairingOf(t.Context(), 5); p.Email != "new@x" {
@@ -223,14 +223,14 @@ func TestPairingSystemNamesCompareAsSameSystem(t *testing.T) {
 	if !ticagasync.SameSystem(" blesta ", "Blesta") {
 		t.Fatal("SameSystem changed")
 	}
-	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: 70, Email: "new@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+	if err := s.UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: "70", Email: "new@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 		t.Fatalf("UpsertPairing over the same customer: %v", err)
 	}
-	p, ok, err := s.PairingByBilling(ctx, "Blesta", 70)
+	p, ok, err := s.PairingByBilling(ctx, "Blesta", "70")
 	if err != nil || !ok || p.TicagaUserID != 7 || p.Email != "new@example.com" {
 		t.Fatalf("PairingByBilling = %+v, %v, %v; want the row, its email refreshed", p, ok, err)
 	}
-	if deleted, err := s.DeletePairingOf(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: 70, BillingSystem: "BLESTA"}); err != nil || !deleted {
+	if deleted, err := s.DeletePairingOf(ctx, ticagasync.Pairing{TicagaUserID: 7, BillingUserID: "70", BillingSystem: "BLESTA"}); err != nil || !deleted {
 		t.Fatalf("DeletePairingOf = %v, %v", deleted, err)
 	}
 }

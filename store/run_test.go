@@ -122,9 +122,9 @@ func TestExclusions(t *testing.T) {
 	local := time.FixedZone("CEST", 2*3600)
 	at := time.Date(2026, 5, 6, 9, 0, 0, 0, local)
 	for _, x := range []ticagasync.Exclusion{
-		{Source: "blesta", BillingID: 12, Reason: "reseller: accounts by hand", By: "alice", At: at},
-		{Source: "blesta", BillingID: 3, By: "root", At: at},
-		{Source: "whmcs", BillingID: 12, Reason: "other", By: "bob", At: at},
+		{Source: "blesta", BillingID: "12", Reason: "reseller: accounts by hand", By: "alice", At: at},
+		{Source: "blesta", BillingID: "3", By: "root", At: at},
+		{Source: "whmcs", BillingID: "12", Reason: "other", By: "bob", At: at},
 	} {
 		if err := s.Exclude(ctx, x); err != nil {
 			t.Fatal(err)
@@ -135,8 +135,8 @@ func TestExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []ticagasync.Exclusion{
-		{Source: "blesta", BillingID: 3, By: "root", At: at.UTC()},
-		{Source: "blesta", BillingID: 12, Reason: "reseller: accounts by hand", By: "alice", At: at.UTC()},
+		{Source: "blesta", BillingID: "3", By: "root", At: at.UTC()},
+		{Source: "blesta", BillingID: "12", Reason: "reseller: accounts by hand", By: "alice", At: at.UTC()},
 	}
 	if !reflect.DeepEqual(xs, want) {
 		t.Fatalf("Exclusions:\n got %+v\nwant %+v", xs, want)
@@ -148,10 +148,10 @@ func TestExclusions(t *testing.T) {
 	if err != nil || len(all) != 3 || all[2].Source != "whmcs" {
 		t.Fatalf("AllExclusions = %+v, %v", all, err)
 	}
-	if ok, err := s.Include(ctx, "blesta", 12); !ok || err != nil {
+	if ok, err := s.Include(ctx, "blesta", "12"); !ok || err != nil {
 		t.Fatalf("Include = %v, %v", ok, err)
 	}
-	if ok, err := s.Include(ctx, "blesta", 12); ok || err != nil {
+	if ok, err := s.Include(ctx, "blesta", "12"); ok || err != nil {
 		t.Fatalf("Include again = %v, %v", ok, err)
 	}
 	if _, err := raw.Exec("DROP TABLE ticaga_sync_exclusions"); err != nil {

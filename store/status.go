@@ -139,7 +139,7 @@ func (s *Store) DecisionGroups(ctx context.Context, source string, per int) ([]t
 	}
 	for i := range groups {
 		g := &groups[i]
-		g.Decisions, err = s.queryDecisions(ctx, "WHERE source = ? AND action = ? AND reason = ? ORDER BY billing_id LIMIT ?",
+		g.Decisions, err = s.queryDecisions(ctx, "WHERE source = ? AND action = ? AND reason = ? ORDER BY "+billingIDOrder+" LIMIT ?",
 			source, string(g.Action), string(g.Reason), per)
 		if err != nil {
 			return nil, fmt.Errorf("read open decisions of %s (%s %s): %w", source, g.Action, g.Reason, err)
@@ -147,3 +147,8 @@ func (s *Store) DecisionGroups(ctx context.Context, source string, per int) ([]t
 	}
 	return groups, nil
 }
+
+// billingIDOrder orders billing_id (text since migration 7) as
+// ticagasync.CompareBillingIDs does: numbers first, in numeric order, then
+// the other ids.
+const billingIDOrder = "billing_id REGEXP '^[0-9]+$' DESC, LENGTH(billing_id), billing_id"

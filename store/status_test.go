@@ -140,7 +140,7 @@ func TestDecisionGroupsCappedAndOrdered(t *testing.T) {
 		action ticagasync.Action
 		reason ticagasync.Reason
 		total  int
-		ids    []int64
+		ids    []ticagasync.BillingID
 	}
 	var got []summary
 	for _, g := range groups {
@@ -151,10 +151,10 @@ func TestDecisionGroupsCappedAndOrdered(t *testing.T) {
 		got = append(got, sm)
 	}
 	want := []summary{
-		{ticagasync.ActionConflict, ticagasync.ReasonClientPairedElsewhere, 1, []int64{6}},
-		{ticagasync.ActionConflict, ticagasync.ReasonDuplicateTicagaEmail, 1, []int64{5}},
-		{ticagasync.ActionInvalidEmail, ticagasync.ReasonMalformedEmail, 1, []int64{7}},
-		{ticagasync.ActionNoMatch, ticagasync.ReasonNoTicagaUser, 7, []int64{94, 95, 96}},
+		{ticagasync.ActionConflict, ticagasync.ReasonClientPairedElsewhere, 1, []ticagasync.BillingID{"6"}},
+		{ticagasync.ActionConflict, ticagasync.ReasonDuplicateTicagaEmail, 1, []ticagasync.BillingID{"5"}},
+		{ticagasync.ActionInvalidEmail, ticagasync.ReasonMalformedEmail, 1, []ticagasync.BillingID{"7"}},
+		{ticagasync.ActionNoMatch, ticagasync.ReasonNoTicagaUser, 7, []ticagasync.BillingID{"94", "95", "96"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("DecisionGroups:\n got %+v\nwant %+v", got, want)

@@ -59,6 +59,7 @@ type Store struct {
 }
 
 var _ ticagasync.Store = (*Store)(nil)
+var _ ticagasync.LinkRecords = (*Store)(nil)
 
 // Option adjusts a Store made by Open or FromDB.
 type Option func(*Store)

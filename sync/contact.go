@@ -12,7 +12,7 @@ import (
 type Contact struct {
 	// BillingID is the billing system's customer id (Blesta clients.id); it is
 	// what Ticaga stores as billing_id and ticaga_billing as billing_userid.
-	BillingID int64
+	BillingID BillingID
 	// CompanyID is the billing company the customer belongs to (Blesta
 	// client_groups.company_id); 0 where the billing system has no companies.
 	CompanyID int64

@@ -80,6 +80,10 @@ const (
 	ReasonTicagaBusy    Reason = "ticaga_busy"
 	// excluded
 	ReasonOperatorExcluded Reason = "operator_excluded"
+	// ReasonTicagaRefused: Ticaga refused customers/assign for good (a
+	// validation failure, e.g. a Ticaga that takes only numeric billing
+	// ids); the detail names its answer.
+	ReasonTicagaRefused Reason = "ticaga_refused_assign"
 )
 
 // Decision is the outcome for one billing customer.

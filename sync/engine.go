@@ -125,7 +125,7 @@ type RunOptions struct {
 	// Clients, when not empty, limits the decisions acted on and reported to
 	// these billing ids. Every contact is still read, so that duplicate
 	// emails are still seen.
-	Clients []int64
+	Clients []BillingID
 	// LockWait is how long to wait for a run lock held elsewhere.
 	LockWait time.Duration
 	// Kind is how the run was started, for the run history (default:
@@ -157,6 +157,9 @@ type Report struct {
 	// APICalls counts the Ticaga API calls the run made, by endpoint.
 	APICalls  map[string]int
 	Directory DirectoryReport
+	// LinkNotes counts the links recorded on the billing side (a
+	// LinkRecorder source: TicketSource notes).
+	LinkNotes LinkNotesReport
 	// Decisions holds one entry per selected customer.
 	Decisions []Decision
 	// Err is why the run failed, when it did.
@@ -198,7 +201,7 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	rep := &Report{Source: e.Name, StartedAt: e.Now(), DryRun: opt.DryRun, Kind: opt.kind(), Outcome: OutcomeRunning}
 	// e.Log names the source already (see Engine.Log): each key once.
 	log := e.Log.With().Bool("dry_run", opt.DryRun).Str("kind", string(rep.Kind)).Logger()
-	log.Info().Bool("full", opt.Full).Ints64("clients", opt.Clients).Msg("run started")
+	log.Info().Bool("full", opt.Full).Array("clients", billingIDArray(opt.Clients)).Msg("run started")
 
 	if !opt.DryRun {
 		// The lock proves that no process is running this source: a run
@@ -327,6 +330,9 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
 			return err
 		}
+		if err := e.recordLinks(ctx, rep, log); err != nil {
+			return err
+		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if err := e.Store.ReplaceDecisions(wctx, e.Name, rep.RunID, openDecisions(decisions), opt.Clients, e.Now()); err != nil {
@@ -348,7 +354,7 @@ func (e *Engine) allPairings(ctx context.Context) ([]Pairing, error) {
 // decide is what a run decides before it acts: the plan of every contact,
 // kept to clients when given, with provisioning applied (unreadable users
 // hold it back). Runs and Explain both decide through it.
-func (e *Engine) decide(ctx context.Context, in PlanInput, clients []int64, unreadable []UnknownUser) ([]Decision, error) {
+func (e *Engine) decide(ctx context.Context, in PlanInput, clients []BillingID, unreadable []UnknownUser) ([]Decision, error) {
 	decisions := Plan(in)
 	if len(clients) > 0 {
 		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {

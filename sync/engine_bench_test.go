@@ -363,7 +363,7 @@ func (s timedStore) EachPairing(ctx context.Context, fn func(ticagasync.Pairing)
 	return s.Store.EachPairing(ctx, fn)
 }
 
-func (s timedStore) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
+func (s timedStore) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
 	t0 := time.Now()
 	defer s.clock.add(&s.clock.replaceDecisions, t0)
 	return s.Store.ReplaceDecisions(ctx, source, runID, open, scope, now)
@@ -589,7 +589,7 @@ func (w *benchWorld) seedLinked(fake *ticagatest.Server) {
 	dir := make([]ticagasync.TicagaUser, len(all))
 	for i, u := range all {
 		dir[i] = ticagasync.TicagaUser{ID: u.ID, Name: u.Name, Email: u.Email, Company: u.Company,
-			BillingID: u.BillingID, BillingSystem: u.BillingSystem, FetchedAt: now}
+			BillingID: ticagasync.BillingID(u.BillingID), BillingSystem: u.BillingSystem, FetchedAt: now}
 	}
 	if err := w.store.SaveDirectoryUsers(ctx, fake.URL(), dir); err != nil {
 		w.tb.Fatal(err)
@@ -611,7 +611,7 @@ func (w *benchWorld) seedLinked(fake *ticagatest.Server) {
 		})
 	}
 	for k, c := range w.linkedTo {
-		pairings <- ticagasync.Pairing{TicagaUserID: int64(k + 1), BillingUserID: int64(c + 1),
+		pairings <- ticagasync.Pairing{TicagaUserID: int64(k + 1), BillingUserID: ticagasync.BillingIDOf(int64(c + 1)),
 			Email: w.clients[c].Email, BillingSystem: "Blesta", CompanyID: 1}
 	}
 	close(pairings)

@@ -81,13 +81,13 @@ func TestRunLinksExactlyWhatTheRulesSelect(t *testing.T) {
 		t.Fatalf("got %d decisions, want %d (inactive and other-company clients excluded): %+v", len(rep.Decisions), len(want), rep.Decisions)
 	}
 	for _, d := range rep.Decisions {
-		exp, ok := want[d.Contact.BillingID]
+		exp, ok := want[bid(d.Contact.BillingID)]
 		if !ok {
-			t.Errorf("unexpected decision for client %d (%s)", d.Contact.BillingID, d.Contact.Email)
+			t.Errorf("unexpected decision for client %s (%s)", d.Contact.BillingID, d.Contact.Email)
 			continue
 		}
 		if d.Action != exp.action || d.Reason != exp.reason {
-			t.Errorf("client %d (%s): %s/%s (%s), want %s/%s", d.Contact.BillingID, d.Contact.Email, d.Action, d.Reason, d.Detail, exp.action, exp.reason)
+			t.Errorf("client %s (%s): %s/%s (%s), want %s/%s", d.Contact.BillingID, d.Contact.Email, d.Action, d.Reason, d.Detail, exp.action, exp.reason)
 		}
 	}
 	if c := rep.Counts; c != (ticagasync.Counts{Contacts: 11, Linked: 3, NoMatch: 1, Conflict: 5, InvalidEmail: 2}) {
@@ -296,7 +296,7 @@ func TestClientScopeActsOnThoseClientsOnly(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		w := seedWorld(h)
 
-		rep := h.mustRun(ticagasync.RunOptions{Clients: []int64{w.link, w.dupBill1}})
+		rep := h.mustRun(ticagasync.RunOptions{Clients: bids(w.link, w.dupBill1)})
 
 		if len(rep.Decisions) != 2 {
 			t.Fatalf("got %d decisions, want 2", len(rep.Decisions))
@@ -315,7 +315,7 @@ func TestTicagaUserChangedSinceTheCacheIsNotLinked(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		c := h.client(blestatest.Client{Email: "ivan@example.com"})
 		u := h.user("ivan@example.com", "", "")
-		h.mustRun(ticagasync.RunOptions{Clients: []int64{-1}}) // fills the cache, acts on nobody
+		h.mustRun(ticagasync.RunOptions{Clients: bids(-1)}) // fills the cache, acts on nobody
 		// After the cache was filled, the Ticaga user changed email.
 		h.fake.DeleteUser(u)
 		h.fake.AddUser(ticagatest.User{ID: u, Name: "Ivan", Email: "ivan.new@example.com"})
@@ -417,7 +417,7 @@ func TestPairedUsersBoundTheScan(t *testing.T) {
 		h.user("lee@example.com", "", "")
 		// Ids 2..39 were deleted; user 40 was linked by hand through the plugin.
 		h.fake.AddUser(ticagatest.User{ID: 40, Name: "Kim", Email: "kim@example.com", BillingID: fmt.Sprint(c), BillingSystem: "Blesta"})
-		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 40, BillingUserID: c, Email: "kim@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 40, BillingUserID: ticagasync.BillingIDOf(c), Email: "kim@example.com", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -442,7 +442,7 @@ func TestOtherCompaniesPairingsDoNotBoundTheScan(t *testing.T) {
 		h.engine.Companies = []int64{1}
 		h.client(blestatest.Client{Email: "mia@example.com"})
 		h.user("mia@example.com", "", "")
-		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 3000, BillingUserID: 77, Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 2}); err != nil {
+		if err := h.store.UpsertPairing(t.Context(), ticagasync.Pairing{TicagaUserID: 3000, BillingUserID: "77", Email: "x@example.com", BillingSystem: "Blesta", CompanyID: 2}); err != nil {
 			t.Fatal(err)
 		}
 		h.mustRun(ticagasync.RunOptions{})

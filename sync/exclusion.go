@@ -12,7 +12,7 @@ import (
 // linked stays linked (exclude does not unlink) but is reported excluded.
 type Exclusion struct {
 	Source    string    `json:"source"`
-	BillingID int64     `json:"billing_id"`
+	BillingID BillingID `json:"billing_id"`
 	Reason    string    `json:"reason"`
 	By        string    `json:"by"`
 	At        time.Time `json:"at"`
@@ -34,18 +34,18 @@ type ExclusionStore interface {
 	Exclude(ctx context.Context, x Exclusion) error
 	// Include removes the exclusion of customer billingID of source and
 	// reports whether there was one.
-	Include(ctx context.Context, source string, billingID int64) (bool, error)
+	Include(ctx context.Context, source string, billingID BillingID) (bool, error)
 	// Exclusions returns the exclusions of source in billing id order.
 	Exclusions(ctx context.Context, source string) ([]Exclusion, error)
 }
 
 // exclusionsBy returns the exclusions of the engine's source by billing id.
-func (e *Engine) exclusionsBy(ctx context.Context) (map[int64]Exclusion, error) {
+func (e *Engine) exclusionsBy(ctx context.Context) (map[BillingID]Exclusion, error) {
 	xs, err := e.Store.Exclusions(ctx, e.Name)
 	if err != nil {
 		return nil, fmt.Errorf("store: read exclusions: %w", err)
 	}
-	m := make(map[int64]Exclusion, len(xs))
+	m := make(map[BillingID]Exclusion, len(xs))
 	for _, x := range xs {
 		m[x.BillingID] = x
 	}

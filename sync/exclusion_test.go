@@ -22,12 +22,12 @@ func TestExcludedCustomerIsNeverLinked(t *testing.T) {
 		uMatch := h.user("match@example.com", "", "")
 
 		// linked gets linked first.
-		if rep := h.mustRun(ticagasync.RunOptions{Clients: []int64{linked}}); decisionFor(rep, linked).Action != ticagasync.ActionLink {
+		if rep := h.mustRun(ticagasync.RunOptions{Clients: []ticagasync.BillingID{ticagasync.BillingIDOf(linked)}}); decisionFor(rep, linked).Action != ticagasync.ActionLink {
 			t.Fatalf("first run: %+v", decisionFor(rep, linked))
 		}
 		at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 		for _, id := range []int64{linked, match, nobody} {
-			if err := h.store.Exclude(ctx, ticagasync.Exclusion{Source: "blesta", BillingID: id, Reason: "VIP, handled by hand", By: "alice", At: at}); err != nil {
+			if err := h.store.Exclude(ctx, ticagasync.Exclusion{Source: "blesta", BillingID: ticagasync.BillingIDOf(id), Reason: "VIP, handled by hand", By: "alice", At: at}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -63,11 +63,11 @@ func TestExcludedCustomerIsNeverLinked(t *testing.T) {
 			t.Fatalf("open decisions %+v (%v)", ds, err)
 		}
 
-		ok, err := h.store.Include(ctx, "blesta", match)
+		ok, err := h.store.Include(ctx, "blesta", ticagasync.BillingIDOf(match))
 		if err != nil || !ok {
 			t.Fatalf("include: %v %v", ok, err)
 		}
-		if ok, err := h.store.Include(ctx, "blesta", match); err != nil || ok {
+		if ok, err := h.store.Include(ctx, "blesta", ticagasync.BillingIDOf(match)); err != nil || ok {
 			t.Fatalf("second include reports %v %v, want false", ok, err)
 		}
 		rep = h.mustRun(ticagasync.RunOptions{})
@@ -91,9 +91,9 @@ func TestExclusionsArePerSourceAndReplaced(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(ticagasync.Exclusion{Source: "blesta", BillingID: 7, Reason: "first", By: "alice", At: at})
-		must(ticagasync.Exclusion{Source: "blesta", BillingID: 7, Reason: "", By: "bob", At: at.Add(time.Hour)})
-		must(ticagasync.Exclusion{Source: "whmcs", BillingID: 3, Reason: "other", By: "carol", At: at})
+		must(ticagasync.Exclusion{Source: "blesta", BillingID: "7", Reason: "first", By: "alice", At: at})
+		must(ticagasync.Exclusion{Source: "blesta", BillingID: "7", Reason: "", By: "bob", At: at.Add(time.Hour)})
+		must(ticagasync.Exclusion{Source: "whmcs", BillingID: "3", Reason: "other", By: "carol", At: at})
 		if err := h.store.Exclude(ctx, ticagasync.Exclusion{Source: "blesta"}); err == nil {
 			t.Fatal("an exclusion without a billing id was accepted")
 		}
@@ -101,7 +101,7 @@ func TestExclusionsArePerSourceAndReplaced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := ticagasync.Exclusion{Source: "blesta", BillingID: 7, By: "bob", At: at.Add(time.Hour)}
+		want := ticagasync.Exclusion{Source: "blesta", BillingID: "7", By: "bob", At: at.Add(time.Hour)}
 		if len(xs) != 1 || xs[0] != want {
 			t.Fatalf("exclusions %+v, want %+v", xs, want)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
@@ -133,7 +132,7 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 		return d.with(ActionFailed, ReasonStoreWrite, u.ID, fmt.Sprintf("could not read ticaga_billing: %v", err)), nil
 	case ok && (p.BillingUserID != c.BillingID || !SameSystem(p.BillingSystem, e.System)):
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
-			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, p.BillingSystem, p.BillingUserID)), nil
+			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %s", u.ID, p.BillingSystem, p.BillingUserID)), nil
 	}
 
 	if !u.CarriesBilling(c.BillingID, e.System) {
@@ -147,12 +146,15 @@ func (e *Engine) link(ctx context.Context, api Ticaga, dir *liveDirectory, d Dec
 			dir.forget(u.ID)
 			return d.with(ActionNoMatch, ReasonTicagaUserGone, u.ID,
 				fmt.Sprintf("Ticaga user %d no longer exists", u.ID)), nil
+		case errors.Is(err, ErrRefused):
+			return d.with(ActionFailed, ReasonTicagaRefused, u.ID,
+				fmt.Sprintf("Ticaga refused billing id %s of %s for Ticaga user %d: %v", c.BillingID, e.System, u.ID, err)), nil
 		case err != nil:
 			return d.with(ActionFailed, ReasonTicagaUnknown, u.ID,
 				fmt.Sprintf("customers/assign for Ticaga user %d: %v", u.ID, err)), err
 		}
 		d.Assigned = true
-		u.BillingID, u.BillingSystem = strconv.FormatInt(c.BillingID, 10), e.System
+		u.BillingID, u.BillingSystem = c.BillingID, e.System
 		dir.learn(u)
 	}
 
@@ -176,6 +178,28 @@ func logDecision(log zerolog.Logger, d Decision) {
 	if d.Action == ActionFailed {
 		ev = log.Warn()
 	}
-	ev.Int64("billing_id", d.Contact.BillingID).Int64("ticaga_id", d.TicagaID).Str("action", string(d.Action)).
+	logBillingID(ev, "billing_id", d.Contact.BillingID).Int64("ticaga_id", d.TicagaID).Str("action", string(d.Action)).
 		Str("reason", string(d.Reason)).Bool("assigned", d.Assigned).Str("detail", d.Detail).Msg("decision carried out")
+}
+
+// logBillingID adds a billing id to a log event: a number as a number, as
+// the numeric systems always logged it, any other id as a string.
+func logBillingID(ev *zerolog.Event, key string, id BillingID) *zerolog.Event {
+	if n, ok := id.Int(); ok {
+		return ev.Int64(key, n)
+	}
+	return ev.Str(key, string(id))
+}
+
+// billingIDArray is ids for a log event, numbers as numbers.
+func billingIDArray(ids []BillingID) *zerolog.Array {
+	a := zerolog.Arr()
+	for _, id := range ids {
+		if n, ok := id.Int(); ok {
+			a.Int64(n)
+		} else {
+			a.Str(string(id))
+		}
+	}
+	return a
 }

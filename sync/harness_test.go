@@ -160,10 +160,10 @@ func (h *harness) memClient(c blestatest.Client) int64 {
 	if c.Status != "active" || c.CompanyID != 1 {
 		return id
 	}
-	x := ticagasync.Contact{BillingID: id, CompanyID: 1, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName,
+	x := ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), CompanyID: 1, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName,
 		Company: c.Company, Status: c.Status}
 	if c.NoPrimaryContact {
-		x = ticagasync.Contact{BillingID: id, CompanyID: 1, Status: c.Status, Problem: "no primary contact"}
+		x = ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), CompanyID: 1, Status: c.Status, Problem: "no primary contact"}
 	}
 	h.contacts.List = append(h.contacts.List, x)
 	return id
@@ -192,7 +192,7 @@ func (h *harness) pairings() map[int64]int64 {
 	h.t.Helper()
 	out := map[int64]int64{}
 	err := h.store.EachPairing(h.t.Context(), func(p ticagasync.Pairing) error {
-		out[p.TicagaUserID] = p.BillingUserID
+		out[p.TicagaUserID] = bid(p.BillingUserID)
 		return nil
 	})
 	if err != nil {
@@ -222,7 +222,7 @@ func (h *harness) billingIDs() map[int64]string {
 
 func decisionFor(rep *ticagasync.Report, billingID int64) ticagasync.Decision {
 	for _, d := range rep.Decisions {
-		if d.Contact.BillingID == billingID {
+		if d.Contact.BillingID == ticagasync.BillingIDOf(billingID) {
 			return d
 		}
 	}
@@ -255,4 +255,22 @@ func (h *harness) dump(table string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// bid is a numeric billing id as a number (-1 when it is not one).
+func bid(id ticagasync.BillingID) int64 {
+	n, ok := id.Int()
+	if !ok {
+		return -1
+	}
+	return n
+}
+
+// bids are numeric billing ids.
+func bids(ids ...int64) []ticagasync.BillingID {
+	out := make([]ticagasync.BillingID, len(ids))
+	for i, id := range ids {
+		out[i] = ticagasync.BillingIDOf(id)
+	}
+	return out
 }

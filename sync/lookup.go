@@ -53,20 +53,20 @@ type Explainer interface {
 	// LookupClient reads customer billingID whatever the filters. A
 	// customer the database does not hold is Found false with the reason
 	// NotSelectedNoSuchClient; an error means the answer is unknown.
-	LookupClient(ctx context.Context, billingID int64) (ClientLookup, error)
+	LookupClient(ctx context.Context, billingID BillingID) (ClientLookup, error)
 }
 
 // LookupClient looks customer billingID up in the engine's billing source
 // whatever its filters; ok is false when the source cannot say (it is no
 // Explainer).
-func (e *Engine) LookupClient(ctx context.Context, billingID int64) (l ClientLookup, ok bool, err error) {
+func (e *Engine) LookupClient(ctx context.Context, billingID BillingID) (l ClientLookup, ok bool, err error) {
 	x, ok := e.Source.(Explainer)
 	if !ok {
 		return ClientLookup{}, false, nil
 	}
 	l, err = x.LookupClient(ctx, billingID)
 	if err != nil {
-		return l, true, fmt.Errorf("look up billing client %d: %w", billingID, err)
+		return l, true, fmt.Errorf("look up billing client %s: %w", billingID, err)
 	}
 	return l, true, nil
 }

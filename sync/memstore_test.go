@@ -75,7 +75,7 @@ func TestEngineRulesOnTheMemoryStore(t *testing.T) {
 	otherSystem := w.client(8, "erin@example.com")
 	invalid := w.client(9, "not-an-address")
 	already := w.client(10, "heidi@example.com")
-	w.contacts.List = append(w.contacts.List, ticagasync.Contact{BillingID: 11, Problem: "no primary contact"})
+	w.contacts.List = append(w.contacts.List, ticagasync.Contact{BillingID: "11", Problem: "no primary contact"})
 
 	uLink := w.user("alice@example.com", "", "")
 	uPadded := w.user("bob@example.com", "0", "")
@@ -96,12 +96,12 @@ func TestEngineRulesOnTheMemoryStore(t *testing.T) {
 	}
 	got := map[int64]string{}
 	for _, d := range rep.Decisions {
-		got[d.Contact.BillingID] = string(d.Action) + "/" + string(d.Reason)
+		got[bid(d.Contact.BillingID)] = string(d.Action) + "/" + string(d.Reason)
 	}
 	if !maps.Equal(got, want) {
 		t.Fatalf("decisions:\n got %v\nwant %v", got, want)
 	}
-	if p := w.store.Pairings(); !maps.Equal(p, map[int64]int64{uLink: link, uPadded: padded, uAlready: already}) {
+	if p := w.store.Pairings(); !maps.Equal(p, map[int64]ticagasync.BillingID{uLink: ticagasync.BillingIDOf(link), uPadded: ticagasync.BillingIDOf(padded), uAlready: ticagasync.BillingIDOf(already)}) {
 		t.Fatalf("pairings = %v", p)
 	}
 	if a := w.fake.Assignments(); len(a) != 2 {
@@ -154,10 +154,10 @@ func TestEngineUnlink(t *testing.T) {
 	ua, ub := w.user("alice@example.com", "", ""), w.user("bob@example.com", "", "")
 	w.run(ticagasync.RunOptions{})
 
-	if _, err := w.engine.PairingOfClient(ctx, 3); !errors.Is(err, ticagasync.ErrNoPairing) {
+	if _, err := w.engine.PairingOfClient(ctx, "3"); !errors.Is(err, ticagasync.ErrNoPairing) {
 		t.Fatalf("PairingOfClient(3) = %v, want ErrNoPairing", err)
 	}
-	p, err := w.engine.PairingOfClient(ctx, 1)
+	p, err := w.engine.PairingOfClient(ctx, "1")
 	if err != nil || p.TicagaUserID != ua {
 		t.Fatalf("PairingOfClient(1) = %+v, %v", p, err)
 	}
@@ -174,7 +174,7 @@ func TestEngineUnlink(t *testing.T) {
 		t.Fatalf("Unlink of a changed row = %v", err)
 	}
 	res, err := w.engine.Unlink(ctx, p, false)
-	if err != nil || res.Cleared || w.store.Pairings()[ua] != 0 {
+	if err != nil || res.Cleared || w.store.Pairings()[ua] != "" {
 		t.Fatalf("Unlink = %+v, %v; pairings %v", res, err, w.store.Pairings())
 	}
 	if u, _ := w.fake.User(ua); u.BillingID != "1" {
@@ -182,10 +182,10 @@ func TestEngineUnlink(t *testing.T) {
 	}
 
 	// clearRemote: refused while Ticaga carries another id, done otherwise.
-	pb, _ := w.engine.PairingOfClient(ctx, 2)
+	pb, _ := w.engine.PairingOfClient(ctx, "2")
 	w.fake.DeleteUser(ub)
 	w.fake.AddUser(ticagatest.User{ID: ub, Email: "bob@example.com", BillingID: "77", BillingSystem: "Blesta"})
-	if _, err := w.engine.Unlink(ctx, pb, true); err == nil || w.store.Pairings()[ub] != 2 {
+	if _, err := w.engine.Unlink(ctx, pb, true); err == nil || w.store.Pairings()[ub] != "2" {
 		t.Fatalf("clearRemote over another id = %v", err)
 	}
 	w.fake.DeleteUser(ub)
@@ -215,7 +215,7 @@ func TestEngineExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := w.engine.Explain(ctx, 1, "")
+	res, err := w.engine.Explain(ctx, "1", "")
 	if err != nil || len(res.Explanations) != 1 {
 		t.Fatalf("Explain(1) = %+v, %v", res, err)
 	}
@@ -224,16 +224,16 @@ func TestEngineExplain(t *testing.T) {
 		len(x.Users) != 1 || len(x.Unknown) != 0 || x.Recorded != nil {
 		t.Fatalf("alice: %+v", x)
 	}
-	res, _ = w.engine.Explain(ctx, 0, "SHARED@example.com")
-	if len(res.Explanations) != 2 || res.Explanations[0].OtherClients[0] != 3 ||
+	res, _ = w.engine.Explain(ctx, "", "SHARED@example.com")
+	if len(res.Explanations) != 2 || res.Explanations[0].OtherClients[0] != "3" ||
 		res.Explanations[0].Decision.Reason != ticagasync.ReasonDuplicateBillingEmail || res.Explanations[0].Recorded == nil {
 		t.Fatalf("shared: %+v", res)
 	}
-	res, _ = w.engine.Explain(ctx, 4, "")
+	res, _ = w.engine.Explain(ctx, "4", "")
 	if x := res.Explanations[0]; x.Decision.Action != ticagasync.ActionNoMatch || len(x.Unknown) != 1 || x.Unknown[0].ID != 99 {
 		t.Fatalf("carol: %+v", x)
 	}
-	res, _ = w.engine.Explain(ctx, 0, "nobody@example.com")
+	res, _ = w.engine.Explain(ctx, "", "nobody@example.com")
 	if len(res.Explanations) != 0 || res.EmailKey != "nobody@example.com" {
 		t.Fatalf("nobody: %+v", res)
 	}

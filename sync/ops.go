@@ -19,7 +19,7 @@ var (
 // PairingOfClient returns the ticaga_billing row pairing customer billingID
 // of the source's billing system: what Unlink would remove. The error wraps
 // ErrNoPairing when there is none.
-func (e *Engine) PairingOfClient(ctx context.Context, billingID int64) (Pairing, error) {
+func (e *Engine) PairingOfClient(ctx context.Context, billingID BillingID) (Pairing, error) {
 	if !e.ready {
 		return Pairing{}, errNotReady
 	}
@@ -28,7 +28,7 @@ func (e *Engine) PairingOfClient(ctx context.Context, billingID int64) (Pairing,
 	case err != nil:
 		return Pairing{}, err
 	case !ok:
-		return Pairing{}, fmt.Errorf("%w for %s client %d", ErrNoPairing, e.System, billingID)
+		return Pairing{}, fmt.Errorf("%w for %s client %s", ErrNoPairing, e.System, billingID)
 	}
 	return p, nil
 }
@@ -75,7 +75,7 @@ func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (Unlin
 		case err != nil:
 			return res, fmt.Errorf("read Ticaga user %d: %w", p.TicagaUserID, err)
 		case !u.CarriesBilling(p.BillingUserID, e.System):
-			return res, fmt.Errorf("Ticaga user %d carries billing id %q of %q, not %s client %d: not clearing it",
+			return res, fmt.Errorf("Ticaga user %d carries billing id %q of %q, not %s client %s: not clearing it",
 				p.TicagaUserID, u.BillingID, u.BillingSystem, e.System, p.BillingUserID)
 		default:
 			if err := e.Ticaga.ClearBilling(ctx, p.TicagaUserID, e.System); err != nil {
@@ -95,7 +95,7 @@ func (e *Engine) Unlink(ctx context.Context, p Pairing, clearRemote bool) (Unlin
 	if !deleted {
 		return res, fmt.Errorf("the ticaga_billing row of Ticaga user %d: %w", p.TicagaUserID, ErrChanged)
 	}
-	e.Log.Info().Int64("ticaga_id", p.TicagaUserID).Int64("billing_id", p.BillingUserID).Bool("cleared_remote", res.Cleared).
+	logBillingID(e.Log.Info().Int64("ticaga_id", p.TicagaUserID), "billing_id", p.BillingUserID).Bool("cleared_remote", res.Cleared).
 		Msg("unlinked")
 	return res, nil
 }
@@ -105,7 +105,7 @@ type Explanation struct {
 	// Decision is what a run would decide now.
 	Decision Decision
 	// OtherClients are the other selected customers with the same email.
-	OtherClients []int64
+	OtherClients []BillingID
 	// Users are the directory's users with the customer's email.
 	Users []TicagaUser
 	// Pairings are the rows pairing the customer, or its Ticaga user.
@@ -132,10 +132,10 @@ type ExplainResult struct {
 }
 
 // Explain decides now what a run would decide for customer billingID (when
-// above 0) or for every selected customer with email, from the billing
+// not empty) or for every selected customer with email, from the billing
 // rows, the cached directory and the pairing table, with every fact behind
 // it. It makes no Ticaga call and writes nothing.
-func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (ExplainResult, error) {
+func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string) (ExplainResult, error) {
 	if !e.ready {
 		return ExplainResult{}, errNotReady
 	}
@@ -173,7 +173,7 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 	}
 	for _, d := range decisions {
 		key, _ := NormalizeEmail(d.Contact.Email)
-		if (billingID <= 0 || d.Contact.BillingID != billingID) && (res.EmailKey == "" || key != res.EmailKey) {
+		if (billingID == "" || d.Contact.BillingID != billingID) && (res.EmailKey == "" || key != res.EmailKey) {
 			continue
 		}
 		x := Explanation{Decision: d}
@@ -202,7 +202,7 @@ func (e *Engine) Explain(ctx context.Context, billingID int64, email string) (Ex
 		}
 		res.Explanations = append(res.Explanations, x)
 	}
-	if billingID > 0 && !slices.ContainsFunc(res.Explanations, func(x Explanation) bool { return x.Decision.Contact.BillingID == billingID }) {
+	if billingID != "" && !slices.ContainsFunc(res.Explanations, func(x Explanation) bool { return x.Decision.Contact.BillingID == billingID }) {
 		l, ok, err := e.LookupClient(ctx, billingID)
 		if err != nil {
 			return ExplainResult{}, err

@@ -6,7 +6,7 @@ import "context"
 // TicagaUserID is the billing customer BillingUserID of BillingSystem.
 type Pairing struct {
 	TicagaUserID  int64
-	BillingUserID int64
+	BillingUserID BillingID
 	Email         string
 	BillingSystem string
 	CompanyID     int64
@@ -21,7 +21,7 @@ type PairingStore interface {
 	PairingOf(ctx context.Context, ticagaUserID int64) (p Pairing, ok bool, err error)
 	// PairingByBilling returns a row pairing customer billingID of billing
 	// system system; ok is false when there is none.
-	PairingByBilling(ctx context.Context, system string, billingID int64) (p Pairing, ok bool, err error)
+	PairingByBilling(ctx context.Context, system string, billingID BillingID) (p Pairing, ok bool, err error)
 	// DeletePairingOf deletes the row of p.TicagaUserID only while it still
 	// pairs p.BillingUserID of p.BillingSystem, and reports whether it did.
 	DeletePairingOf(ctx context.Context, p Pairing) (bool, error)

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ type PlanInput struct {
 	// Pairings are the ticaga_billing rows (of every billing system).
 	Pairings []Pairing
 	// Excluded are the source's exclusions by billing id.
-	Excluded map[int64]Exclusion
+	Excluded map[BillingID]Exclusion
 }
 
 // Plan returns one decision per contact, in the order of in.Contacts.
@@ -51,17 +52,17 @@ func Plan(in PlanInput) []Decision {
 
 type billingKey struct {
 	system string // lower case
-	id     int64
+	id     BillingID
 }
 
 type planner struct {
 	system      string
 	users       map[int64]TicagaUser
-	byEmail     map[string][]int64 // Ticaga ids by normalised email
-	billingByEm map[string][]int64 // billing ids by normalised email
+	byEmail     map[string][]int64     // Ticaga ids by normalised email
+	billingByEm map[string][]BillingID // billing ids by normalised email
 	byTicaga    map[int64]Pairing
 	byBilling   map[billingKey][]Pairing
-	excluded    map[int64]Exclusion
+	excluded    map[BillingID]Exclusion
 }
 
 func newPlanner(in PlanInput) *planner {
@@ -69,7 +70,7 @@ func newPlanner(in PlanInput) *planner {
 		system:      in.System,
 		users:       make(map[int64]TicagaUser, len(in.Users)),
 		byEmail:     make(map[string][]int64, len(in.Users)),
-		billingByEm: make(map[string][]int64, len(in.Contacts)),
+		billingByEm: make(map[string][]BillingID, len(in.Contacts)),
 		byTicaga:    make(map[int64]Pairing, len(in.Pairings)),
 		byBilling:   make(map[billingKey][]Pairing, len(in.Pairings)),
 		excluded:    in.Excluded,
@@ -120,7 +121,7 @@ func (p *planner) decide(c Contact) Decision {
 	}
 	if others := p.billingByEm[key]; len(others) > 1 {
 		return d.with(ActionConflict, ReasonDuplicateBillingEmail, 0,
-			fmt.Sprintf("billing clients %s share this email", idList(others)))
+			fmt.Sprintf("billing clients %s share this email", billingIDList(others)))
 	}
 	if len(paired) > 1 {
 		return d.with(ActionConflict, ReasonClientPairedElsewhere, 0,
@@ -146,7 +147,7 @@ func (p *planner) decide(c Contact) Decision {
 	}
 	if pr, ok := p.byTicaga[u.ID]; ok && (pr.BillingUserID != c.BillingID || !SameSystem(pr.BillingSystem, p.system)) {
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
-			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %d", u.ID, pr.BillingSystem, pr.BillingUserID))
+			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %s", u.ID, pr.BillingSystem, pr.BillingUserID))
 	}
 	if r, detail := otherBilling(u, c.BillingID, p.system); r != ReasonNone {
 		return d.with(ActionConflict, r, u.ID, detail)
@@ -156,16 +157,16 @@ func (p *planner) decide(c Contact) Decision {
 
 // otherBilling says whether Ticaga user u carries a billing id that is not
 // (billingID, system), and how to report it.
-func otherBilling(u TicagaUser, billingID int64, system string) (Reason, string) {
+func otherBilling(u TicagaUser, billingID BillingID, system string) (Reason, string) {
 	if !u.HasBillingID() || u.CarriesBilling(billingID, system) {
 		return ReasonNone, ""
 	}
 	if !SameSystem(u.BillingSystem, system) {
 		return ReasonTicagaOtherBillingSystem,
-			fmt.Sprintf("Ticaga user %d carries billing id %s of billing system %q", u.ID, strings.TrimSpace(u.BillingID), u.BillingSystem)
+			fmt.Sprintf("Ticaga user %d carries billing id %s of billing system %q", u.ID, strings.TrimSpace(string(u.BillingID)), u.BillingSystem)
 	}
 	return ReasonTicagaOtherBillingID,
-		fmt.Sprintf("Ticaga user %d carries %s billing id %s", u.ID, u.BillingSystem, strings.TrimSpace(u.BillingID))
+		fmt.Sprintf("Ticaga user %d carries %s billing id %s", u.ID, u.BillingSystem, strings.TrimSpace(string(u.BillingID)))
 }
 
 func (d Decision) with(a Action, r Reason, ticagaID int64, detail string) Decision {
@@ -192,6 +193,22 @@ func idList(ids []int64) string {
 			break
 		}
 		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// billingIDList formats billing ids in CompareBillingIDs order, at most ten
+// of them.
+func billingIDList(ids []BillingID) string {
+	s := append([]BillingID(nil), ids...)
+	slices.SortFunc(s, CompareBillingIDs)
+	parts := make([]string, 0, 11)
+	for i, id := range s {
+		if i == 10 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(s)-10))
+			break
+		}
+		parts = append(parts, string(id))
 	}
 	return strings.Join(parts, ", ")
 }

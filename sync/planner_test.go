@@ -8,12 +8,12 @@ import (
 
 func TestPlan(t *testing.T) {
 	const sys = "Blesta"
-	alice := Contact{BillingID: 10, CompanyID: 1, Email: "alice@example.com"}
+	alice := Contact{BillingID: "10", CompanyID: 1, Email: "alice@example.com"}
 	user := func(id int64, email, billingID, system string) TicagaUser {
-		return TicagaUser{ID: id, Email: email, BillingID: billingID, BillingSystem: system}
+		return TicagaUser{ID: id, Email: email, BillingID: BillingID(billingID), BillingSystem: system}
 	}
 	pair := func(ticaga, billing int64, system string) Pairing {
-		return Pairing{TicagaUserID: ticaga, BillingUserID: billing, BillingSystem: system, Email: "x", CompanyID: 1}
+		return Pairing{TicagaUserID: ticaga, BillingUserID: BillingIDOf(billing), BillingSystem: system, Email: "x", CompanyID: 1}
 	}
 
 	tests := []struct {
@@ -38,7 +38,7 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name:       "link: email matches after trim and case folding",
-			contacts:   []Contact{{BillingID: 10, Email: "  Alice@EXAMPLE.com "}},
+			contacts:   []Contact{{BillingID: "10", Email: "  Alice@EXAMPLE.com "}},
 			users:      []TicagaUser{user(7, "alice@example.COM", "", "")},
 			wantAction: ActionLink, wantTicaga: 7,
 		},
@@ -72,29 +72,29 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name:       "no_match: provider tricks are not applied",
-			contacts:   []Contact{{BillingID: 10, Email: "alice+billing@example.com"}},
+			contacts:   []Contact{{BillingID: "10", Email: "alice+billing@example.com"}},
 			users:      []TicagaUser{user(7, "alice@example.com", "", "")},
 			wantAction: ActionNoMatch, wantReason: ReasonNoTicagaUser,
 		},
 		{
 			name:       "invalid_email: malformed",
-			contacts:   []Contact{{BillingID: 10, Email: "alice.example.com"}},
+			contacts:   []Contact{{BillingID: "10", Email: "alice.example.com"}},
 			users:      []TicagaUser{user(7, "alice.example.com", "", "")},
 			wantAction: ActionInvalidEmail, wantReason: ReasonMalformedEmail,
 		},
 		{
 			name:       "invalid_email: empty",
-			contacts:   []Contact{{BillingID: 10, Email: "   "}},
+			contacts:   []Contact{{BillingID: "10", Email: "   "}},
 			wantAction: ActionInvalidEmail, wantReason: ReasonMalformedEmail,
 		},
 		{
 			name:       "invalid_email: unusable billing row",
-			contacts:   []Contact{{BillingID: 10, Problem: "no primary contact"}},
+			contacts:   []Contact{{BillingID: "10", Problem: "no primary contact"}},
 			wantAction: ActionInvalidEmail, wantReason: ReasonBadBillingRow, wantDetail: "no primary contact",
 		},
 		{
 			name:       "conflict: duplicate email among billing clients",
-			contacts:   []Contact{alice, {BillingID: 11, Email: "ALICE@example.com"}},
+			contacts:   []Contact{alice, {BillingID: "11", Email: "ALICE@example.com"}},
 			users:      []TicagaUser{user(7, "alice@example.com", "", "")},
 			wantAction: ActionConflict, wantReason: ReasonDuplicateBillingEmail, wantDetail: "10, 11",
 		},
@@ -173,7 +173,7 @@ func TestPlanKeepsOrderAndCountsEveryContact(t *testing.T) {
 	var contacts []Contact
 	var users []TicagaUser
 	for i := int64(1); i <= 50; i++ {
-		contacts = append(contacts, Contact{BillingID: i, Email: fmt.Sprintf("c%d@example.com", i)})
+		contacts = append(contacts, Contact{BillingID: BillingIDOf(i), Email: fmt.Sprintf("c%d@example.com", i)})
 		if i%2 == 0 {
 			users = append(users, TicagaUser{ID: 100 + i, Email: fmt.Sprintf("C%d@example.com", i)})
 		}
@@ -181,7 +181,7 @@ func TestPlanKeepsOrderAndCountsEveryContact(t *testing.T) {
 	ds := Plan(PlanInput{System: "Blesta", Contacts: contacts, Users: users})
 	for i, d := range ds {
 		if d.Contact.BillingID != contacts[i].BillingID {
-			t.Fatalf("decision %d is for client %d, want %d", i, d.Contact.BillingID, contacts[i].BillingID)
+			t.Fatalf("decision %d is for client %s, want %s", i, d.Contact.BillingID, contacts[i].BillingID)
 		}
 	}
 	c := Tally(ds)
@@ -198,11 +198,11 @@ func BenchmarkPlan100k(b *testing.B) {
 	for i := range n {
 		id := int64(i + 1)
 		email := fmt.Sprintf("customer%d@example.com", id)
-		contacts[i] = Contact{BillingID: id, CompanyID: 1, Email: email, FirstName: "First", LastName: "Last"}
+		contacts[i] = Contact{BillingID: BillingIDOf(id), CompanyID: 1, Email: email, FirstName: "First", LastName: "Last"}
 		u := TicagaUser{ID: id + 1000, Email: email}
 		if i%2 == 0 {
-			u.BillingID, u.BillingSystem = fmt.Sprint(id), "Blesta"
-			pairings = append(pairings, Pairing{TicagaUserID: u.ID, BillingUserID: id, BillingSystem: "Blesta", CompanyID: 1})
+			u.BillingID, u.BillingSystem = BillingID(fmt.Sprint(id)), "Blesta"
+			pairings = append(pairings, Pairing{TicagaUserID: u.ID, BillingUserID: BillingIDOf(id), BillingSystem: "Blesta", CompanyID: 1})
 		}
 		users = append(users, u)
 	}

@@ -36,7 +36,7 @@ func (p Provisioning) takes(status string) bool {
 // creation failed (tried) come after the others, so that a few refusals
 // cannot take the whole brake run after run. Nothing is created while the
 // directory is incomplete: an unreadable user might have the email.
-func (p Provisioning) provision(ds []Decision, unreadable []UnknownUser, tried map[int64]bool) {
+func (p Provisioning) provision(ds []Decision, unreadable []UnknownUser, tried map[BillingID]bool) {
 	if !p.Enabled {
 		return
 	}
@@ -69,7 +69,7 @@ func (p Provisioning) provision(ds []Decision, unreadable []UnknownUser, tried m
 
 // triedCreating returns the customers of source whose last creation failed,
 // as the store recorded it: refused, email taken, or with no clear answer.
-func (e *Engine) triedCreating(ctx context.Context) (map[int64]bool, error) {
+func (e *Engine) triedCreating(ctx context.Context) (map[BillingID]bool, error) {
 	if !e.Provision.Enabled {
 		return nil, nil
 	}
@@ -77,7 +77,7 @@ func (e *Engine) triedCreating(ctx context.Context) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	tried := map[int64]bool{}
+	tried := map[BillingID]bool{}
 	for _, r := range recs {
 		switch r.Reason {
 		case ReasonProvisionRefused, ReasonTicagaEmailTaken:

@@ -7,10 +7,10 @@ import (
 
 func TestProvisionPlan(t *testing.T) {
 	nm := func(id int64, status string) Decision {
-		return Decision{Contact: Contact{BillingID: id, Email: "x@example.com", Status: status}, Action: ActionNoMatch, Reason: ReasonNoTicagaUser}
+		return Decision{Contact: Contact{BillingID: BillingIDOf(id), Email: "x@example.com", Status: status}, Action: ActionNoMatch, Reason: ReasonNoTicagaUser}
 	}
-	other := Decision{Contact: Contact{BillingID: 9}, Action: ActionConflict, Reason: ReasonDuplicateBillingEmail}
-	gone := Decision{Contact: Contact{BillingID: 8}, Action: ActionNoMatch, Reason: ReasonTicagaUserGone}
+	other := Decision{Contact: Contact{BillingID: "9"}, Action: ActionConflict, Reason: ReasonDuplicateBillingEmail}
+	gone := Decision{Contact: Contact{BillingID: "8"}, Action: ActionNoMatch, Reason: ReasonTicagaUserGone}
 	for _, tt := range []struct {
 		name       string
 		p          Provisioning

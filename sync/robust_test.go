@@ -221,7 +221,7 @@ func (h *harness) newEngineWith(tok string, edit func(*ticaga.Config)) *ticagasy
 func outcomeOf(h *harness, rep *ticagasync.Report) (map[int64]string, map[int64]int64) {
 	got := map[int64]string{}
 	for _, d := range rep.Decisions {
-		got[d.Contact.BillingID] = string(d.Action) + "/" + string(d.Reason)
+		got[bid(d.Contact.BillingID)] = string(d.Action) + "/" + string(d.Reason)
 	}
 	return got, h.pairings()
 }

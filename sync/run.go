@@ -43,7 +43,7 @@ type RunRecord struct {
 // it (LastSeen, RunID); a run that finds it unchanged writes nothing.
 type DecisionRecord struct {
 	Source    string
-	BillingID int64
+	BillingID BillingID
 	Email     string
 	Action    Action
 	Reason    Reason
@@ -65,7 +65,7 @@ type RunStore interface {
 	// and reason did not change and writing nothing for an unchanged one;
 	// decisions of customers outside scope (when scope is not empty) are
 	// left as they are.
-	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []int64, now time.Time) error
+	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []BillingID, now time.Time) error
 	// AbandonRuns closes every run of source still recorded as running as
 	// OutcomeAbandoned, finished at now, and returns their ids. Only the
 	// holder of the source's run lock calls it: no live run can be running.
@@ -74,7 +74,7 @@ type RunStore interface {
 	SourceDecisions(ctx context.Context, source string) ([]DecisionRecord, error)
 	// DecisionFor returns the open decision recorded for customer
 	// billingID of source; ok is false when none is.
-	DecisionFor(ctx context.Context, source string, billingID int64) (d DecisionRecord, ok bool, err error)
+	DecisionFor(ctx context.Context, source string, billingID BillingID) (d DecisionRecord, ok bool, err error)
 }
 
 // Locker gives the run lock: one run at a time for a source across every host

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -46,7 +45,7 @@ type TicagaUser struct {
 	Company string
 	// BillingID is the billing id Ticaga carries for the user, as Ticaga
 	// sends it; "" or "0" means none (see HasBillingID).
-	BillingID     string
+	BillingID     BillingID
 	BillingSystem string
 	// FetchedAt is when this entry was read from customers/get.
 	FetchedAt time.Time
@@ -54,15 +53,15 @@ type TicagaUser struct {
 
 // HasBillingID reports whether the user carries a billing id.
 func (u TicagaUser) HasBillingID() bool {
-	id := strings.TrimSpace(u.BillingID)
+	id := strings.TrimSpace(string(u.BillingID))
 	return id != "" && id != "0"
 }
 
 // CarriesBilling reports whether the user carries exactly this billing id in
 // this billing system (system names compare case-insensitively: Ticaga's own
 // examples spell "Blesta" and "blesta").
-func (u TicagaUser) CarriesBilling(billingID int64, system string) bool {
-	return strings.TrimSpace(u.BillingID) == strconv.FormatInt(billingID, 10) && SameSystem(u.BillingSystem, system)
+func (u TicagaUser) CarriesBilling(billingID BillingID, system string) bool {
+	return billingID != "" && BillingID(strings.TrimSpace(string(u.BillingID))) == billingID && SameSystem(u.BillingSystem, system)
 }
 
 // SameSystem reports whether two billing system names name the same
@@ -81,7 +80,7 @@ func SystemKey(name string) string { return strings.ToLower(strings.Trim(name, "
 // billing id BillingID of billing system System.
 type Assignment struct {
 	TicagaID  int64
-	BillingID int64
+	BillingID BillingID
 	System    string
 }
 
@@ -92,7 +91,7 @@ type NewUser struct {
 	Name      string
 	Email     string
 	Company   string
-	BillingID int64
+	BillingID BillingID
 	System    string
 }
 

@@ -40,7 +40,7 @@ func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 		Name:          string(u.Name),
 		Email:         string(u.Email),
 		Company:       string(u.Company),
-		BillingID:     string(u.BillingID),
+		BillingID:     ticagasync.BillingID(u.BillingID),
 		BillingSystem: string(u.BillingSystem),
 		FetchedAt:     c.now(),
 	}
@@ -50,8 +50,16 @@ func (c *Client) syncUser(u User) ticagasync.TicagaUser {
 // an error wrapping ticagasync.ErrNotFound when the user does not exist
 // (and ticagasync.ErrAuthUnproven when that came on a 401 or 403), and
 // otherwise an error that leaves the outcome unknown.
+//
+// A definite refusal (400, 409 or 422: Ticaga read the request and changed
+// nothing, e.g. it does not take a string billing id) wraps
+// ticagasync.ErrRefused.
 func (c *Client) AssignBilling(ctx context.Context, a ticagasync.Assignment) error {
-	return c.Assign(ctx, a.TicagaID, a.BillingID, a.System)
+	err := c.Assign(ctx, a.TicagaID, string(a.BillingID), a.System)
+	if ae, ok := errors.AsType[*APIError](err); ok && refusedStatus(ae.Status) {
+		return fmt.Errorf("%w: %w", ticagasync.ErrRefused, err)
+	}
+	return err
 }
 
 // CreateUser registers u (POST register) with a random password made here,
@@ -67,7 +75,7 @@ func (c *Client) CreateUser(ctx context.Context, u ticagasync.NewUser) (ticagasy
 		return ticagasync.TicagaUser{}, fmt.Errorf("ticaga: register: %w", err)
 	}
 	got, err := c.Register(ctx, RegisterParams{Name: u.Name, Email: u.Email, Password: pw, Company: u.Company,
-		BillingID: u.BillingID, BillingSystem: u.System})
+		BillingID: string(u.BillingID), BillingSystem: u.System})
 	var ae *APIError
 	if errors.As(err, &ae) {
 		// Should Ticaga ever echo the form, the password goes no further.

@@ -46,7 +46,7 @@ type RegisterParams struct {
 	Email          string
 	Password       Secret
 	Company        string
-	BillingID      int64
+	BillingID      string
 	BillingSystem  string
 	AccountManager int64
 	Biography      string
@@ -69,8 +69,8 @@ func (c *Client) Register(ctx context.Context, p RegisterParams) (User, error) {
 	setIf("company", p.Company)
 	setIf("billing_system", p.BillingSystem)
 	setIf("biography", p.Biography)
-	if p.BillingID != 0 {
-		form.Set("billing_id", strconv.FormatInt(p.BillingID, 10))
+	if id := strings.TrimSpace(p.BillingID); id != "" && id != "0" {
+		form.Set("billing_id", id)
 	}
 	if p.AccountManager != 0 {
 		form.Set("account_manager", strconv.FormatInt(p.AccountManager, 10))
@@ -139,11 +139,13 @@ func userAnswer(obj map[string]json.RawMessage, want int64) (User, error) {
 // system system (POST customers/assign). It returns nil only for
 // {"user": true}, an error wrapping ErrNotFound when the user does not exist
 // (ErrAuthUnproven as well when that body came on a 401 or 403, as for
-// Customer), and otherwise an error that leaves the outcome unknown. Ids
-// must be above 0 and system non-empty: it never clears a billing id.
-func (c *Client) Assign(ctx context.Context, ticagaID, billingID int64, system string) error {
-	if ticagaID <= 0 || billingID <= 0 || strings.TrimSpace(system) == "" {
-		return fmt.Errorf("ticaga: customers/assign: invalid assignment (ticaga id %d, billing id %d, system %q)",
+// Customer), and otherwise an error that leaves the outcome unknown. The
+// Ticaga id must be above 0, the billing id (a number, or a string such as
+// TicketSource's "cst-...") neither empty nor "0", and system non-empty: it
+// never clears a billing id.
+func (c *Client) Assign(ctx context.Context, ticagaID int64, billingID, system string) error {
+	if id := strings.TrimSpace(billingID); ticagaID <= 0 || id == "" || id == "0" || strings.HasPrefix(id, "-") || strings.TrimSpace(system) == "" {
+		return fmt.Errorf("ticaga: customers/assign: invalid assignment (ticaga id %d, billing id %q, system %q)",
 			ticagaID, billingID, system)
 	}
 	return c.assign(ctx, ticagaID, billingID, system)
@@ -157,15 +159,15 @@ func (c *Client) ClearBilling(ctx context.Context, ticagaID int64, system string
 	if ticagaID <= 0 {
 		return fmt.Errorf("ticaga: customers/assign: invalid ticaga id %d", ticagaID)
 	}
-	return c.assign(ctx, ticagaID, 0, system)
+	return c.assign(ctx, ticagaID, "0", system)
 }
 
-func (c *Client) assign(ctx context.Context, ticagaID, billingID int64, system string) error {
+func (c *Client) assign(ctx context.Context, ticagaID int64, billingID, system string) error {
 	cl := call{name: "customers/assign", subject: "ticaga_id " + strconv.FormatInt(ticagaID, 10),
 		method: http.MethodPost, path: "customers/assign", idempotent: true, notFoundOnAuth: true,
 		form: url.Values{
 			"ticaga_id":      {strconv.FormatInt(ticagaID, 10)},
-			"billing_id":     {strconv.FormatInt(billingID, 10)},
+			"billing_id":     {strings.TrimSpace(billingID)},
 			"billing_system": {system},
 		}}
 	r, err := c.do(ctx, cl)

@@ -96,7 +96,7 @@ func TestRegister(t *testing.T) {
 	c := newClient(t, s.URL)
 	u, err := c.Register(t.Context(), RegisterParams{
 		Name: "Michael Dance", Email: "dancemike@domain.com", Password: "pw-1", Company: "Ticaga Ltd",
-		BillingID: 2, BillingSystem: "blesta", AccountManager: 1,
+		BillingID: "2", BillingSystem: "blesta", AccountManager: 1,
 	})
 	if err != nil {
 		t.Fatalf("Register: %v", err)
@@ -197,21 +197,21 @@ func TestCustomerNotFoundOnAuthStatus(t *testing.T) {
 func TestAssign(t *testing.T) {
 	s := jsonStub(t, 200, seedAssign)
 	c := newClient(t, s.URL)
-	if err := c.Assign(t.Context(), 7, 42, "Blesta"); err != nil {
+	if err := c.Assign(t.Context(), 7, "42", "Blesta"); err != nil {
 		t.Fatalf("Assign: %v", err)
 	}
 	checkRequest(t, s.requests()[0], "POST", "/api/customers/assign",
 		url.Values{"ticaga_id": {"7"}, "billing_id": {"42"}, "billing_system": {"Blesta"}})
-	err := c.AssignBilling(t.Context(), ticagasync.Assignment{TicagaID: 7, BillingID: 42, System: "Blesta"})
+	err := c.AssignBilling(t.Context(), ticagasync.Assignment{TicagaID: 7, BillingID: "42", System: "Blesta"})
 	if err != nil {
 		t.Fatalf("AssignBilling: %v", err)
 	}
 	for _, bad := range []struct {
-		tid, bid int64
-		sys      string
-	}{{0, 1, "x"}, {1, 0, "x"}, {1, 1, " "}} {
+		tid      int64
+		bid, sys string
+	}{{0, "1", "x"}, {1, "0", "x"}, {1, "", "x"}, {1, " ", "x"}, {1, "-3", "x"}, {1, "1", " "}} {
 		if err := c.Assign(t.Context(), bad.tid, bad.bid, bad.sys); err == nil {
-			t.Errorf("Assign(%d, %d, %q) = nil", bad.tid, bad.bid, bad.sys)
+			t.Errorf("Assign(%d, %q, %q) = nil", bad.tid, bad.bid, bad.sys)
 		}
 	}
 	if s.count() != 2 {
@@ -237,7 +237,7 @@ func TestAssignAnswers(t *testing.T) {
 		{200, `{"user": "true"}`, false}, // accepted below
 	} {
 		c := newClient(t, jsonStub(t, tc.status, tc.body).URL)
-		err := c.Assign(t.Context(), 1, 2, "blesta")
+		err := c.Assign(t.Context(), 1, "2", "blesta")
 		if tc.body == `{"user": "true"}` {
 			if err != nil {
 				t.Errorf("%s: Assign = %v", tc.body, err)

@@ -193,7 +193,7 @@ func TestErrorNamesSubject(t *testing.T) {
 	}{
 		{"ticaga: customers/get (id 17): HTTP 502: Bad Gateway", func() error { _, err := c.Customer(ctx, 17); return err }},
 		{"ticaga: customers/get (id 17): HTTP 502: Bad Gateway", func() error { _, err := c.LookupUser(ctx, 17); return err }},
-		{"ticaga: customers/assign (ticaga_id 17): HTTP 502: Bad Gateway", func() error { return c.Assign(ctx, 17, 4, "blesta") }},
+		{"ticaga: customers/assign (ticaga_id 17): HTTP 502: Bad Gateway", func() error { return c.Assign(ctx, 17, "4", "blesta") }},
 		{"ticaga: customers/assign (ticaga_id 18): HTTP 502: Bad Gateway", func() error { return c.ClearBilling(ctx, 18, "blesta") }},
 		{"ticaga: tickets/get (id 2, ticket_id 8): HTTP 502: Bad Gateway", func() error { _, err := c.Ticket(ctx, 2, 8); return err }},
 		{"ticaga: tickets/get/all (id 2): HTTP 502: Bad Gateway", func() error { _, err := c.Tickets(ctx, 2); return err }},

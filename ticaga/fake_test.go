@@ -46,18 +46,18 @@ func TestFakeCustomersFlow(t *testing.T) {
 		if _, err := c.LookupUser(ctx, 2); !errors.Is(err, ticagasync.ErrNotFound) {
 			t.Errorf("status %d: LookupUser(gap) = %v, want ErrNotFound", status, err)
 		}
-		if err := c.AssignBilling(ctx, ticagasync.Assignment{TicagaID: 3, BillingID: 9, System: "blesta"}); !errors.Is(err, ticagasync.ErrNotFound) {
+		if err := c.AssignBilling(ctx, ticagasync.Assignment{TicagaID: 3, BillingID: "9", System: "blesta"}); !errors.Is(err, ticagasync.ErrNotFound) {
 			t.Errorf("status %d: AssignBilling(gap) = %v, want ErrNotFound", status, err)
 		}
 	}
-	a := ticagasync.Assignment{TicagaID: gap, BillingID: 42, System: "Blesta"}
+	a := ticagasync.Assignment{TicagaID: gap, BillingID: "42", System: "Blesta"}
 	if err := c.AssignBilling(ctx, a); err != nil {
 		t.Fatalf("AssignBilling: %v", err)
 	}
 	if got, _ := fake.User(gap); got.BillingID != "42" || got.BillingSystem != "Blesta" {
 		t.Errorf("fake user after assign = %+v", got)
 	}
-	if u, err := c.LookupUser(ctx, gap); err != nil || !u.CarriesBilling(42, "blesta") {
+	if u, err := c.LookupUser(ctx, gap); err != nil || !u.CarriesBilling("42", "blesta") {
 		t.Errorf("LookupUser after assign = %+v, %v", u, err)
 	}
 	if as := fake.Assignments(); len(as) != 1 || as[0] != (ticagatest.Assignment{TicagaID: 5, BillingID: "42", BillingSystem: "Blesta"}) {
@@ -99,7 +99,7 @@ func TestFakeRegisterLogin(t *testing.T) {
 	fake := newFake(t)
 	c := newClient(t, fake.URL())
 	ctx := t.Context()
-	u, err := c.Register(ctx, RegisterParams{Name: "Mike", Email: "mike@example.com", Password: "pw", BillingID: 2, BillingSystem: "blesta", AccountManager: 1})
+	u, err := c.Register(ctx, RegisterParams{Name: "Mike", Email: "mike@example.com", Password: "pw", BillingID: "2", BillingSystem: "blesta", AccountManager: 1})
 	if err != nil || u.ID != 1 || u.BillingID != "2" || u.AccountManager != 1 {
 		t.Fatalf("Register = %+v, %v", u, err)
 	}
@@ -183,7 +183,7 @@ func TestFakeFaults(t *testing.T) {
 	if err := get(); err != nil {
 		t.Errorf("FailEndpoint(assign) hit get: %v", err)
 	}
-	if err := c.Assign(ctx, id, 1, "blesta"); err != nil || fake.Calls("customers/assign") != 2 {
+	if err := c.Assign(ctx, id, "1", "blesta"); err != nil || fake.Calls("customers/assign") != 2 {
 		t.Errorf("assign after one 500: %v, %d calls", err, fake.Calls("customers/assign"))
 	}
 
@@ -198,7 +198,7 @@ func TestFakeFaults(t *testing.T) {
 	}
 
 	fake.SetHooks(ticagatest.Hooks{BeforeAssign: func(ticagatest.Assignment) int { return 400 }})
-	if err := c.Assign(ctx, id, 77, "blesta"); err == nil {
+	if err := c.Assign(ctx, id, "77", "blesta"); err == nil {
 		t.Error("Assign with a refusing hook = nil")
 	}
 	if u, _ := fake.User(id); u.BillingID != "1" {
@@ -263,7 +263,7 @@ func TestFakeRevokedTokenLooksLikeMissingUser(t *testing.T) {
 	if !errors.Is(err, ticagasync.ErrAuthUnproven) || errors.Is(err, ticagasync.ErrUnauthorized) {
 		t.Fatalf("existing user with a revoked token = %v, want ErrAuthUnproven", err)
 	}
-	if err := c.AssignBilling(ctx, ticagasync.Assignment{TicagaID: id, BillingID: 4, System: "blesta"}); !errors.Is(err, ErrAuthUnproven) {
+	if err := c.AssignBilling(ctx, ticagasync.Assignment{TicagaID: id, BillingID: "4", System: "blesta"}); !errors.Is(err, ErrAuthUnproven) {
 		t.Errorf("AssignBilling with a revoked token = %v, want ErrAuthUnproven", err)
 	}
 	if err := c.Ping(ctx); !errors.Is(err, ticagasync.ErrUnauthorized) || errors.Is(err, ticagasync.ErrNotFound) {
@@ -342,7 +342,7 @@ func TestFakeUserFaults(t *testing.T) {
 		}
 	}
 	fake.SetUserFault(id, ticagatest.UserFault{Status: 502, Body: []byte(`<html>`)})
-	if err := c.Assign(ctx, id, 5, "blesta"); err == nil || !strings.Contains(err.Error(), "customers/assign (ticaga_id 1): HTTP 502") {
+	if err := c.Assign(ctx, id, "5", "blesta"); err == nil || !strings.Contains(err.Error(), "customers/assign (ticaga_id 1): HTTP 502") {
 		t.Errorf("Assign under a fault = %v", err)
 	}
 	fake.ClearUserFault(id)

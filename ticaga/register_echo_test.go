@@ -27,7 +27,7 @@ func TestRegisterErrorNeverKeepsThePassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateUser(t.Context(), ticagasync.NewUser{Name: "N", Email: "n@example.com", BillingID: 1, System: "Blesta"})
+	_, err = c.CreateUser(t.Context(), ticagasync.NewUser{Name: "N", Email: "n@example.com", BillingID: "1", System: "Blesta"})
 	if err == nil {
 		t.Fatal("no error")
 	}

@@ -49,7 +49,7 @@ func TestObserver(t *testing.T) {
 			}
 		}
 	})
-	if err := c.Assign(t.Context(), 1, 2, "x"); err != nil {
+	if err := c.Assign(t.Context(), 1, "2", "x"); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -70,7 +70,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	})
 	c := newClient(t, s.URL)
 	start := time.Now()
-	if err := c.Assign(t.Context(), 1, 2, "blesta"); err != nil {
+	if err := c.Assign(t.Context(), 1, "2", "blesta"); err != nil {
 		t.Fatalf("Assign: %v", err)
 	}
 	if d := time.Since(start); d < time.Second {

@@ -78,7 +78,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 		ctx := t.Context()
 		_, err1 := c.Customer(ctx, 1)
 		err2 := c.Connection(ctx)
-		err3 := c.Assign(ctx, 1, 2, "blesta")
+		err3 := c.Assign(ctx, 1, "2", "blesta")
 		_, err4 := c.Login(ctx, "a@b", "pw")
 		for _, err := range []error{err1, err2, err3, err4} {
 			if err == nil {

@@ -68,17 +68,17 @@ func TestEachContact(t *testing.T) {
 			}
 			readertest.WantIDs(t, got, want...)
 			by := readertest.ByID(got)
-			wantContact(t, by[3], ticagasync.Contact{BillingID: 3, CompanyID: 1, Email: "  Zoe.Angstrom@Example.COM ",
+			wantContact(t, by[3], ticagasync.Contact{BillingID: "3", CompanyID: 1, Email: "  Zoe.Angstrom@Example.COM ",
 				FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "active"})
-			wantContact(t, by[5], ticagasync.Contact{BillingID: 5, CompanyID: 1, Email: "li.lei@example.cn",
+			wantContact(t, by[5], ticagasync.Contact{BillingID: "5", CompanyID: 1, Email: "li.lei@example.cn",
 				FirstName: "李", LastName: "雷", Status: "active"})
-			wantContact(t, by[10], ticagasync.Contact{BillingID: 10, CompanyID: 1, Status: "active", Problem: "no primary contact"})
-			wantContact(t, by[12], ticagasync.Contact{BillingID: 12, CompanyID: 1, Email: "first@example.com",
+			wantContact(t, by[10], ticagasync.Contact{BillingID: "10", CompanyID: 1, Status: "active", Problem: "no primary contact"})
+			wantContact(t, by[12], ticagasync.Contact{BillingID: "12", CompanyID: 1, Email: "first@example.com",
 				FirstName: "First", LastName: "Primary", Status: "active"})
-			wantContact(t, by[15], ticagasync.Contact{BillingID: 15, CompanyID: 1, Email: "lower@example.com",
+			wantContact(t, by[15], ticagasync.Contact{BillingID: "15", CompanyID: 1, Email: "lower@example.com",
 				FirstName: "Lower", LastName: "Id", Status: "active"})
 			if mb4 {
-				wantContact(t, by[14], ticagasync.Contact{BillingID: 14, CompanyID: 1, Email: "ana@example.com",
+				wantContact(t, by[14], ticagasync.Contact{BillingID: "14", CompanyID: 1, Email: "ana@example.com",
 					FirstName: "Ana 🚀", LastName: "Rocket", Status: "active"})
 			}
 		})
@@ -88,7 +88,7 @@ func TestEachContact(t *testing.T) {
 func wantContact(t *testing.T, got, want ticagasync.Contact) {
 	t.Helper()
 	if got != want {
-		t.Errorf("contact %d:\n got %+v\nwant %+v", want.BillingID, got, want)
+		t.Errorf("contact %s:\n got %+v\nwant %+v", want.BillingID, got, want)
 	}
 }
 
@@ -129,11 +129,11 @@ func TestMissingClientGroup(t *testing.T) {
 	db := readertest.Gorm(t, sqlDB)
 	got := readertest.Collect(t, blesta.New(db, blesta.Options{}))
 	last := got[len(got)-1]
-	if last.BillingID != 20 || last.Problem != "client group 99 does not exist" || last.Email != "lost@example.com" {
+	if last.BillingID != "20" || last.Problem != "client group 99 does not exist" || last.Email != "lost@example.com" {
 		t.Fatalf("client 20 = %+v, want it passed with a problem naming group 99", last)
 	}
 	got = readertest.Collect(t, blesta.New(db, blesta.Options{CompanyIDs: []int64{1}}))
-	if got[len(got)-1].BillingID == 20 {
+	if got[len(got)-1].BillingID == "20" {
 		t.Fatal("client 20 has no company but was read for company 1")
 	}
 }

@@ -13,19 +13,23 @@ import (
 // LookupClient reads client id whatever the selected companies and
 // statuses, with its primary contact (the lowest contacts.id), and says
 // why the filters drop it. It implements ticagasync.Explainer.
-func (r *Reader) LookupClient(ctx context.Context, id int64) (ticagasync.ClientLookup, error) {
+func (r *Reader) LookupClient(ctx context.Context, billingID ticagasync.BillingID) (ticagasync.ClientLookup, error) {
+	id, numeric := billingID.Int()
+	if !numeric {
+		return keyset.NoSuchClient("clients", billingID), nil
+	}
 	var groupID int64
 	var status sql.NullString
 	var company, groupFound sql.NullInt64
 	err := r.db.WithContext(ctx).Raw("SELECT c.client_group_id, c.status, g.company_id, g.id FROM clients c "+
 		"LEFT JOIN client_groups g ON g.id = c.client_group_id WHERE c.id = ?", id).Row().Scan(&groupID, &status, &company, &groupFound)
 	if errors.Is(err, sql.ErrNoRows) {
-		return keyset.NoSuchClient("clients", id), nil
+		return keyset.NoSuchClient("clients", billingID), nil
 	}
 	if err != nil {
 		return ticagasync.ClientLookup{}, fmt.Errorf("%s: read client %d: %w", System, id, err)
 	}
-	l := ticagasync.ClientLookup{Found: true, Contact: ticagasync.Contact{BillingID: id, CompanyID: company.Int64, Status: status.String}}
+	l := ticagasync.ClientLookup{Found: true, Contact: ticagasync.Contact{BillingID: billingID, CompanyID: company.Int64, Status: status.String}}
 	l.Why = keyset.WhyStatus(status.String, r.opts.Statuses, "clients.status", nil)
 	switch {
 	case !groupFound.Valid && len(r.opts.CompanyIDs) > 0:

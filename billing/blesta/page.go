@@ -90,9 +90,11 @@ func (p *pager) page(after int64, limit int) (string, []any) {
 // addPrimaryContacts.
 func (p *pager) scanClient(rows *sql.Rows) (ticagasync.Contact, error) {
 	var c ticagasync.Contact
-	if err := rows.Scan(&c.BillingID, &p.groupID, &p.status); err != nil {
+	var id int64
+	if err := rows.Scan(&id, &p.groupID, &p.status); err != nil {
 		return c, err
 	}
+	c.BillingID = ticagasync.BillingIDOf(id)
 	c.Status = p.status.String
 	company, ok := p.companyOf[p.groupID]
 	c.CompanyID = company
@@ -108,7 +110,8 @@ func (p *pager) scanClient(rows *sql.Rows) (ticagasync.Contact, error) {
 func (p *pager) addPrimaryContacts(ctx context.Context, page []ticagasync.Contact) error {
 	p.ids, p.best = p.ids[:0], p.best[:0]
 	for _, c := range page {
-		p.ids = append(p.ids, c.BillingID)
+		id, _ := c.BillingID.Int()
+		p.ids = append(p.ids, id)
 		p.best = append(p.best, -1)
 	}
 	rows, err := p.db.WithContext(ctx).Raw(selectPrimaryContacts, p.ids).Rows()
@@ -140,6 +143,6 @@ func (p *pager) addPrimaryContacts(ctx context.Context, page []ticagasync.Contac
 }
 
 func (p *pager) contactsErr(page []ticagasync.Contact, err error) error {
-	return fmt.Errorf("%s: read contacts of clients %d to %d: %w",
+	return fmt.Errorf("%s: read contacts of clients %s to %s: %w",
 		System, page[0].BillingID, page[len(page)-1].BillingID, err)
 }

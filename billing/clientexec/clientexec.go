@@ -82,17 +82,18 @@ func (r *Reader) page(after int64, limit int) (string, []any) {
 
 // row holds the scan targets of one stream, reused from row to row.
 type row struct {
+	id                                   int64
 	company, status, groupID, groupFound sql.NullInt64
 	first, last, org, email              sql.NullString
 }
 
 func (w *row) scan(rows *sql.Rows) (ticagasync.Contact, error) {
 	var c ticagasync.Contact
-	err := rows.Scan(&c.BillingID, &w.company, &w.status, &w.first, &w.last, &w.org, &w.email, &w.groupID, &w.groupFound)
+	err := rows.Scan(&w.id, &w.company, &w.status, &w.first, &w.last, &w.org, &w.email, &w.groupID, &w.groupFound)
 	if err != nil {
 		return c, err
 	}
-	c.CompanyID = w.company.Int64
+	c.BillingID, c.CompanyID = ticagasync.BillingIDOf(w.id), w.company.Int64
 	c.Status = strconv.FormatInt(w.status.Int64, 10)
 	c.FirstName, c.LastName, c.Company, c.Email = w.first.String, w.last.String, w.org.String, w.email.String
 	if !w.groupFound.Valid {

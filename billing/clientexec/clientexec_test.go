@@ -35,15 +35,15 @@ func TestEachContact(t *testing.T) {
 	got := readertest.Collect(t, clientexec.New(db, clientexec.Options{PageSize: 2}))
 	readertest.WantIDs(t, got, 3, 4, 9, 12)
 	want := []ticagasync.Contact{
-		{BillingID: 3, Email: " Zoe.Angstrom@Example.COM ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "1"},
-		{BillingID: 4, CompanyID: 3, Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "1"},
-		{BillingID: 9, Email: "lost@example.com", FirstName: "Lost", LastName: "Group", Status: "1",
+		{BillingID: "3", Email: " Zoe.Angstrom@Example.COM ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "1"},
+		{BillingID: "4", CompanyID: 3, Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "1"},
+		{BillingID: "9", Email: "lost@example.com", FirstName: "Lost", LastName: "Group", Status: "1",
 			Problem: "group 77 does not exist: cannot tell a customer from staff"},
-		{BillingID: 12, Email: "last@example.com", FirstName: "Last", Status: "1"},
+		{BillingID: "12", Email: "last@example.com", FirstName: "Last", Status: "1"},
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Errorf("contact %d:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
+			t.Errorf("contact %s:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
 		}
 	}
 

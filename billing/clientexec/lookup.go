@@ -14,7 +14,11 @@ import (
 // LookupClient reads user id whatever the selected companies and statuses
 // and says why the filters drop it: a staff member (an admin group), its
 // status or its company. It implements ticagasync.Explainer.
-func (r *Reader) LookupClient(ctx context.Context, id int64) (ticagasync.ClientLookup, error) {
+func (r *Reader) LookupClient(ctx context.Context, billingID ticagasync.BillingID) (ticagasync.ClientLookup, error) {
+	id, numeric := billingID.Int()
+	if !numeric {
+		return keyset.NoSuchClient("users", billingID), nil
+	}
 	var w row
 	var isAdmin sql.NullBool
 	var c ticagasync.Contact
@@ -22,7 +26,7 @@ func (r *Reader) LookupClient(ctx context.Context, id int64) (ticagasync.ClientL
 		fromCustomers+"WHERE u.id = ?", id).Row().
 		Scan(&c.BillingID, &w.company, &w.status, &w.first, &w.last, &w.org, &w.email, &w.groupID, &w.groupFound, &isAdmin)
 	if errors.Is(err, sql.ErrNoRows) {
-		return keyset.NoSuchClient("users", id), nil
+		return keyset.NoSuchClient("users", billingID), nil
 	}
 	if err != nil {
 		return ticagasync.ClientLookup{}, fmt.Errorf("%s: read user %d: %w", System, id, err)

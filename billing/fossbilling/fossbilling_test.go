@@ -38,15 +38,15 @@ func TestEachContact(t *testing.T) {
 	got := readertest.Collect(t, fossbilling.New(db, fossbilling.Options{PageSize: 2}))
 	readertest.WantIDs(t, got, 10, 11, 12, 20, 3_000_000_000_000)
 	want := []ticagasync.Contact{
-		{BillingID: 10, Email: " Zoe.Angstrom@Example.COM ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "active"},
-		{BillingID: 11, Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "active"},
-		{BillingID: 12, Email: "ana@example.com", FirstName: "Ana 🚀", Status: "active"},
-		{BillingID: 20, FirstName: "No", LastName: "Email", Status: "active"},
-		{BillingID: 3_000_000_000_000, Email: "big@example.com", FirstName: "Big", Status: "active"},
+		{BillingID: "10", Email: " Zoe.Angstrom@Example.COM ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "active"},
+		{BillingID: "11", Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "active"},
+		{BillingID: "12", Email: "ana@example.com", FirstName: "Ana 🚀", Status: "active"},
+		{BillingID: "20", FirstName: "No", LastName: "Email", Status: "active"},
+		{BillingID: "3000000000000", Email: "big@example.com", FirstName: "Big", Status: "active"},
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Errorf("contact %d:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
+			t.Errorf("contact %s:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
 		}
 	}
 	got = readertest.Collect(t, fossbilling.New(db, fossbilling.Options{Statuses: []string{"suspended", "canceled"}}))

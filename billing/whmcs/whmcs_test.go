@@ -35,14 +35,14 @@ func TestEachContact(t *testing.T) {
 	got := readertest.Collect(t, whmcs.New(db, whmcs.Options{PageSize: 2}))
 	readertest.WantIDs(t, got, 2, 4, 5, 11)
 	want := []ticagasync.Contact{
-		{BillingID: 2, Email: " Zoe.Angstrom@Example.COM  ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "Active"},
-		{BillingID: 4, Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "Active"},
-		{BillingID: 5, Email: "nulls@example.com", Status: "Active"},
-		{BillingID: 11, FirstName: "Empty", Status: "Active"},
+		{BillingID: "2", Email: " Zoe.Angstrom@Example.COM  ", FirstName: "Zoë", LastName: "Ångström", Company: "Ämber Ltd", Status: "Active"},
+		{BillingID: "4", Email: "li.lei@example.cn", FirstName: "李", LastName: "雷", Status: "Active"},
+		{BillingID: "5", Email: "nulls@example.com", Status: "Active"},
+		{BillingID: "11", FirstName: "Empty", Status: "Active"},
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Errorf("contact %d:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
+			t.Errorf("contact %s:\n got %+v\nwant %+v", want[i].BillingID, got[i], want[i])
 		}
 	}
 

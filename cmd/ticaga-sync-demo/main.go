@@ -1,7 +1,9 @@
 // Command ticaga-sync-demo runs ticaga-sync's real engine end to end against
 // an in-process MySQL server (go-mysql-server) holding a Blesta-shaped
 // company and a fake Ticaga on loopback: a dry run, a run, and a second run
-// that has nothing left to do. Only Go is needed:
+// that has nothing left to do; then a TicketSource source beside it, read
+// from a fake TicketSource API on loopback, whose links are noted on the
+// TicketSource customers. Only Go is needed:
 //
 //	go run ./cmd/ticaga-sync-demo
 //
@@ -19,11 +21,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"text/tabwriter"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
+	"github.com/ticaga/ticaga-sync/billing/ticketsource/ticketsourcetest"
 	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/memdb"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
@@ -79,20 +83,52 @@ func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(s
 		return fail("seed the sample company", err)
 	}
 
-	// The same configuration path as production, from a made-up environment.
-	// SYNC_CONCURRENCY=1 keeps one Ticaga request in flight, so the counts
-	// of API calls are the same every time.
-	demoEnv := map[string]string{
-		"BILLING_SYSTEM": "blesta", "BILLING_DSN": db.DSN(), "BILLING_COMPANY_ID": "1",
-		"TICAGA_URL": fake.URL(), "TICAGA_API_TOKEN": demoToken, "TICAGA_DIRECTORY_GAP": "10",
-		"SYNC_CONCURRENCY": "1", "LOG_LEVEL": "warn",
+	ts, err := ticketsourcetest.New(ticketsourcetest.Options{Key: demoKey})
+	if err != nil {
+		return fail("start the fake TicketSource", err)
 	}
-	d, err := daemon.Load(ctx, "", func(k string) (string, bool) {
+	defer ts.Close()
+	seedTicketSource(ts)
+
+	// The same configuration path as production: a sources file with the
+	// Blesta company and the TicketSource account, sharing one Ticaga and
+	// one store. SYNC_CONCURRENCY=1 keeps one Ticaga request in flight, so
+	// the counts of API calls are the same every time.
+	dir, err := os.MkdirTemp("", "ticaga-sync-demo")
+	if err != nil {
+		return fail("make a temporary directory", err)
+	}
+	defer os.RemoveAll(dir)
+	sources := filepath.Join(dir, "sources.toml")
+	toml := fmt.Sprintf(`TICAGA_URL = %q
+TICAGA_API_TOKEN = %q
+TICAGA_DIRECTORY_GAP = "10"
+SYNC_CONCURRENCY = "1"
+LOG_LEVEL = "warn"
+CONTROL_SOCKET = ""
+HTTP_ADDR = ""
+
+[[source]]
+name = "blesta"
+BILLING_SYSTEM = "blesta"
+BILLING_DSN = %q
+BILLING_COMPANY_ID = "1"
+
+[[source]]
+name = "tickets"
+BILLING_SYSTEM = "ticketsource"
+STORE_DSN = %q
+TICKETSOURCE_URL = %q
+TICKETSOURCE_API_KEY = %q
+`, fake.URL(), demoToken, db.DSN(), db.DSN(), ts.URL(), demoKey)
+	if err := os.WriteFile(sources, []byte(toml), 0o600); err != nil {
+		return fail("write the sources file", err)
+	}
+	d, err := daemon.Load(ctx, sources, func(k string) (string, bool) {
 		if v, ok := getenv(k); ok && (k == "LOG_LEVEL" || k == "LOG_FORMAT") {
 			return v, true
 		}
-		v, ok := demoEnv[k]
-		return v, ok
+		return "", false
 	})
 	if err != nil {
 		return fail("configuration", err)
@@ -103,9 +139,11 @@ func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(s
 		return fail("open", err)
 	}
 	defer a.Close()
-	src := a.Sources()[0]
-	if src.Problem() != nil {
-		return fail("wire the source", src.Problem())
+	src, tickets := a.Sources()[0], a.Sources()[1]
+	for _, s := range a.Sources() {
+		if s.Problem() != nil {
+			return fail("wire the source "+s.Name(), s.Problem())
+		}
 	}
 	// go-mysql-server's memory tables lose rows written by one connection
 	// while another reads or writes the same table: the store gets a single
@@ -120,7 +158,7 @@ func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(s
 		return fail("migrate", err)
 	}
 	// One customer was linked by hand through the Blesta plugin earlier.
-	if err := src.Store().UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: 1, Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
+	if err := src.Store().UpsertPairing(ctx, ticagasync.Pairing{TicagaUserID: 1, BillingUserID: "1", Email: "olivia@northwind.example", BillingSystem: "Blesta", CompanyID: 1}); err != nil {
 		return fail("seed the plugin's pairing", err)
 	}
 
@@ -160,9 +198,51 @@ func demo(ctx context.Context, args []string, w, stderr io.Writer, getenv func(s
 		}
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nEvery step above ran the production code: config loading, the Blesta reader, the store")
-	fmt.Fprintln(w, "and its GET_LOCK run lock over the MySQL protocol, and the Ticaga client over HTTP.")
+
+	fmt.Fprintf(w, "\n== 4. A TicketSource source beside it (a fake TicketSource API at %s, 4 customers)\n", ts.URL())
+	for _, s := range []struct {
+		title string
+		opt   ticagasync.RunOptions
+	}{{"Preview", ticagasync.RunOptions{DryRun: true}}, {"Sync", ticagasync.RunOptions{}}, {"Sync again", ticagasync.RunOptions{}}} {
+		fmt.Fprintf(w, "-- %s\n", s.title)
+		rep, err := tickets.Engine().Run(ctx, s.opt)
+		if rep != nil {
+			daemon.WriteTextReport(w, rep)
+		}
+		if err != nil {
+			return fail("run", err)
+		}
+	}
+	fmt.Fprintln(w, "\n== Notes on the TicketSource customers (one per link, written once)")
+	for _, id := range []string{"cst-demo1", "cst-demo2", "cst-demo3", "cst-demo4"} {
+		for _, n := range ts.Notes(id) {
+			fmt.Fprintf(w, "  %s  %s: %s\n", id, n.CreatedBy, n.Description)
+		}
+	}
+	fmt.Fprintln(w, "\nEvery step above ran the production code: config loading, the Blesta reader, the TicketSource")
+	fmt.Fprintln(w, "client, the store and its GET_LOCK run lock over the MySQL protocol, and the Ticaga client over HTTP.")
 	return daemon.ExitOK
+}
+
+const demoKey = "skl-demo-key-not-a-secret"
+
+// seedTicketSource adds the TicketSource customers: one with a Ticaga
+// account (linked, noted), one without (no match), one without email
+// (invalid_email), one whose Ticaga user the Blesta source links (conflict).
+func seedTicketSource(ts *ticketsourcetest.Server) {
+	for _, c := range []struct{ id, first, last, email string }{
+		{"cst-demo1", "Sofia", "Reyes", "sofia@reyes.example"},
+		{"cst-demo2", "Ken", "Ito", "ken@ito.example"},
+		{"cst-demo3", "No", "Email", ""},
+		{"cst-demo4", "Liam", "Novak", "liam@novak.example"},
+	} {
+		cu := ticketsourcetest.Customer{ID: c.id, FirstName: c.first, LastName: c.last}
+		if c.email != "" {
+			e := c.email
+			cu.Email = &e
+		}
+		ts.AddCustomer(cu)
+	}
 }
 
 func printPairings(ctx context.Context, w io.Writer, db *sql.DB) error {
@@ -223,6 +303,7 @@ func seedDemo(ctx context.Context, db *sql.DB, fake *ticagatest.Server) error {
 		{ID: 11, Name: "Yuki Tanaka", Email: "yuki@tanaka.example"}, // ids 9-10 were deleted
 		{ID: 12, Name: "Ines Costa", Email: "ines@costa.example"},
 		{ID: 14, Name: "Ethan Walsh", Email: "ethan@walsh.example", BillingID: strconv.Itoa(15), BillingSystem: "blesta"},
+		{ID: 15, Name: "Sofia Reyes", Email: "sofia@reyes.example"}, // a TicketSource customer
 	}
 	for _, u := range users {
 		fake.AddUser(u)

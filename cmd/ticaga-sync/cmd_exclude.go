@@ -5,53 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
-
-// parseClientID parses a --client value: a billing client id. Every
-// command's --client goes through it.
-func parseClientID(s string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%q is not a billing client id", s)
-	}
-	return id, nil
-}
-
-// clientID is a single --client flag.
-type clientID int64
-
-func (c *clientID) String() string {
-	if c == nil || *c == 0 {
-		return ""
-	}
-	return strconv.FormatInt(int64(*c), 10)
-}
-
-func (c *clientID) Set(s string) error {
-	id, err := parseClientID(s)
-	*c = clientID(id)
-	return err
-}
-
-// clientList is a repeatable --client flag.
-type clientList []int64
-
-func (c *clientList) String() string { return fmt.Sprint(*c) }
-
-func (c *clientList) Set(s string) error {
-	id, err := parseClientID(s)
-	if err != nil {
-		return err
-	}
-	*c = append(*c, id)
-	return nil
-}
 
 // cmdExclude keeps one customer out of syncing: recorded in the store with
 // the reason, who and when; every later run decides `excluded` for it.
@@ -67,7 +26,7 @@ func cmdInclude(ctx context.Context, args []string, env Env) int {
 
 func exclusionCommand(ctx context.Context, name string, args []string, env Env) int {
 	var configFile, sourceName, reason string
-	var client clientID
+	var client billingID
 	fs := newFlags(name, env, &configFile)
 	fs.Var(&client, "client", "the billing client `ID` (required)")
 	fs.StringVar(&sourceName, "source", "", "the source `NAME`, when there are several")
@@ -77,7 +36,7 @@ func exclusionCommand(ctx context.Context, name string, args []string, env Env) 
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if client == 0 {
+	if client == "" {
 		fmt.Fprintf(env.Stderr, "ticaga-sync %s: --client ID is required\n", name)
 		return exitUsage
 	}
@@ -90,7 +49,7 @@ func exclusionCommand(ctx context.Context, name string, args []string, env Env) 
 			fmt.Fprintf(env.Stderr, "ticaga-sync: migrate the store: %s\n", oneLine(err))
 			return exitFailed
 		}
-		id := int64(client)
+		id := ticagasync.BillingID(client)
 		if name == "include" {
 			ok, err := s.Store().Include(ctx, s.Name(), id)
 			switch {
@@ -98,10 +57,10 @@ func exclusionCommand(ctx context.Context, name string, args []string, env Env) 
 				fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 				return exitFailed
 			case !ok:
-				fmt.Fprintf(env.Stdout, "client %d of source %s was not excluded; nothing changed\n", id, s.Name())
+				fmt.Fprintf(env.Stdout, "client %s of source %s was not excluded; nothing changed\n", id, s.Name())
 				return exitOK
 			}
-			fmt.Fprintf(env.Stdout, "client %d of source %s is included again: the next run decides about it\n", id, s.Name())
+			fmt.Fprintf(env.Stdout, "client %s of source %s is included again: the next run decides about it\n", id, s.Name())
 			return exitOK
 		}
 		x := ticagasync.Exclusion{Source: s.Name(), BillingID: id, Reason: strings.TrimSpace(reason), By: operator(env), At: time.Now()}
@@ -110,11 +69,11 @@ func exclusionCommand(ctx context.Context, name string, args []string, env Env) 
 			return exitFailed
 		}
 		x.At = x.At.UTC().Truncate(time.Millisecond)
-		fmt.Fprintf(env.Stdout, "client %d of source %s is %s; runs no longer link or create it\n", id, s.Name(), x)
+		fmt.Fprintf(env.Stdout, "client %s of source %s is %s; runs no longer link or create it\n", id, s.Name(), x)
 		p, err := s.Engine().PairingOfClient(ctx, id)
 		switch {
 		case err == nil:
-			fmt.Fprintf(env.Stdout, "it is still linked to Ticaga user %d: `ticaga-sync unlink --client %d --source %s` removes that link\n",
+			fmt.Fprintf(env.Stdout, "it is still linked to Ticaga user %d: `ticaga-sync unlink --client %s --source %s` removes that link\n",
 				p.TicagaUserID, id, s.Name())
 		case !errors.Is(err, ticagasync.ErrNoPairing):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: could not tell whether it is linked: %s\n", oneLine(err))

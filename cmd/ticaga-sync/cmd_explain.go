@@ -18,7 +18,7 @@ import (
 // the customer. It makes no Ticaga call.
 func cmdExplain(ctx context.Context, args []string, env Env) int {
 	var configFile, email, output string
-	var client clientID
+	var client billingID
 	var sources nameList
 	fs := newFlags("explain", env, &configFile)
 	fs.Var(&client, "client", "the billing client `ID` to explain")
@@ -28,7 +28,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if (client <= 0) == (email == "") {
+	if (client == "") == (email == "") {
 		fmt.Fprintln(env.Stderr, "ticaga-sync explain: give exactly one of --client ID or --email ADDRESS")
 		return exitUsage
 	}
@@ -38,7 +38,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 	}
 	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
 		found := false
-		doc := explainJSON{Client: int64(client), Email: email, Sources: []explainSourceJSON{}}
+		doc := explainJSON{Client: ticagasync.BillingID(client), Email: email, Sources: []explainSourceJSON{}}
 		for _, s := range a.Select(sources, nil) {
 			if s.Problem() != nil {
 				doc.Sources = append(doc.Sources, explainSourceJSON{Source: s.Name(), Problem: oneLine(s.Problem()), Customers: []customerJSON{}})
@@ -47,17 +47,17 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 				}
 				continue
 			}
-			res, err := s.Engine().Explain(ctx, int64(client), email)
+			res, err := s.Engine().Explain(ctx, ticagasync.BillingID(client), email)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: source %s: %s\n", s.Name(), oneLine(err))
 				return exitFailed
 			}
 			found = found || len(res.Explanations) > 0
 			if output == "json" {
-				doc.Sources = append(doc.Sources, newExplainSourceJSON(s, int64(client), res))
+				doc.Sources = append(doc.Sources, newExplainSourceJSON(s, ticagasync.BillingID(client), res))
 				continue
 			}
-			printExplainResult(env.Stdout, s, int64(client), email, res)
+			printExplainResult(env.Stdout, s, ticagasync.BillingID(client), email, res)
 		}
 		if output == "json" {
 			doc.Found = found
@@ -80,7 +80,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 
 // printExplainResult prints the explanation for the matching customers of
 // one source or, for a customer it does not select, exactly why.
-func printExplainResult(w io.Writer, s *daemon.Source, client int64, email string, res ticagasync.ExplainResult) {
+func printExplainResult(w io.Writer, s *daemon.Source, client ticagasync.BillingID, email string, res ticagasync.ExplainResult) {
 	for _, x := range res.Explanations {
 		printExplanation(w, s, x)
 	}
@@ -101,7 +101,7 @@ func printExplainResult(w io.Writer, s *daemon.Source, client int64, email strin
 			}
 		}
 	default:
-		fmt.Fprintf(w, "source %s: client %d is not selected (this billing reader cannot say why).\n", s.Name(), client)
+		fmt.Fprintf(w, "source %s: client %s is not selected (this billing reader cannot say why).\n", s.Name(), client)
 	}
 	fmt.Fprintln(w)
 }
@@ -109,7 +109,7 @@ func printExplainResult(w io.Writer, s *daemon.Source, client int64, email strin
 // printExplanation prints one customer's decision and the facts behind it.
 func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	d, c := x.Decision, x.Decision.Contact
-	fmt.Fprintf(w, "Client %d (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
+	fmt.Fprintf(w, "Client %s (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
@@ -146,7 +146,7 @@ func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 
 	fmt.Fprintln(w, "  ticaga_billing:")
 	for _, p := range x.Pairings {
-		fmt.Fprintf(w, "    Ticaga user %d <-> %s client %d (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
+		fmt.Fprintf(w, "    Ticaga user %d <-> %s client %s (%q, company %d)\n", p.TicagaUserID, p.BillingSystem, p.BillingUserID, p.Email, p.CompanyID)
 	}
 	if len(x.Pairings) == 0 {
 		fmt.Fprintln(w, "    no row pairs this client or its Ticaga user")
@@ -205,7 +205,7 @@ func hint(d ticagasync.Decision) string {
 		}
 		return "nothing: the next run links it."
 	case ticagasync.ReasonOperatorExcluded:
-		return fmt.Sprintf("nothing: an operator excluded it; `ticaga-sync include --client %d` lets runs link it again.", d.Contact.BillingID)
+		return fmt.Sprintf("nothing: an operator excluded it; `ticaga-sync include --client %s` lets runs link it again.", d.Contact.BillingID)
 	case ticagasync.ReasonProvisionLimit:
 		return "nothing: a later run creates the account (SYNC_PROVISION_MAX accounts are created per run)."
 	case ticagasync.ReasonProvisionBlocked:

@@ -133,7 +133,7 @@ func printExclusions(w io.Writer, xs []ticagasync.Exclusion, per int) {
 		if reason == "" {
 			reason = "(no reason given)"
 		}
-		fmt.Fprintf(tw, "  %s: client %d\tby %s at %s\t%s\n", x.Source, x.BillingID, x.By, stamp(x.At), reason)
+		fmt.Fprintf(tw, "  %s: client %s\tby %s at %s\t%s\n", x.Source, x.BillingID, x.By, stamp(x.At), reason)
 	}
 	tw.Flush()
 }
@@ -241,7 +241,7 @@ func printStatus(w io.Writer, recent []ticagasync.RunRecord, open []ticagasync.D
 				fmt.Fprintf(tw, "    ... and %d more\n", len(ds)-per)
 				break
 			}
-			fmt.Fprintf(tw, "    client %d\t%s\tsince %s\t%s\n", d.BillingID, d.Email, stamp(d.Since), d.Detail)
+			fmt.Fprintf(tw, "    client %s\t%s\tsince %s\t%s\n", d.BillingID, d.Email, stamp(d.Since), d.Detail)
 		}
 		tw.Flush()
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,47 @@ func (c *idList) Set(s string) error {
 	return nil
 }
 
+// billingID is a flag holding one billing customer id: a positive number
+// (Blesta, WHMCS, ...) or a string id (TicketSource's "cst-...").
+type billingID ticagasync.BillingID
+
+func (b *billingID) String() string { return string(*b) }
+
+func (b *billingID) Set(s string) error {
+	id, err := parseClient(s)
+	*b = billingID(id)
+	return err
+}
+
+// billingIDList is a repeatable flag of billing customer ids.
+type billingIDList []ticagasync.BillingID
+
+func (c *billingIDList) String() string { return fmt.Sprint(*c) }
+
+func (c *billingIDList) Set(s string) error {
+	id, err := parseClient(s)
+	if err != nil {
+		return err
+	}
+	*c = append(*c, id)
+	return nil
+}
+
+// parseClient reads a --client value: a positive number, or a prefixed id
+// such as TicketSource's "cst-dQyWKER4Orw5glVX".
+func parseClient(s string) (ticagasync.BillingID, error) {
+	id, err := ticagasync.ParseBillingID(s)
+	n, numeric := id.Int()
+	if err != nil || (numeric && n <= 0) || (!numeric && !prefixedID.MatchString(string(id))) {
+		return "", fmt.Errorf("%q is not a billing client id", s)
+	}
+	return id, nil
+}
+
+// prefixedID is the shape of a string customer id: TicketSource's
+// "cst-[a-zA-Z0-9]+".
+var prefixedID = regexp.MustCompile(`^[a-z]+-[A-Za-z0-9]+$`)
+
 // nameList is a repeatable flag of names.
 type nameList []string
 
@@ -40,7 +82,7 @@ type syncFlags struct {
 	config    string
 	dryRun    bool
 	full      bool
-	clients   clientList
+	clients   billingIDList
 	companies idList
 	sources   nameList
 	output    string

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ticaga/ticaga-sync/daemon"
@@ -20,7 +19,7 @@ import (
 // link it again: unlink repairs a wrong link, it does not exclude anyone.
 func cmdUnlink(ctx context.Context, args []string, env Env) int {
 	var configFile, sourceName string
-	var client clientID
+	var client billingID
 	var clearRemote, yes bool
 	fs := newFlags("unlink", env, &configFile)
 	fs.Var(&client, "client", "the billing client `ID` to unlink (required)")
@@ -30,7 +29,7 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if client <= 0 {
+	if client == "" {
 		fmt.Fprintln(env.Stderr, "ticaga-sync unlink: --client ID is required")
 		return exitUsage
 	}
@@ -49,18 +48,18 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.Name(), oneLine(s.Problem()))
 			return exitFailed
 		}
-		return unlink(ctx, env, s, int64(client), clearRemote, yes)
+		return unlink(ctx, env, s, ticagasync.BillingID(client), clearRemote, yes)
 	})
 }
 
-func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearRemote, yes bool) int {
+func unlink(ctx context.Context, env Env, s *daemon.Source, client ticagasync.BillingID, clearRemote, yes bool) int {
 	e := s.Engine()
 	p, err := e.PairingOfClient(ctx, client)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed
 	}
-	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %d with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
+	what := fmt.Sprintf("remove the %s row pairing %s client %s with Ticaga user %d (%s)", pairingTable(client), e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
 		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
 	}
@@ -95,6 +94,16 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearR
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s; nothing changed\n", oneLine(err))
 		return exitFailed
 	}
-	fmt.Fprintf(env.Stdout, "removed the ticaga_billing row of Ticaga user %d (%s client %s)\n", p.TicagaUserID, e.System, strconv.FormatInt(client, 10))
+	fmt.Fprintf(env.Stdout, "removed the %s row of Ticaga user %d (%s client %s)\n", pairingTable(client), p.TicagaUserID, e.System, client)
 	return exitOK
+}
+
+// pairingTable names the table holding a customer's pairing: the plugin's
+// ticaga_billing for numeric ids, the daemon's ticaga_sync_pairings for
+// string ids (TicketSource).
+func pairingTable(id ticagasync.BillingID) string {
+	if id.Numeric() {
+		return "ticaga_billing"
+	}
+	return "ticaga_sync_pairings"
 }

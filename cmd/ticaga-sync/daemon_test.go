@@ -171,7 +171,10 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	write("SYNC_CONCURRENCY=2\n")
 	d.cmd.Process.Signal(syscall.SIGHUP)
 	d.waitFor(t, "the reload and its first run", func() bool {
-		return strings.Count(d.logs.String(), "sources started") == 2 && runs() == 3
+		// Finished, not only started: a one-off sync meanwhile would find
+		// the source's run lock held (exit 3).
+		return strings.Count(d.logs.String(), "sources started") == 2 && runs() == 3 &&
+			strings.Count(d.logs.String(), `"message":"run finished"`) == 3
 	})
 	// The reloaded daemon's control socket takes one-off syncs (the old
 	// generation's shutdown must not remove it).

@@ -19,10 +19,10 @@ func stamp(t time.Time) string {
 // The JSON of `explain --output json`. Field names are stable (README);
 // times are RFC 3339 with their offset.
 type explainJSON struct {
-	Client  int64               `json:"client,omitempty"`
-	Email   string              `json:"email,omitempty"`
-	Found   bool                `json:"found"`
-	Sources []explainSourceJSON `json:"sources"`
+	Client  ticagasync.BillingID `json:"client,omitempty"`
+	Email   string               `json:"email,omitempty"`
+	Found   bool                 `json:"found"`
+	Sources []explainSourceJSON  `json:"sources"`
 }
 
 type explainSourceJSON struct {
@@ -38,7 +38,7 @@ type explainSourceJSON struct {
 }
 
 type notSelectedJSON struct {
-	BillingID int64                    `json:"billing_id"`
+	BillingID ticagasync.BillingID     `json:"billing_id"`
 	Found     bool                     `json:"found"`
 	Reasons   []ticagasync.NotSelected `json:"reasons"`
 	Message   string                   `json:"message"`
@@ -48,7 +48,7 @@ type notSelectedJSON struct {
 }
 
 type customerJSON struct {
-	BillingID    int64                    `json:"billing_id"`
+	BillingID    ticagasync.BillingID     `json:"billing_id"`
 	Email        string                   `json:"email"`
 	Name         string                   `json:"name"`
 	Company      string                   `json:"company"`
@@ -61,7 +61,7 @@ type customerJSON struct {
 	Detail       string                   `json:"detail,omitempty"`
 	Hint         string                   `json:"what_to_do"`
 	Exclusion    *ticagasync.Exclusion    `json:"exclusion,omitempty"`
-	OtherClients []int64                  `json:"other_clients_with_email"`
+	OtherClients []ticagasync.BillingID   `json:"other_clients_with_email"`
 	Users        []userJSON               `json:"ticaga_users"`
 	Pairings     []pairingJSON            `json:"pairings"`
 	Unknown      []ticagasync.UnknownUser `json:"unknown_ticaga_users"`
@@ -77,11 +77,11 @@ type userJSON struct {
 }
 
 type pairingJSON struct {
-	TicagaID      int64  `json:"ticaga_id"`
-	BillingID     int64  `json:"billing_id"`
-	BillingSystem string `json:"billing_system"`
-	Email         string `json:"email"`
-	CompanyID     int64  `json:"company_id"`
+	TicagaID      int64                `json:"ticaga_id"`
+	BillingID     ticagasync.BillingID `json:"billing_id"`
+	BillingSystem string               `json:"billing_system"`
+	Email         string               `json:"email"`
+	CompanyID     int64                `json:"company_id"`
 }
 
 type recordedJSON struct {
@@ -95,18 +95,18 @@ type recordedJSON struct {
 func usersJSON(us []ticagasync.TicagaUser) []userJSON {
 	out := []userJSON{}
 	for _, u := range us {
-		out = append(out, userJSON{ID: u.ID, Email: u.Email, BillingID: u.BillingID, BillingSystem: u.BillingSystem, FetchedAt: u.FetchedAt})
+		out = append(out, userJSON{ID: u.ID, Email: u.Email, BillingID: string(u.BillingID), BillingSystem: u.BillingSystem, FetchedAt: u.FetchedAt})
 	}
 	return out
 }
 
-func newExplainSourceJSON(s *daemon.Source, client int64, res ticagasync.ExplainResult) explainSourceJSON {
+func newExplainSourceJSON(s *daemon.Source, client ticagasync.BillingID, res ticagasync.ExplainResult) explainSourceJSON {
 	out := explainSourceJSON{Source: s.Name(), Target: s.Engine().Target, Customers: []customerJSON{}}
 	for _, x := range res.Explanations {
 		d, c := x.Decision, x.Decision.Contact
 		cj := customerJSON{BillingID: c.BillingID, Email: c.Email, Name: c.Name(), Company: c.Company, Status: c.Status,
 			CompanyID: c.CompanyID, Problem: c.Problem, Action: d.Action, Reason: d.Reason, TicagaID: d.TicagaID, Detail: d.Detail,
-			Hint: hint(d), Exclusion: d.Exclusion, OtherClients: append([]int64{}, x.OtherClients...), Users: usersJSON(x.Users),
+			Hint: hint(d), Exclusion: d.Exclusion, OtherClients: append([]ticagasync.BillingID{}, x.OtherClients...), Users: usersJSON(x.Users),
 			Pairings: []pairingJSON{}, Unknown: append([]ticagasync.UnknownUser{}, x.Unknown...)}
 		for _, p := range x.Pairings {
 			cj.Pairings = append(cj.Pairings, pairingJSON{TicagaID: p.TicagaUserID, BillingID: p.BillingUserID,

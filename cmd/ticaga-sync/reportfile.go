@@ -63,7 +63,7 @@ func writeDecisionsCSV(f *os.File, reps []*ticagasync.Report) error {
 				ticaga = strconv.FormatInt(d.TicagaID, 10)
 			}
 			row := []string{rep.Source, strconv.FormatInt(rep.RunID, 10), strconv.FormatBool(rep.DryRun),
-				strconv.FormatInt(d.Contact.BillingID, 10), strconv.FormatInt(d.Contact.CompanyID, 10),
+				string(d.Contact.BillingID), strconv.FormatInt(d.Contact.CompanyID, 10),
 				csvSafe(d.Contact.Name()), csvSafe(d.Contact.Email), ticaga, string(d.Action), string(d.Reason),
 				csvSafe(d.Detail), strconv.FormatBool(d.Assigned)}
 			if err := w.Write(row); err != nil {
@@ -85,18 +85,18 @@ func csvSafe(s string) string {
 }
 
 type fileDecision struct {
-	Source    string `json:"source"`
-	RunID     int64  `json:"run_id"`
-	DryRun    bool   `json:"dry_run"`
-	BillingID int64  `json:"billing_id"`
-	CompanyID int64  `json:"company_id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	TicagaID  *int64 `json:"ticaga_id"`
-	Action    string `json:"action"`
-	Reason    string `json:"reason"`
-	Detail    string `json:"detail"`
-	Assigned  bool   `json:"assigned"`
+	Source    string               `json:"source"`
+	RunID     int64                `json:"run_id"`
+	DryRun    bool                 `json:"dry_run"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	CompanyID int64                `json:"company_id"`
+	Name      string               `json:"name"`
+	Email     string               `json:"email"`
+	TicagaID  *int64               `json:"ticaga_id"`
+	Action    string               `json:"action"`
+	Reason    string               `json:"reason"`
+	Detail    string               `json:"detail"`
+	Assigned  bool                 `json:"assigned"`
 }
 
 func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {

@@ -179,7 +179,7 @@ BILLING_DSN = %q
 	}
 	var conflict *daemon.JSONDecision
 	for i, d := range rep.Sources[1].Decisions {
-		if d.BillingID == 5 {
+		if d.BillingID == "5" {
 			conflict = &rep.Sources[1].Decisions[i]
 		}
 	}

@@ -82,7 +82,7 @@ func TestStatusAsksTheDaemon(t *testing.T) {
 	if kinds["scheduled"] != 1 || kinds["one-off"] != 1 || kinds["dry-run"] != 1 || len(doc.Runs) != 3 {
 		t.Fatalf("run kinds %v in %+v", kinds, doc.Runs)
 	}
-	if len(doc.NotLinked) != 1 || doc.NotLinked[0].BillingID != 3 || doc.NotLinked[0].Reason != "no_ticaga_user" {
+	if len(doc.NotLinked) != 1 || doc.NotLinked[0].BillingID != "3" || doc.NotLinked[0].Reason != "no_ticaga_user" {
 		t.Fatalf("not linked: %+v", doc.NotLinked)
 	}
 

@@ -53,16 +53,16 @@ type runJSON struct {
 }
 
 type notLinkedJSON struct {
-	Source    string    `json:"source"`
-	BillingID int64     `json:"billing_id"`
-	Email     string    `json:"email"`
-	Action    string    `json:"action"`
-	Reason    string    `json:"reason"`
-	TicagaID  int64     `json:"ticaga_id,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-	Since     time.Time `json:"since"`
-	LastSeen  time.Time `json:"last_seen"`
-	RunID     int64     `json:"run_id"`
+	Source    string               `json:"source"`
+	BillingID ticagasync.BillingID `json:"billing_id"`
+	Email     string               `json:"email"`
+	Action    string               `json:"action"`
+	Reason    string               `json:"reason"`
+	TicagaID  int64                `json:"ticaga_id,omitempty"`
+	Detail    string               `json:"detail,omitempty"`
+	Since     time.Time            `json:"since"`
+	LastSeen  time.Time            `json:"last_seen"`
+	RunID     int64                `json:"run_id"`
 }
 
 func writeStatusJSON(ctx context.Context, env Env, a *daemon.App, dm daemonAnswer, recent []ticagasync.RunRecord,

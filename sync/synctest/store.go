@@ -27,8 +27,8 @@ type Store struct {
 	scans     map[string]ticagasync.ScanPosition
 	pairings  map[int64]ticagasync.Pairing
 	runs      []ticagasync.RunRecord
-	decisions map[string]map[int64]ticagasync.DecisionRecord
-	excluded  map[string]map[int64]ticagasync.Exclusion
+	decisions map[string]map[ticagasync.BillingID]ticagasync.DecisionRecord
+	excluded  map[string]map[ticagasync.BillingID]ticagasync.Exclusion
 }
 
 var _ ticagasync.Store = (*Store)(nil)
@@ -40,8 +40,8 @@ func (s *Store) init() {
 		s.unknown = map[string]map[int64]ticagasync.UnknownUser{}
 		s.scans = map[string]ticagasync.ScanPosition{}
 		s.pairings = map[int64]ticagasync.Pairing{}
-		s.decisions = map[string]map[int64]ticagasync.DecisionRecord{}
-		s.excluded = map[string]map[int64]ticagasync.Exclusion{}
+		s.decisions = map[string]map[ticagasync.BillingID]ticagasync.DecisionRecord{}
+		s.excluded = map[string]map[ticagasync.BillingID]ticagasync.Exclusion{}
 	}
 }
 
@@ -151,7 +151,7 @@ func (s *Store) PairingOf(_ context.Context, ticagaUserID int64) (ticagasync.Pai
 }
 
 // PairingByBilling returns a pairing of a billing customer.
-func (s *Store) PairingByBilling(_ context.Context, system string, billingID int64) (ticagasync.Pairing, bool, error) {
+func (s *Store) PairingByBilling(_ context.Context, system string, billingID ticagasync.BillingID) (ticagasync.Pairing, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -171,7 +171,7 @@ func (s *Store) UpsertPairing(_ context.Context, p ticagasync.Pairing) error {
 	defer s.mu.Unlock()
 	s.init()
 	if old, ok := s.pairings[p.TicagaUserID]; ok && (old.BillingUserID != p.BillingUserID || !ticagasync.SameSystem(old.BillingSystem, p.BillingSystem)) {
-		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %d: %w",
+		return fmt.Errorf("ticaga_billing pairs Ticaga user %d with %s client %s: %w",
 			p.TicagaUserID, old.BillingSystem, old.BillingUserID, ticagasync.ErrPairedElsewhere)
 	}
 	s.pairings[p.TicagaUserID] = p
@@ -232,8 +232,8 @@ func (s *Store) AbandonRuns(_ context.Context, source string, now time.Time) ([]
 // Exclude records x, replacing an exclusion of the same customer; a zero
 // x.At is stored as now.
 func (s *Store) Exclude(_ context.Context, x ticagasync.Exclusion) error {
-	if x.Source == "" || x.BillingID <= 0 {
-		return fmt.Errorf("exclude: a source and a billing id are required (got %q, %d)", x.Source, x.BillingID)
+	if x.Source == "" || x.BillingID == "" {
+		return fmt.Errorf("exclude: a source and a billing id are required (got %q, %q)", x.Source, x.BillingID)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,14 +243,14 @@ func (s *Store) Exclude(_ context.Context, x ticagasync.Exclusion) error {
 	}
 	x.At = x.At.UTC().Truncate(time.Millisecond)
 	if s.excluded[x.Source] == nil {
-		s.excluded[x.Source] = map[int64]ticagasync.Exclusion{}
+		s.excluded[x.Source] = map[ticagasync.BillingID]ticagasync.Exclusion{}
 	}
 	s.excluded[x.Source][x.BillingID] = x
 	return nil
 }
 
 // Include removes an exclusion and reports whether there was one.
-func (s *Store) Include(_ context.Context, source string, billingID int64) (bool, error) {
+func (s *Store) Include(_ context.Context, source string, billingID ticagasync.BillingID) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -264,7 +264,7 @@ func (s *Store) Exclusions(_ context.Context, source string) ([]ticagasync.Exclu
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	return byID(s.excluded[source]), nil
+	return byBilling(s.excluded[source]), nil
 }
 
 // Runs returns the run history, oldest first.
@@ -276,12 +276,12 @@ func (s *Store) Runs() []ticagasync.RunRecord {
 
 // ReplaceDecisions makes the open decisions of source exactly open (within
 // scope, when not empty), keeping Since for an unchanged action and reason.
-func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open []ticagasync.Decision, scope []int64, now time.Time) error {
+func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	old := s.decisions[source]
-	next := map[int64]ticagasync.DecisionRecord{}
+	next := map[ticagasync.BillingID]ticagasync.DecisionRecord{}
 	for id, d := range old {
 		if len(scope) > 0 && !slices.Contains(scope, id) {
 			next[id] = d
@@ -311,12 +311,11 @@ func (s *Store) SourceDecisions(_ context.Context, source string) ([]ticagasync.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	out := byID(s.decisions[source])
-	return out, nil
+	return byBilling(s.decisions[source]), nil
 }
 
 // DecisionFor returns the open decision of a customer.
-func (s *Store) DecisionFor(_ context.Context, source string, billingID int64) (ticagasync.DecisionRecord, bool, error) {
+func (s *Store) DecisionFor(_ context.Context, source string, billingID ticagasync.BillingID) (ticagasync.DecisionRecord, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -325,7 +324,7 @@ func (s *Store) DecisionFor(_ context.Context, source string, billingID int64) (
 }
 
 // Decisions returns the open decisions of source by billing id.
-func (s *Store) Decisions(source string) map[int64]ticagasync.DecisionRecord {
+func (s *Store) Decisions(source string) map[ticagasync.BillingID]ticagasync.DecisionRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -333,11 +332,11 @@ func (s *Store) Decisions(source string) map[int64]ticagasync.DecisionRecord {
 }
 
 // Pairings returns the pairings as Ticaga id -> billing id.
-func (s *Store) Pairings() map[int64]int64 {
+func (s *Store) Pairings() map[int64]ticagasync.BillingID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	out := map[int64]int64{}
+	out := map[int64]ticagasync.BillingID{}
 	for id, p := range s.pairings {
 		out[id] = p.BillingUserID
 	}
@@ -362,7 +361,7 @@ func (c *Contacts) System() string {
 
 // EachContact calls fn for each contact in BillingID order.
 func (c *Contacts) EachContact(_ context.Context, fn func(ticagasync.Contact) error) error {
-	list := slices.SortedFunc(slices.Values(c.List), func(a, b ticagasync.Contact) int { return int(a.BillingID - b.BillingID) })
+	list := slices.SortedFunc(slices.Values(c.List), func(a, b ticagasync.Contact) int { return ticagasync.CompareBillingIDs(a.BillingID, b.BillingID) })
 	for _, x := range list {
 		if err := fn(x); err != nil {
 			return err
@@ -377,13 +376,22 @@ func (c *Contacts) Check(context.Context) error { return nil }
 // Email returns a contact with the given id and email, active, company 1.
 func Email(id int64, email string) ticagasync.Contact {
 	name, _, _ := strings.Cut(email, "@")
-	return ticagasync.Contact{BillingID: id, CompanyID: 1, Email: email, FirstName: name, LastName: "Test", Status: "active"}
+	return ticagasync.Contact{BillingID: ticagasync.BillingIDOf(id), CompanyID: 1, Email: email, FirstName: name, LastName: "Test", Status: "active"}
 }
 
 // byID returns the values of m in key order (nil for an empty map).
 func byID[V any](m map[int64]V) []V {
 	var out []V
 	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+// byBilling returns m's values in billing id order.
+func byBilling[V any](m map[ticagasync.BillingID]V) []V {
+	var out []V
+	for _, id := range slices.SortedFunc(maps.Keys(m), ticagasync.CompareBillingIDs) {
 		out = append(out, m[id])
 	}
 	return out

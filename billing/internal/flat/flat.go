@@ -91,14 +91,16 @@ func (r *Reader) page(after int64, limit int) (string, []any) {
 
 // row holds the scan targets of one stream, reused from row to row.
 type row struct {
+	id                                  int64
 	first, last, company, email, status sql.NullString
 }
 
 func (w *row) scan(rows *sql.Rows) (ticagasync.Contact, error) {
 	var c ticagasync.Contact
-	if err := rows.Scan(&c.BillingID, &w.first, &w.last, &w.company, &w.email, &w.status); err != nil {
+	if err := rows.Scan(&w.id, &w.first, &w.last, &w.company, &w.email, &w.status); err != nil {
 		return c, err
 	}
+	c.BillingID = ticagasync.BillingIDOf(w.id)
 	c.FirstName, c.LastName, c.Company = w.first.String, w.last.String, w.company.String
 	c.Email, c.Status = w.email.String, w.status.String
 	return c, nil

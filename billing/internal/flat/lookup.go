@@ -13,7 +13,11 @@ import (
 // LookupClient reads customer id whatever the selected statuses and says
 // why the filters drop it: its status, or (FOSSBilling) a row that is no
 // customer. It implements ticagasync.Explainer.
-func (r *Reader) LookupClient(ctx context.Context, id int64) (ticagasync.ClientLookup, error) {
+func (r *Reader) LookupClient(ctx context.Context, billingID ticagasync.BillingID) (ticagasync.ClientLookup, error) {
+	id, numeric := billingID.Int()
+	if !numeric {
+		return keyset.NoSuchClient(r.sys.Table, billingID), nil
+	}
 	s := r.sys
 	customer := "1"
 	if s.Customers != "" {
@@ -28,7 +32,7 @@ func (r *Reader) LookupClient(ctx context.Context, id int64) (ticagasync.ClientL
 		if err := rows.Err(); err != nil {
 			return ticagasync.ClientLookup{}, fmt.Errorf("%s: read %s %d: %w", s.Kind, s.Table, id, err)
 		}
-		return keyset.NoSuchClient(s.Table, id), nil
+		return keyset.NoSuchClient(s.Table, billingID), nil
 	}
 	var w row
 	var c ticagasync.Contact

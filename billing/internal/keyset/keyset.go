@@ -75,7 +75,7 @@ func (s Stream) Each(ctx context.Context, fn func(ticagasync.Contact) error) err
 		if len(page) < limit {
 			return nil
 		}
-		after = page[len(page)-1].BillingID
+		after, _ = page[len(page)-1].BillingID.Int()
 	}
 }
 
@@ -98,10 +98,14 @@ func (s Stream) read(ctx context.Context, after int64, limit int, buf []ticagasy
 		}
 		// A guard against a query that does not honour the keyset (it
 		// would loop forever or skip rows).
-		if c.BillingID <= last {
-			return buf, s.pageErr(after, fmt.Errorf("id %d does not follow id %d", c.BillingID, last))
+		id, ok := c.BillingID.Int()
+		if !ok {
+			return buf, s.pageErr(after, fmt.Errorf("id %q is not a number", c.BillingID))
 		}
-		last = c.BillingID
+		if id <= last {
+			return buf, s.pageErr(after, fmt.Errorf("id %d does not follow id %d", id, last))
+		}
+		last = id
 		buf = append(buf, c)
 	}
 	if err := rows.Err(); err != nil {

@@ -15,7 +15,10 @@ import (
 
 func scanID(rows *sql.Rows) (ticagasync.Contact, error) {
 	var c ticagasync.Contact
-	return c, rows.Scan(&c.BillingID)
+	var id int64
+	err := rows.Scan(&id)
+	c.BillingID = ticagasync.BillingIDOf(id)
+	return c, err
 }
 
 func TestEach(t *testing.T) {
@@ -35,7 +38,7 @@ func TestEach(t *testing.T) {
 		pages = append(pages, readertest.IDs(page))
 		return nil
 	}
-	err := s.Each(t.Context(), func(c ticagasync.Contact) error { got = append(got, c.BillingID); return nil })
+	err := s.Each(t.Context(), func(c ticagasync.Contact) error { n, _ := c.BillingID.Int(); got = append(got, n); return nil })
 	if err != nil || len(got) != 6 || got[0] != -5 || got[5] != 20 || len(pages) != 3 {
 		t.Fatalf("Each = %v, read %v in pages %v; want every id from -5 (the cursor starts below every id) in 3 pages", err, got, pages)
 	}

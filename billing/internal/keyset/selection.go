@@ -52,9 +52,9 @@ func CompanyFilter(ids []int64, column string) string {
 func Filters(filters ...string) string { return strings.Join(filters, ", ") }
 
 // NoSuchClient is the lookup of a customer the table does not hold.
-func NoSuchClient(table string, id int64) ticagasync.ClientLookup {
+func NoSuchClient(table string, id ticagasync.BillingID) ticagasync.ClientLookup {
 	return ticagasync.ClientLookup{Why: []ticagasync.NotSelected{{Code: ticagasync.NotSelectedNoSuchClient,
-		Detail: fmt.Sprintf("no such client: %s has no row with id %d", table, id)}}}
+		Detail: fmt.Sprintf("no such client: %s has no row with id %s", table, id)}}}
 }
 
 // WhyStatus is the reason a status filter drops a customer with status, or
