@@ -83,13 +83,17 @@ func LoadFile(ctx context.Context, envFile string, lookup func(string) (string, 
 	if err != nil {
 		return DefaultConfig(), err
 	}
-	return Load(ctx, func(key string) (string, bool) {
+	// A key with the project's prefix that is no setting is a typo: it
+	// would be ignored, and the setting meant left at its default.
+	unknown := unknownKeys(vars, envFile)
+	cfg, err := Load(ctx, func(key string) (string, bool) {
 		if v, ok := lookup(key); ok && strings.TrimSpace(v) != "" {
 			return v, true
 		}
 		v, ok := vars[key]
 		return v, ok
 	})
+	return cfg, errors.Join(append(unknown, err)...)
 }
 
 // decode runs go-envconfig over DefaultConfig. A value that does not parse
