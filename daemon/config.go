@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,15 +34,17 @@ func Load(ctx context.Context, path string, lookup func(string) (string, bool)) 
 }
 
 // CheckSchedules checks every source's SYNC_SCHEDULE, which only the
-// daemon (Run) uses; the error names the first source whose schedule is
-// not valid.
+// daemon (Run) uses; the error names every source whose schedule is not
+// valid (configs.Validate has already checked them; this guards callers
+// that build a Daemon by hand).
 func CheckSchedules(d configs.Daemon) error {
+	var errs []error
 	for _, s := range d.Sources {
 		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
-			return fmt.Errorf("source %s: SYNC_SCHEDULE: %v", s.Name, err)
+			errs = append(errs, fmt.Errorf("source %s: SYNC_SCHEDULE: %v", s.Name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ConfigErrorLines returns the lines that report a configuration error:
