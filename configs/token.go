@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -84,4 +85,22 @@ func reason(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// tokenSettings are the settings a token problem names.
+var tokenSettings = []string{"TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE", "CREDENTIALS_DIRECTORY"}
+
+// WithoutTokenProblems returns err (a LoadDaemon error) without the
+// problems of the Ticaga token (missing, unreadable file, ...): for a
+// command that makes no Ticaga call. The other problems are kept as they
+// were, one per line; nil when none is left.
+func WithoutTokenProblems(err error) error {
+	var kept []error
+	for _, e := range unjoinErrors(err) {
+		if ce, ok := errors.AsType[*Error](e); ok && slices.Contains(tokenSettings, ce.Var) {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return errors.Join(kept...)
 }

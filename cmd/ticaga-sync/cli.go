@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/rs/zerolog"
@@ -114,11 +115,61 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
+// DefaultConfigFile is the configuration a command reads without
+// --config, when it exists: the file the .deb installs. The environment
+// variable ConfigFileVar overrides it (empty: no default file), so that
+// tests and other layouts can move it.
+const (
+	DefaultConfigFile = "/etc/ticaga-sync/ticaga-sync.env"
+	ConfigFileVar     = "TICAGA_SYNC_CONFIG"
+)
+
+// resolveConfigFile returns the file to read the settings from: file (--config)
+// when given, else the default file (ConfigFileVar or DefaultConfigFile)
+// when it exists, else "" (the environment alone). Reading the default is
+// said on stderr when say is set. A default file that exists but cannot
+// be read is still returned, so that the error names it.
+func resolveConfigFile(file string, env Env, say bool) string {
+	if file != "" {
+		return file
+	}
+	def := DefaultConfigFile
+	if env.Getenv != nil {
+		if v, ok := env.Getenv(ConfigFileVar); ok {
+			def = v
+		}
+	}
+	if def == "" {
+		return ""
+	}
+	if _, err := os.Stat(def); errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	if say {
+		fmt.Fprintf(env.Stderr, "ticaga-sync: reading settings from %s (--config FILE to read another)\n", def)
+	}
+	return def
+}
+
 // loadDaemon reads the configuration (an env file, or a TOML sources
-// file); on error it prints one line per problem and returns the exit
-// code 2.
+// file; without --config the default file, see resolveConfigFile) for a command
+// that makes no Ticaga call: a missing or unreadable token is no problem.
+// On error it prints one line per problem and returns the exit code 2.
 func loadDaemon(ctx context.Context, file string, env Env) (configs.Daemon, int) {
-	d, err := daemon.Load(ctx, file, env.Getenv)
+	return loadConfig(ctx, file, env, false, true)
+}
+
+// loadDaemonWithToken is loadDaemon for a command that calls Ticaga: the
+// token is required.
+func loadDaemonWithToken(ctx context.Context, file string, env Env) (configs.Daemon, int) {
+	return loadConfig(ctx, file, env, true, true)
+}
+
+func loadConfig(ctx context.Context, file string, env Env, token, say bool) (configs.Daemon, int) {
+	d, err := daemon.Load(ctx, resolveConfigFile(file, env, say), env.Getenv)
+	if !token {
+		err = configs.WithoutTokenProblems(err)
+	}
 	if err != nil {
 		printConfigError(env.Stderr, err)
 		return d, exitUsage
@@ -151,7 +202,7 @@ func withDaemon(ctx context.Context, d configs.Daemon, env Env, quiet bool, fn f
 	if !quiet {
 		log = daemon.NewLogger(d, env.Stderr)
 	}
-	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version})
+	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version, WithoutToken: true})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))
 		return exitFailed

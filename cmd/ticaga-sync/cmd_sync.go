@@ -95,6 +95,10 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
 		}
 	}
+	// Running here calls Ticaga: now the token is needed.
+	if d, code = loadConfig(ctx, f.config, env, true, false); code >= 0 {
+		return code
+	}
 	return withDaemon(ctx, d, env, false, func(a *daemon.App) int {
 		srcs := a.Select(f.sources, f.companies)
 		if len(srcs) == 0 {

@@ -34,7 +34,12 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ticaga-sync unlink: --client ID is required")
 		return exitUsage
 	}
-	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
+	// Only --clear-remote calls Ticaga, and needs the token.
+	d, code := loadConfig(ctx, configFile, env, clearRemote, true)
+	if code >= 0 {
+		return code
+	}
+	return withDaemon(ctx, d, env, true, func(a *daemon.App) int {
 		var names []string
 		if sourceName != "" {
 			names = []string{sourceName}
