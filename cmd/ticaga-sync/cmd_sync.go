@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ticaga/ticaga-sync/daemon"
@@ -90,7 +91,8 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			return exitUsage
 		case err == nil:
 			fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
-			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
+			written := writeReport(env, f.report, outs) // before stdout, which may be closed
+			return worse(printOutcomes(env, f.output, outs), written)
 		case !errors.Is(err, daemon.ErrNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
 		}
@@ -119,8 +121,9 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			}
 			outs = append(outs, s.Sync(ctx, f.companies, opt))
 		}
-		code := worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
-		return code
+		// The report file first: stdout may be a pipe closed early.
+		written := writeReport(env, f.report, outs)
+		return worse(printOutcomes(env, f.output, outs), written)
 	})
 }
 
@@ -146,7 +149,8 @@ func printOutcomes(env Env, output string, outs []daemon.Outcome) int {
 		}
 	}
 	if output == "json" && len(reports) > 0 {
-		if err := writeJSONReports(env.Stdout, reports); err != nil {
+		// A reader that went away (| head) is no failure of the run.
+		if err := writeJSONReports(env.Stdout, reports); err != nil && !errors.Is(err, syscall.EPIPE) {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: write report: %v\n", err)
 			return exitFailed
 		}
