@@ -304,3 +304,7 @@ func formatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// RedactURL returns a URL fit to print: a password in it, or a user name
+// given alone (which may be a token), replaced by xxxxx (see Redacted).
+func RedactURL(s string) string { return redactURL(s) }

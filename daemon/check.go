@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/configs"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
@@ -55,7 +56,7 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 	} else {
 		step("store reachable and writable ("+s.StoreVar()+")", s.store.CheckWritable)
 	}
-	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", s.ticaga.Ping)
+	step("Ticaga reachable and API token accepted ("+configs.RedactURL(s.cfg.TicagaURL)+")", s.ticaga.Ping)
 	if ok {
 		var how string
 		step("Ticaga answers a missing user as documented (customers/get)", func(ctx context.Context) (err error) {

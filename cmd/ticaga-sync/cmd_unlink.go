@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -67,7 +68,7 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client int64, clearR
 	}
 	what := fmt.Sprintf("remove the ticaga_billing row pairing %s client %d with Ticaga user %d (%s)", e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
-		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
+		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, configs.RedactURL(e.Target))
 	}
 	if !yes {
 		if env.Stdin == nil || !isTerminal(env.Stdin) && !env.AssumeTerminal {
