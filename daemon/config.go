@@ -61,13 +61,19 @@ func ConfigErrorLines(err error) []string {
 // LOG_FORMAT), writing to w: console lines on a terminal or when asked,
 // JSON otherwise.
 func NewLogger(d configs.Daemon, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(strings.ToLower(d.LogLevel))
-	if err != nil || d.LogLevel == "" {
-		level = zerolog.InfoLevel
-	}
 	isTerm := false
 	if f, ok := w.(*os.File); ok {
 		isTerm = term.IsTerminal(int(f.Fd()))
+	}
+	return NewLoggerTo(d, w, isTerm)
+}
+
+// NewLoggerTo is NewLogger for a writer that is known to be a terminal
+// (isTerm) or not, such as one that wraps a terminal.
+func NewLoggerTo(d configs.Daemon, w io.Writer, isTerm bool) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(d.LogLevel))
+	if err != nil || d.LogLevel == "" {
+		level = zerolog.InfoLevel
 	}
 	// Runs log from several goroutines; serialise writes for writers that
 	// are not safe for concurrent use.

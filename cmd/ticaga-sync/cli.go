@@ -202,6 +202,11 @@ func withDaemon(ctx context.Context, d configs.Daemon, env Env, quiet bool, fn f
 	if !quiet {
 		log = daemon.NewLogger(d, env.Stderr)
 	}
+	return withDaemonLog(ctx, d, env, log, fn)
+}
+
+// withDaemonLog is withDaemon with the logger given.
+func withDaemonLog(ctx context.Context, d configs.Daemon, env Env, log zerolog.Logger, fn func(a *daemon.App) int) int {
 	a, err := daemon.Open(ctx, d, daemon.Options{Log: log, Version: version, WithoutToken: true})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ticaga-sync: %s\n", oneLine(err))

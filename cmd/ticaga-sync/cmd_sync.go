@@ -101,7 +101,13 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 	if d, code = loadConfig(ctx, f.config, env, true, false); code >= 0 {
 		return code
 	}
-	return withDaemon(ctx, d, env, false, func(a *daemon.App) int {
+	// On a terminal, a progress bar, with log lines printed above it.
+	tty := newTerminal(env.Stderr)
+	log := daemon.NewLogger(d, env.Stderr)
+	if tty != nil {
+		log = tty.logger(d)
+	}
+	return withDaemonLog(ctx, d, env, log, func(a *daemon.App) int {
 		srcs := a.Select(f.sources, f.companies)
 		if len(srcs) == 0 {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source matches --source/--company (ticaga-sync check lists them)")
@@ -116,7 +122,7 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		opt := ticagasync.RunOptions{DryRun: f.dryRun, Full: f.full, Clients: f.clients, LockWait: f.wait}
 		var outs []daemon.Outcome
 		for _, s := range srcs {
-			if bar := newProgressBar(env.Stderr, s.Name()); bar != nil {
+			if bar := newProgressBar(tty, s.Name()); bar != nil {
 				s.Observe(bar)
 			}
 			outs = append(outs, s.Sync(ctx, f.companies, opt))
