@@ -421,7 +421,7 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 	next, inOrder := start, start
 	pending := map[int64]lookupResult{}
 	inflight, misses, unknownRun, answers := 0, 0, 0, 0
-	lastUser := int64(0) // the highest id answered as a user
+	lastUser := int64(0)         // the highest id answered as a user
 	var streakStart int64        // the first id of the current run of unknown answers
 	launchedUnknown := []int64{} // ids this scan asked whose answer is unknown
 	var end scanEnd
