@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+	gosync "sync"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
@@ -36,6 +38,10 @@ type Env struct {
 	Reload <-chan os.Signal
 	// Getenv looks up an environment variable.
 	Getenv func(string) (string, bool)
+
+	// flagSets, when set, collects the flag sets commands make (help, the
+	// man page and completions read a command's flags from them).
+	flagSets *[]*flag.FlagSet
 }
 
 type command struct {
@@ -53,18 +59,24 @@ func commands() []command {
 		{"unlink", "remove a customer's pairing (--client ID; --clear-remote also clears Ticaga's billing id)", cmdUnlink},
 		{"migrate", "create or upgrade the store's tables, then exit", cmdMigrate},
 		{"config", "print the effective settings, daemon-wide and of each source, secrets redacted (--output json)", cmdConfig},
-		{"version", "print version, commit and build date", cmdVersion},
+		{"version", "print version, commit and build date (also --version)", cmdVersion},
+		{"help", "what a command does, its flags, settings and examples (help CMD, or CMD -h)", cmdHelp},
+		{"completion", "print a bash or zsh completion script (completion bash|zsh)", cmdCompletion},
+		{"man", "print the manual page (roff)", cmdMan},
 	}
 }
 
 // Main runs the command line args and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		usage(env.Stdout)
 		if len(args) == 0 {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return cmdVersion(ctx, args[1:], env)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -85,10 +97,10 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: ticaga-sync COMMAND [--config FILE] [flags]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nSettings come from the environment (see configs/ticaga-sync.env.example);")
-	fmt.Fprintln(w, "--config FILE reads an env file first, real environment variables win.")
+	fmt.Fprintln(w, "\nticaga-sync help CMD (or ticaga-sync CMD -h) tells more about a command.")
+	fmt.Fprintf(w, "\n%s\n", wrap(configNote, 76, ""))
 	fmt.Fprintln(w, "\nExit codes: 0 completed, 1 failed or some clients failed, 2 usage or configuration error, 3 lock held.")
 }
 
@@ -96,12 +108,46 @@ func usage(w io.Writer) {
 func newFlags(name string, env Env, configFile *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ticaga-sync "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.StringVar(configFile, "config", "", "env `FILE` with settings (environment variables override it)")
+	fs.StringVar(configFile, "config", "", "the settings: an env `FILE`, or a .toml sources file (default "+DefaultConfigFile+" when it exists; environment variables override it)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "See ticaga-sync help %s for its flags, settings and examples.\n", name)
+	}
+	if env.flagSets != nil {
+		*env.flagSets = append(*env.flagSets, fs)
+	}
+	helpOut.Store(fs, env.Stdout)
 	return fs
 }
 
+// helpOut holds, for each flag set being parsed, where its help goes (the
+// command's stdout).
+var helpOut gosync.Map
+
+// wantsHelp reports whether args ask for help (-h, -help, --help) before
+// a "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 // parseFlags parses args, returning the exit code to stop with (or -1).
+// -h prints the command's help on stdout and exits 0.
 func parseFlags(fs *flag.FlagSet, args []string) int {
+	out, _ := helpOut.LoadAndDelete(fs)
+	if wantsHelp(args) {
+		name := strings.TrimPrefix(fs.Name(), "ticaga-sync ")
+		if c, ok := findCommand(name); ok && out != nil {
+			printCommandHelp(out.(io.Writer), c, fs)
+		}
+		return exitOK
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
