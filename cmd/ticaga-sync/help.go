@@ -54,7 +54,7 @@ It serves /metrics, /healthz and /readyz on HTTP_ADDR, and takes one-off runs (t
 		},
 	},
 	"check": {
-		what: `Checks every precondition of a run, source by source: the configuration (every problem at once), that the billing database answers and its tables are readable, that the store is writable, that Ticaga accepts the token, and how Ticaga answers a missing user. Prints one line per check, settings with every secret masked, and exits 1 when any check fails (2 when the configuration itself is wrong).`,
+		what:     `Checks every precondition of a run, source by source: the configuration (every problem at once), that the billing database answers and its tables are readable, that the store is writable, that Ticaga accepts the token, and how Ticaga answers a missing user. Prints one line per check, settings with every secret masked, and exits 1 when any check fails (2 when the configuration itself is wrong).`,
 		settings: append(slices.Clone(connection), "TICAGA_URL", "TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE"),
 		examples: [][2]string{
 			{"ticaga-sync check", "check the installed host (reads /etc/ticaga-sync/ticaga-sync.env)"},
@@ -62,7 +62,7 @@ It serves /metrics, /healthz and /readyz on HTTP_ADDR, and takes one-off runs (t
 		},
 	},
 	"status": {
-		what: `Each source's Ticaga directory (size, age, an interrupted scan, the users whose answer is unknown or unreadable), the recent runs with their counts and outcomes, and the customers that are not linked, grouped by reason. It reads the store only: no Ticaga call, no token needed.`,
+		what:     `Each source's Ticaga directory (size, age, an interrupted scan, the users whose answer is unknown or unreadable), the recent runs with their counts and outcomes, and the customers that are not linked, grouped by reason. It reads the store only: no Ticaga call, no token needed.`,
 		settings: []string{"BILLING_DSN", "STORE_DSN"},
 		examples: [][2]string{
 			{"ticaga-sync status", "what happened lately, and who is not linked"},
@@ -70,7 +70,7 @@ It serves /metrics, /healthz and /readyz on HTTP_ADDR, and takes one-off runs (t
 		},
 	},
 	"explain": {
-		what: `Why one customer is or is not linked: the decision the planner takes now, with every fact behind it (the billing row, the Ticaga users with its email, the pairing rows, the last recorded decision), and a sentence on what a person can do. It makes no Ticaga call: no token needed.`,
+		what:     `Why one customer is or is not linked: the decision the planner takes now, with every fact behind it (the billing row, the Ticaga users with its email, the pairing rows, the last recorded decision), and a sentence on what a person can do. It makes no Ticaga call: no token needed.`,
 		settings: append(slices.Clone(connection), "BILLING_STATUSES"),
 		examples: [][2]string{
 			{"ticaga-sync explain --client 12", "why client 12 is (not) linked"},
@@ -78,7 +78,7 @@ It serves /metrics, /healthz and /readyz on HTTP_ADDR, and takes one-off runs (t
 		},
 	},
 	"unlink": {
-		what: `Removes a customer's ticaga_billing row under the run lock, after confirmation (--yes without a terminal). --clear-remote also clears the billing id in Ticaga, only if Ticaga still carries this customer's id; only then is the token needed. The next run decides afresh: unlink repairs a wrong link.`,
+		what:     `Removes a customer's ticaga_billing row under the run lock, after confirmation (--yes without a terminal). --clear-remote also clears the billing id in Ticaga, only if Ticaga still carries this customer's id; only then is the token needed. The next run decides afresh: unlink repairs a wrong link.`,
 		settings: []string{"BILLING_DSN", "STORE_DSN", "TICAGA_API_TOKEN"},
 		examples: [][2]string{
 			{"ticaga-sync unlink --client 12", "remove the pairing of client 12 (asks first)"},
