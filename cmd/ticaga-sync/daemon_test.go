@@ -67,7 +67,7 @@ func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *
 	addr := l.Addr().String()
 	l.Close()
 	d := &process{cmd: exec.Command(buildBinary(t), args...), logs: &syncBuffer{}, addr: addr}
-	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
+	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, ConfigFileVar+"=")
 	for k, v := range f.env {
 		d.cmd.Env = append(d.cmd.Env, k+"="+v)
 	}

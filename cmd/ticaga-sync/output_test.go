@@ -68,7 +68,7 @@ func TestClosedStdoutLosesNothing(t *testing.T) {
 		r.Close() // the reader is gone: every write to stdout fails
 		p := &process{logs: &syncBuffer{}}
 		p.cmd = exec.Command(buildBinary(t), "sync", "--output", output, "--report", report)
-		p.cmd.Env = append(os.Environ(), "HTTP_ADDR=")
+		p.cmd.Env = append(os.Environ(), "HTTP_ADDR=", ConfigFileVar+"=")
 		for k, v := range f.env {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)
 		}
