@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +81,14 @@ func startRun(t *testing.T, env map[string]string) *running {
 	return r
 }
 
+// runNow asks for a run, as SIGUSR1 does, unless one is asked already.
+func (r *running) runNow() {
+	select {
+	case r.trigger <- syscall.SIGUSR1:
+	default:
+	}
+}
+
 func (r *running) get(t *testing.T, path string) (int, string) {
 	t.Helper()
 	resp, err := http.Get("http://" + r.addr + path)
@@ -132,7 +141,9 @@ func TestRunMetricsAndReadiness(t *testing.T) {
 	env := maps.Clone(f.env)
 	delete(env, "TICAGA_API_TOKEN")
 	env["CREDENTIALS_DIRECTORY"] = creds
-	env["SYNC_SCHEDULE"], env["TICAGA_TIMEOUT"] = "@every 1s", "2s"
+	// Runs come from the trigger (SIGUSR1) while the test waits: a schedule
+	// may not be more frequent than once a minute.
+	env["SYNC_SCHEDULE"], env["TICAGA_TIMEOUT"] = "@every 1h", "2s"
 	d := startRun(t, env)
 
 	d.waitFor(t, "ready", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
@@ -162,13 +173,13 @@ func TestRunMetricsAndReadiness(t *testing.T) {
 	}
 
 	f.fake.Down(true)
-	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { code, _ := d.get(t, "/readyz"); return code == 503 })
+	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { d.runNow(); code, _ := d.get(t, "/readyz"); return code == 503 })
 	_, reasons := d.get(t, "/readyz")
 	if !strings.Contains(reasons, "blesta") {
 		t.Errorf("/readyz body does not name the source: %q", reasons)
 	}
 	f.fake.Down(false)
-	d.waitFor(t, "/readyz 200 after recovery", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
+	d.waitFor(t, "/readyz 200 after recovery", func() bool { d.runNow(); code, _ := d.get(t, "/readyz"); return code == 200 })
 	d.stop(t)
 }
 
