@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -82,5 +83,34 @@ func TestScheduleAtMostOnceAMinute(t *testing.T) {
 		if _, err := Load(t.Context(), env(minimal(map[string]string{"SYNC_SCHEDULE": spec}))); err != nil {
 			t.Errorf("SYNC_SCHEDULE=%q: %v", spec, err)
 		}
+	}
+}
+
+// A file with a syntax problem still reports its typos, at once.
+func TestEnvFileSyntaxProblemAndTypo(t *testing.T) {
+	path := writeFile(t, "t.env", "export BILLING_DSN="+testDSN+"\nSYNC_INTERVAL=5m\n")
+	_, err := LoadFile(t.Context(), path, env(nil))
+	want := path + ":1: BILLING_DSN: " + msgExport + "\nSYNC_INTERVAL: unknown setting in " + path + " (did you mean SYNC_SCHEDULE?)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error =\n%v\nwant\n%s", err, want)
+	}
+	assertNoSecret(t, err)
+}
+
+// For a command that makes no Ticaga call, the token's problems are left
+// out and every other problem kept.
+func TestWithoutTokenProblems(t *testing.T) {
+	path := writeFile(t, "t.env", "TICAGA_URL=https://support.example.com\nTICAGA_API_TOKEN_FILE=/nonexistent/token\nSYNC_CONCURRENCY=0\n")
+	_, err := LoadDaemon(t.Context(), path, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "TICAGA_API_TOKEN_FILE: cannot read /nonexistent/token") {
+		t.Fatalf("LoadDaemon: %v", err)
+	}
+	got := WithoutTokenProblems(err)
+	want := "BILLING_DSN: required (user:password@tcp(host:3306)/dbname)\nSYNC_CONCURRENCY: must be between 1 and 64, got 0"
+	if got == nil || got.Error() != want {
+		t.Fatalf("WithoutTokenProblems =\n%v\nwant\n%s", got, want)
+	}
+	if WithoutTokenProblems(errors.Join(&Error{Var: "TICAGA_API_TOKEN", Msg: "required"})) != nil {
+		t.Fatal("only a token problem: want nil")
 	}
 }

@@ -81,7 +81,9 @@ func LoadFile(ctx context.Context, envFile string, lookup func(string) (string, 
 	}
 	vars, err := readEnvFile(envFile)
 	if err != nil {
-		return DefaultConfig(), err
+		// The values are not used, but every problem is said at once:
+		// the typos too.
+		return DefaultConfig(), errors.Join(append(unjoinErrors(err), unknownKeys(envFileVars(envFile), envFile)...)...)
 	}
 	// A key with the project's prefix that is no setting is a typo: it
 	// would be ignored, and the setting meant left at its default.
@@ -93,7 +95,7 @@ func LoadFile(ctx context.Context, envFile string, lookup func(string) (string, 
 		v, ok := vars[key]
 		return v, ok
 	})
-	return cfg, errors.Join(append(unknown, err)...)
+	return cfg, errors.Join(append(unknown, unjoinErrors(err)...)...)
 }
 
 // decode runs go-envconfig over DefaultConfig. A value that does not parse

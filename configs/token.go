@@ -96,11 +96,27 @@ var tokenSettings = []string{"TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE", "CREDE
 // were, one per line; nil when none is left.
 func WithoutTokenProblems(err error) error {
 	var kept []error
-	for _, e := range unjoinErrors(err) {
+	for _, e := range flatErrors(err) {
 		if ce, ok := errors.AsType[*Error](e); ok && slices.Contains(tokenSettings, ce.Var) {
 			continue
 		}
 		kept = append(kept, e)
 	}
 	return errors.Join(kept...)
+}
+
+// flatErrors returns the problems of err: the errors of a join, of joins
+// within it, and so on.
+func flatErrors(err error) []error {
+	var out []error
+	for _, e := range unjoinErrors(err) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				out = append(out, flatErrors(inner)...)
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
