@@ -255,16 +255,16 @@ func (c Config) Redacted() map[string]string {
 		"TICAGA_API_TOKEN_FILE":       c.TicagaAPITokenFile,
 		"TICAGA_API_EMAIL":            c.TicagaAPIEmail,
 		"TICAGA_BILLING_SYSTEM_NAME":  c.TicagaBillingSystemName,
-		"TICAGA_TIMEOUT":              c.TicagaTimeout.String(),
+		"TICAGA_TIMEOUT":              formatDuration(c.TicagaTimeout),
 		"TICAGA_RATE_LIMIT":           strconv.FormatFloat(c.TicagaRateLimit, 'g', -1, 64),
 		"TICAGA_DIRECTORY_GAP":        strconv.Itoa(c.TicagaDirectoryGap),
 		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
-		"TICAGA_DIRECTORY_MAX_AGE":    c.TicagaDirectoryMaxAge.String(),
+		"TICAGA_DIRECTORY_MAX_AGE":    formatDuration(c.TicagaDirectoryMaxAge),
 		"TICAGA_UNREADABLE_AFTER":     strconv.Itoa(c.TicagaUnreadableAfter),
 		"STORE_DSN":                   DSN(c.StoreDSNOrBilling()).String(),
 		"SYNC_SCHEDULE":               c.SyncSchedule,
 		"SYNC_CONCURRENCY":            strconv.Itoa(c.SyncConcurrency),
-		"SYNC_SHUTDOWN_TIMEOUT":       c.SyncShutdownTimeout.String(),
+		"SYNC_SHUTDOWN_TIMEOUT":       formatDuration(c.SyncShutdownTimeout),
 		"SYNC_PROVISION":              strconv.FormatBool(c.SyncProvision),
 		"SYNC_PROVISION_MAX":          strconv.Itoa(c.SyncProvisionMax),
 		"SYNC_PROVISION_STATUSES":     strings.Join(c.SyncProvisionStatuses, ","),
@@ -312,3 +312,20 @@ func setOrNot(set bool) string {
 	}
 	return ""
 }
+
+// formatDuration is d with its unit, without zero parts: 24h, 1h30m, 30s,
+// 1.5s, 0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// RedactURL returns a URL fit to print: a password in it, or a user name
+// given alone (which may be a token), replaced by xxxxx (see Redacted).
+func RedactURL(s string) string { return redactURL(s) }

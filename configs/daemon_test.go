@@ -144,9 +144,9 @@ TICAGA_TIMOUT = "1s"
 `)
 	_, err := LoadDaemon(t.Context(), p, env(nil))
 	want := []string{
-		p + `: unknown setting "BILLING_DNS" (settings use the environment names, e.g. BILLING_DSN)`,
+		`BILLING_DNS: unknown setting in ` + p + ` (did you mean BILLING_DSN?)`,
 		p + `: [[source]] "a": HTTP_ADDR is a daemon-wide setting; set it at the top of the file`,
-		p + `: [[source]] "b": unknown setting "TICAGA_TIMOUT" (settings use the environment names, e.g. BILLING_DSN)`,
+		`TICAGA_TIMOUT: unknown setting in ` + p + ` [[source]] "b" (did you mean TICAGA_TIMEOUT?)`,
 		`source "a": TICAGA_URL: required (e.g. https://support.example.com)`,
 		`source "a": TICAGA_API_TOKEN: required (set TICAGA_API_TOKEN, TICAGA_API_TOKEN_FILE, or the systemd credential ticaga-api-token)`,
 		`LOG_LEVEL: "loud" is not a log level (use trace, debug, info, warn or error)`, // once, not per source

@@ -18,6 +18,19 @@ func readEnvFile(path string) (map[string]string, error) {
 	return parseEnvFile(path, data)
 }
 
+// envFileVars returns the assignments of the env file at path that systemd
+// would make, whatever problems it has (nil when it cannot be read): to
+// report its unknown settings along with its syntax problems.
+func envFileVars(path string) map[string]string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	p := envParser{name: path, line: 1, vars: make(map[string]string), lastKeyWS: -1, lastValueWS: -1}
+	p.run(data)
+	return p.vars
+}
+
 // parseEnvFile reads an env file exactly as systemd reads a unit's
 // EnvironmentFile= (the rules of systemd.exec(5), implemented by
 // parse_env_file_internal in systemd's src/basic/env-file.c, checked

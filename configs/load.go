@@ -85,15 +85,21 @@ func LoadFile(ctx context.Context, envFile string, lookup func(string) (string, 
 	}
 	vars, err := readEnvFile(envFile)
 	if err != nil {
-		return DefaultConfig(), err
+		// The values are not used, but every problem is said at once:
+		// the typos too.
+		return DefaultConfig(), errors.Join(append(unjoinErrors(err), unknownKeys(envFileVars(envFile), envFile)...)...)
 	}
-	return Load(ctx, func(key string) (string, bool) {
+	// A key with the project's prefix that is no setting is a typo: it
+	// would be ignored, and the setting meant left at its default.
+	unknown := unknownKeys(vars, envFile)
+	cfg, err := Load(ctx, func(key string) (string, bool) {
 		if v, ok := lookup(key); ok && strings.TrimSpace(v) != "" {
 			return v, true
 		}
 		v, ok := vars[key]
 		return v, ok
 	})
+	return cfg, errors.Join(append(unknown, unjoinErrors(err)...)...)
 }
 
 // decode runs go-envconfig over DefaultConfig. A value that does not parse

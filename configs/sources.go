@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,7 +94,7 @@ func readSourcesFile(path string) (*sourcesFile, []error) {
 			continue
 		}
 		if !known[k] {
-			problem("unknown setting %q (settings use the environment names, e.g. BILLING_DSN)", k)
+			errs = append(errs, unknownSetting(k, path))
 			continue
 		}
 		s, err := settingText(raw[k])
@@ -115,7 +114,7 @@ func readSourcesFile(path string) (*sourcesFile, []error) {
 		for _, k := range slices.Sorted(maps.Keys(t)) {
 			switch {
 			case k != "name" && !known[k]:
-				problem("%s: unknown setting %q (settings use the environment names, e.g. BILLING_DSN)", where, k)
+				errs = append(errs, unknownSetting(k, path+" "+where))
 				continue
 			case isDaemonSetting(k):
 				problem("%s: %s is a daemon-wide setting; set it at the top of the file", where, k)
@@ -157,16 +156,4 @@ func settingText(v any) (string, error) {
 	default:
 		return "", fmt.Errorf("a %T is not a setting value (use a string, number, boolean or list)", v)
 	}
-}
-
-// envNames is the set of setting names, from the Config's env tags.
-func envNames() map[string]bool {
-	names := map[string]bool{}
-	t := reflect.TypeOf(Config{})
-	for i := range t.NumField() {
-		if tag, ok := t.Field(i).Tag.Lookup("env"); ok {
-			names[strings.Split(tag, ",")[0]] = true
-		}
-	}
-	return names
 }

@@ -47,7 +47,7 @@ SYNC_CONCURRENCY = 8
 
 func TestLoadSourcesErrors(t *testing.T) {
 	tests := []struct{ content, want string }{
-		{`BILLING_DNS = "x"`, `unknown setting "BILLING_DNS"`},
+		{`BILLING_DNS = "x"`, `BILLING_DNS: unknown setting in`},
 		{"[[source]]\nname = \"a\"\nBILLING_DSN = \"u:p@tcp(h)/d\"\nTICAGA_URL = 1.5e", "not valid TOML"},
 		{"[[source]]\nBILLING_DSN = \"u:p@tcp(h)/d\"\n[[source]]\nname = \"b\"\nBILLING_DSN = \"u:p@tcp(h)/d\"", "source 1 has no name"},
 		{"[[source]]\nname = \"a\"\nBILLING_DSN = \"u:p@tcp(h)/d\"\n[[source]]\nname = \"a\"\nBILLING_DSN = \"u:p@tcp(h)/d\"", `two sources are named "a"`},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -123,4 +124,38 @@ func reason(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// tokenSettings are the settings a token problem names.
+var tokenSettings = []string{"TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE", "CREDENTIALS_DIRECTORY"}
+
+// WithoutTokenProblems returns err (a LoadDaemon error) without the
+// problems of the Ticaga token (missing, unreadable file, ...): for a
+// command that makes no Ticaga call. The other problems are kept as they
+// were, one per line; nil when none is left.
+func WithoutTokenProblems(err error) error {
+	var kept []error
+	for _, e := range flatErrors(err) {
+		if ce, ok := errors.AsType[*Error](e); ok && slices.Contains(tokenSettings, ce.Var) {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return errors.Join(kept...)
+}
+
+// flatErrors returns the problems of err: the errors of a join, of joins
+// within it, and so on.
+func flatErrors(err error) []error {
+	var out []error
+	for _, e := range unjoinErrors(err) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				out = append(out, flatErrors(inner)...)
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

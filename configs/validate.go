@@ -9,11 +9,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/robfig/cron/v3"
 )
+
+// MinScheduleInterval is the shortest interval SYNC_SCHEDULE may have.
+const MinScheduleInterval = time.Minute
 
 // dsnHint shows the expected DSN shape; every DSN message ends with it.
 const dsnHint = "(user:password@tcp(host:3306)/dbname)"
@@ -138,8 +142,12 @@ func (c Config) problems() []*Error {
 		}
 	}
 
-	if _, err := cron.ParseStandard(c.SyncSchedule); err != nil {
+	if sched, err := cron.ParseStandard(c.SyncSchedule); err != nil {
 		add("SYNC_SCHEDULE", "%q is not a cron expression or @every duration: %v", c.SyncSchedule, err)
+	} else if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < MinScheduleInterval {
+		// A five-field cron expression fires at most once a minute; an
+		// @every shorter than that would hammer Ticaga's rate limit.
+		add("SYNC_SCHEDULE", "%q runs more often than once a minute (use @every 1m or longer, e.g. @every 15m)", c.SyncSchedule)
 	}
 	if c.SyncConcurrency < 1 || c.SyncConcurrency > 64 {
 		add("SYNC_CONCURRENCY", "must be between 1 and 64, got %d", c.SyncConcurrency)

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -170,7 +171,21 @@ type Options struct {
 	// Metrics, when set, counts each source's Ticaga requests and retries
 	// (the daemon's).
 	Metrics *metrics.Metrics
+	// WithoutToken wires a source that has no Ticaga token (a command that
+	// makes no Ticaga call was started without it) with a Ticaga client
+	// whose every request fails, naming TICAGA_API_TOKEN, instead of
+	// leaving the source unusable.
+	WithoutToken bool
 }
+
+// errNoToken is the failure of every Ticaga request of a source wired
+// WithoutToken.
+var errNoToken = errors.New("TICAGA_API_TOKEN: not set, and this command was started without it: no Ticaga call can be made")
+
+// noTokenTransport fails every request (see Options.WithoutToken).
+type noTokenTransport struct{}
+
+func (noTokenTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNoToken }
 
 func (o Options) userAgent() string {
 	if o.Version == "" {
@@ -305,6 +320,10 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	}
 	if a.opt.Metrics != nil {
 		tc.Observer = a.opt.Metrics.TicagaHook(name)
+	}
+	if tc.Token == "" && a.opt.WithoutToken {
+		tc.Token, tc.MaxRetries = "unset", -1
+		tc.HTTPClient = &http.Client{Transport: noTokenTransport{}}
 	}
 	s.ticaga, err = ticaga.New(tc)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/billing"
+	"github.com/ticaga/ticaga-sync/configs"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
 )
@@ -64,7 +65,7 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		step("store reachable and writable ("+s.StoreVar()+")", s.store.CheckWritable)
 	}
 	ticagaOK := true
-	step("Ticaga reachable and API token accepted ("+s.cfg.TicagaURL+")", func(ctx context.Context) error {
+	step("Ticaga reachable and API token accepted ("+configs.RedactURL(s.cfg.TicagaURL)+")", func(ctx context.Context) error {
 		err := authError(s.ticaga.Ping(ctx), s.tokenFrom)
 		ticagaOK = err == nil
 		return err

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,15 +34,17 @@ func Load(ctx context.Context, path string, lookup func(string) (string, bool)) 
 }
 
 // CheckSchedules checks every source's SYNC_SCHEDULE, which only the
-// daemon (Run) uses; the error names the first source whose schedule is
-// not valid.
+// daemon (Run) uses; the error names every source whose schedule is not
+// valid (configs.Validate has already checked them; this guards callers
+// that build a Daemon by hand).
 func CheckSchedules(d configs.Daemon) error {
+	var errs []error
 	for _, s := range d.Sources {
 		if _, err := ticagasync.ParseSchedule(s.Config.SyncSchedule); err != nil {
-			return fmt.Errorf("source %s: SYNC_SCHEDULE: %v", s.Name, err)
+			errs = append(errs, fmt.Errorf("source %s: SYNC_SCHEDULE: %v", s.Name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ConfigErrorLines returns the lines that report a configuration error:
@@ -58,13 +61,19 @@ func ConfigErrorLines(err error) []string {
 // LOG_FORMAT), writing to w: console lines on a terminal or when asked,
 // JSON otherwise.
 func NewLogger(d configs.Daemon, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(strings.ToLower(d.LogLevel))
-	if err != nil || d.LogLevel == "" {
-		level = zerolog.InfoLevel
-	}
 	isTerm := false
 	if f, ok := w.(*os.File); ok {
 		isTerm = term.IsTerminal(int(f.Fd()))
+	}
+	return NewLoggerTo(d, w, isTerm)
+}
+
+// NewLoggerTo is NewLogger for a writer that is known to be a terminal
+// (isTerm) or not, such as one that wraps a terminal.
+func NewLoggerTo(d configs.Daemon, w io.Writer, isTerm bool) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(d.LogLevel))
+	if err != nil || d.LogLevel == "" {
+		level = zerolog.InfoLevel
 	}
 	// Runs log from several goroutines; serialise writes for writers that
 	// are not safe for concurrent use.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,6 +82,14 @@ func startRun(t *testing.T, env map[string]string) *running {
 	return r
 }
 
+// runNow asks for a run, as SIGUSR1 does, unless one is asked already.
+func (r *running) runNow() {
+	select {
+	case r.trigger <- syscall.SIGUSR1:
+	default:
+	}
+}
+
 func (r *running) get(t *testing.T, path string) (int, string) {
 	t.Helper()
 	resp, err := http.Get("http://" + r.addr + path)
@@ -133,7 +142,9 @@ func TestRunMetricsAndReadiness(t *testing.T) {
 	env := maps.Clone(f.env)
 	delete(env, "TICAGA_API_TOKEN")
 	env["CREDENTIALS_DIRECTORY"] = creds
-	env["SYNC_SCHEDULE"], env["TICAGA_TIMEOUT"] = "@every 1s", "2s"
+	// Runs come from the trigger (SIGUSR1) while the test waits: a schedule
+	// may not be more frequent than once a minute.
+	env["SYNC_SCHEDULE"], env["TICAGA_TIMEOUT"] = "@every 1h", "2s"
 	d := startRun(t, env)
 
 	d.waitFor(t, "ready", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
@@ -163,13 +174,13 @@ func TestRunMetricsAndReadiness(t *testing.T) {
 	}
 
 	f.fake.Down(true)
-	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { code, _ := d.get(t, "/readyz"); return code == 503 })
+	d.waitFor(t, "/readyz 503 while Ticaga is down", func() bool { d.runNow(); code, _ := d.get(t, "/readyz"); return code == 503 })
 	_, reasons := d.get(t, "/readyz")
 	if !strings.Contains(reasons, "blesta") {
 		t.Errorf("/readyz body does not name the source: %q", reasons)
 	}
 	f.fake.Down(false)
-	d.waitFor(t, "/readyz 200 after recovery", func() bool { code, _ := d.get(t, "/readyz"); return code == 200 })
+	d.waitFor(t, "/readyz 200 after recovery", func() bool { d.runNow(); code, _ := d.get(t, "/readyz"); return code == 200 })
 	d.stop(t)
 }
 

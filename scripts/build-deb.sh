@@ -10,8 +10,10 @@
 # scripts/gen-notices.sh then writes, from that binary's own module list, the
 # package's /usr/share/doc/ticaga-sync/copyright and THIRD-PARTY-NOTICES (the
 # licenses and notices of the Go modules compiled in), into
-# dist/linux_<arch>/doc/. The package is made by nfpm from deploy/nfpm.yaml,
-# which also ships LICENSE. nfpm runs with `go run` at a pinned version, so it
+# dist/linux_<arch>/doc/, and the program itself writes its manual page and
+# bash and zsh completions into dist/linux_<arch>/gen/. The package is made by
+# nfpm from deploy/nfpm.yaml, which also ships LICENSE, the README and the
+# example configuration. nfpm runs with `go run` at a pinned version, so it
 # needs nothing installed beyond Go and leaves go.mod alone; set NFPM to use an
 # nfpm binary instead (NFPM=/usr/local/bin/nfpm).
 #
@@ -95,6 +97,22 @@ docdir=$bindir/doc
 log "writing the copyright file and third-party notices"
 ./scripts/gen-notices.sh "$bindir/ticaga-sync" "$docdir"
 
+# --- Manual page and completions ----------------------------------------------
+
+# Made from the program's own help text (`ticaga-sync man`, `completion`),
+# by a build for this machine: the package's binary may be for another
+# architecture. Stamped alike, so the man page names the packaged version.
+gendir=$bindir/gen
+mkdir -p "$gendir"
+log "writing the manual page and the bash and zsh completions"
+env -u GOOS -u GOARCH go build -trimpath \
+	-ldflags "-X main.version=$version -X main.commit=$commit -X main.date=$date" \
+	-o "$gendir/ticaga-sync-host" ./cmd/ticaga-sync
+"$gendir/ticaga-sync-host" man | gzip -9n >"$gendir/ticaga-sync.1.gz"
+"$gendir/ticaga-sync-host" completion bash >"$gendir/ticaga-sync.bash"
+"$gendir/ticaga-sync-host" completion zsh >"$gendir/_ticaga-sync"
+rm -f "$gendir/ticaga-sync-host"
+
 # --- Package -----------------------------------------------------------------
 
 if [ -n "${NFPM:-}" ]; then
@@ -114,6 +132,7 @@ env -u GOOS -u GOARCH \
 	TICAGA_SYNC_DEB_ARCH="$goarch" \
 	TICAGA_SYNC_BINARY="$bindir/ticaga-sync" \
 	TICAGA_SYNC_DOC_DIR="$docdir" \
+	TICAGA_SYNC_GEN_DIR="$gendir" \
 	"${nfpm[@]}" package --config deploy/nfpm.yaml --packager deb --target "$out/" >&2
 
 shopt -s nullglob

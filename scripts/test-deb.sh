@@ -14,7 +14,13 @@
 # machine-readable copyright file (its header, ticaga-sync under Apache-2.0,
 # and a stanza for every module that `go version -m` finds in the installed
 # binary, where go is installed), a THIRD-PARTY-NOTICES file that names gorm,
-# and the LICENSE; nothing is enabled or started; remove keeps the
+# and the LICENSE, the README and the example configuration; the man page
+# (formats without groff warnings, `man ticaga-sync` shows it) and the bash
+# (completes for real) and zsh completions; `help sync` and `--version`; on
+# the installed host, `config`, `migrate` and `status` (against
+# TEST_MYSQL_DSN when set) work without --config and without the token,
+# reading /etc/ticaga-sync/ticaga-sync.env, while `check` names the missing
+# token; nothing is enabled or started; remove keeps the
 # configuration, and purge removes everything, the user included.
 #
 # It never leaves the package installed. It refuses to run over an
@@ -33,6 +39,11 @@ DOC_DIR=/usr/share/doc/ticaga-sync
 COPYRIGHT=$DOC_DIR/copyright
 NOTICES=$DOC_DIR/THIRD-PARTY-NOTICES
 LICENSE_DOC=$DOC_DIR/LICENSE
+README_DOC=$DOC_DIR/README.md
+EXAMPLE_DOC=$DOC_DIR/examples/ticaga-sync.env.example
+MAN_PAGE=/usr/share/man/man1/ticaga-sync.1.gz
+BASH_COMP=/usr/share/bash-completion/completions/ticaga-sync
+ZSH_COMP=/usr/share/zsh/vendor-completions/_ticaga-sync
 COPYRIGHT_FORMAT=https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 # Present while this script has the package installed, so that a run that was
 # killed before its cleanup is recognised (and cleaned up) by the next one.
@@ -91,7 +102,7 @@ status=$(pkg_status)
 if [ -n "$status" ] && [ "$status" != un ]; then
 	fail "$PKG is already installed here (dpkg status '$status'), not by this test; it would be purged. Run 'dpkg --purge $PKG' first if that is intended."
 fi
-for path in "$BIN" "$CONF_DIR" "$UNIT" "$DOC_DIR" /etc/systemd/system/ticaga-sync.service; do
+for path in "$BIN" "$CONF_DIR" "$UNIT" "$DOC_DIR" "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" /etc/systemd/system/ticaga-sync.service; do
 	[ ! -e "$path" ] || fail "$path exists but no package owns it (a manual installation?); the test would overwrite and delete it"
 done
 if getent passwd ticaga-sync >/dev/null || getent group ticaga-sync >/dev/null; then
@@ -241,6 +252,94 @@ grep -q "^ $ENV_FILE " <<<"$conffiles" ||
 	fail "$ENV_FILE is not a conffile of $PKG (Conffiles: $conffiles)"
 ok "$ENV_FILE is listed in the package's Conffiles"
 
+# --- Manual page, completions, README, example --------------------------------
+
+for f in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" "$README_DOC" "$EXAMPLE_DOC"; do
+	[ -f "$f" ] || fail "$f is missing"
+	[ "$(stat -c '%a %U %G' "$f")" = "644 root root" ] || fail "$f is $(stat -c '%a %U:%G' "$f"), expected 644 root:root"
+	dpkg-query -S "$f" >/dev/null 2>&1 || fail "$f is not owned by the package"
+done
+ok "man page, bash and zsh completions, README and example installed, 0644 root:root"
+
+warn=$(zcat "$MAN_PAGE" | groff -man -Tutf8 -ww -z 2>&1) || fail "groff cannot format $MAN_PAGE: $warn"
+[ -z "$warn" ] || fail "groff warns about $MAN_PAGE: $warn"
+if command -v man >/dev/null; then
+	page=$(MANPAGER=cat MANWIDTH=100 man ticaga-sync 2>&1) || fail "'man ticaga-sync' failed: $page"
+	grep -q 'ticaga-sync sync' <<<"$page" && grep -q 'EXIT STATUS' <<<"$page" || fail "'man ticaga-sync' does not show the commands"
+	ok "man ticaga-sync shows the manual page (groff reports no warning)"
+else
+	ok "$MAN_PAGE formats without warnings (man is not installed here)"
+fi
+# The completion installed where bash-completion loads it completes commands
+# and flags.
+comp=$(bash --norc --noprofile -c ". '$BASH_COMP'; COMP_WORDS=(ticaga-sync sync --dry); COMP_CWORD=2; _ticaga_sync; echo \"\${COMPREPLY[*]}\"") ||
+	fail "the bash completion does not run"
+[ "$comp" = --dry-run ] || fail "the bash completion completed 'sync --dry' to '$comp', expected --dry-run"
+head -n 1 "$ZSH_COMP" | grep -qx '#compdef ticaga-sync' || fail "$ZSH_COMP does not start with #compdef ticaga-sync"
+if command -v zsh >/dev/null; then
+	zsh -n "$ZSH_COMP" || fail "$ZSH_COMP is not valid zsh"
+fi
+ok "the bash completion completes 'sync --dry' to --dry-run; the zsh completion is a #compdef file"
+if [ -n "$want_version" ]; then
+	cmp -s "$README_DOC" README.md || fail "$README_DOC differs from the repository's README.md"
+	cmp -s "$EXAMPLE_DOC" configs/ticaga-sync.env.example || fail "$EXAMPLE_DOC differs from configs/ticaga-sync.env.example"
+	ok "$README_DOC and $EXAMPLE_DOC are the repository's"
+fi
+help=$("$BIN" help sync </dev/null) || fail "'ticaga-sync help sync' failed"
+grep -q '^Examples:' <<<"$help" && grep -q -- '--dry-run' <<<"$help" || fail "'ticaga-sync help sync' shows no flags or examples"
+[ "$("$BIN" --version </dev/null)" = "$vout" ] || fail "'ticaga-sync --version' differs from 'ticaga-sync version'"
+ok "ticaga-sync help sync teaches (flags, examples); --version works"
+
+# --- The installed host: commands without --config -----------------------------
+
+# Configured as an operator would (no token in the file: the service gets it
+# as a credential), the commands that make no Ticaga call work without
+# --config and without the token, reading $ENV_FILE and saying so.
+cp -p "$ENV_FILE" "$ENV_FILE.test-deb"
+db_dsn="ticaga:unused@tcp(127.0.0.1:1)/ticaga_sync_test_deb"
+if [ -n "${TEST_MYSQL_DSN:-}" ]; then
+	command -v mariadb >/dev/null || fail "TEST_MYSQL_DSN is set but the mariadb client is missing"
+	[[ $TEST_MYSQL_DSN =~ ^([^:@]+):([^@]*)@tcp\(([^:\)]+):([0-9]+)\)/ ]] ||
+		fail "cannot read user, password, host and port from TEST_MYSQL_DSN"
+	db_user=${BASH_REMATCH[1]} db_pass=${BASH_REMATCH[2]} db_host=${BASH_REMATCH[3]} db_port=${BASH_REMATCH[4]}
+	my() { MYSQL_PWD=$db_pass mariadb --no-defaults -h "$db_host" -P "$db_port" -u "$db_user" "$@"; }
+	my -e 'DROP DATABASE IF EXISTS ticaga_sync_test_deb; CREATE DATABASE ticaga_sync_test_deb' ||
+		fail "cannot create the database ticaga_sync_test_deb"
+	db_dsn="${db_user}:${db_pass}@tcp(${db_host}:${db_port})/ticaga_sync_test_deb"
+fi
+printf 'BILLING_DSN=%s\nTICAGA_URL=https://support.example.com\nHTTP_ADDR=\n' "$db_dsn" >"$ENV_FILE"
+cout=$("$BIN" config </dev/null 2>/tmp/ticaga-sync-test-deb.err) || fail "'ticaga-sync config' on the installed host failed: $(cat /tmp/ticaga-sync-test-deb.err)"
+grep -qx "ticaga-sync: reading settings from $ENV_FILE (--config FILE to read another)" /tmp/ticaga-sync-test-deb.err ||
+	fail "'ticaga-sync config' does not say it read $ENV_FILE: $(cat /tmp/ticaga-sync-test-deb.err)"
+grep -q '^  TICAGA_URL=https://support.example.com$' <<<"$cout" || fail "'ticaga-sync config' does not show the file's settings"
+ok "ticaga-sync config works without --config and without the token, reading $ENV_FILE"
+if [ -n "${TEST_MYSQL_DSN:-}" ]; then
+	"$BIN" migrate </dev/null >/dev/null 2>/tmp/ticaga-sync-test-deb.err || fail "'ticaga-sync migrate' on the installed host failed: $(cat /tmp/ticaga-sync-test-deb.err)"
+	sout=$("$BIN" status </dev/null 2>/tmp/ticaga-sync-test-deb.err) || fail "'ticaga-sync status' on the installed host failed: $(cat /tmp/ticaga-sync-test-deb.err)"
+	grep -q 'Recent runs' <<<"$sout" || fail "'ticaga-sync status' printed no runs section: $sout"
+	ok "ticaga-sync migrate and status work without --config and without the token"
+	my -e 'DROP DATABASE ticaga_sync_test_deb' || true
+else
+	# No database here: status gets past the configuration (no token
+	# needed) and fails on the connection only.
+	set +e
+	"$BIN" status </dev/null >/dev/null 2>/tmp/ticaga-sync-test-deb.err
+	rc=$?
+	set -e
+	[ "$rc" = 1 ] && ! grep -q TICAGA_API_TOKEN /tmp/ticaga-sync-test-deb.err ||
+		fail "'ticaga-sync status' without a database: exit $rc, expected 1 without a token error: $(cat /tmp/ticaga-sync-test-deb.err)"
+	ok "ticaga-sync status needs no --config and no token (no TEST_MYSQL_DSN: it stops at the database)"
+fi
+set +e
+"$BIN" check </dev/null >/dev/null 2>/tmp/ticaga-sync-test-deb.err
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'TICAGA_API_TOKEN: required' /tmp/ticaga-sync-test-deb.err ||
+	fail "'ticaga-sync check' without the token: exit $rc, expected 2 naming TICAGA_API_TOKEN"
+ok "ticaga-sync check, which calls Ticaga, names the missing TICAGA_API_TOKEN"
+rm -f /tmp/ticaga-sync-test-deb.err
+mv "$ENV_FILE.test-deb" "$ENV_FILE"
+
 # --- The user ----------------------------------------------------------------
 
 pw=$(getent passwd ticaga-sync) || fail "the user ticaga-sync does not exist"
@@ -302,6 +401,9 @@ dpkg_ --remove "$PKG" >&2 || fail "dpkg --remove failed"
 [ ! -e "$BIN" ] || fail "$BIN is still there after remove"
 [ ! -e "$UNIT" ] || fail "$UNIT is still there after remove"
 [ ! -e "$DOC_DIR" ] || fail "$DOC_DIR is still there after remove"
+for path in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP"; do
+	[ ! -e "$path" ] || fail "$path is still there after remove"
+done
 [ -f "$ENV_FILE" ] || fail "remove deleted $ENV_FILE (only purge should)"
 getent passwd ticaga-sync >/dev/null || fail "remove deleted the user ticaga-sync (only purge should)"
 [ "$(pkg_status)" = rc ] || fail "after remove the package status is '$(pkg_status)', expected rc"

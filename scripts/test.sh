@@ -134,6 +134,14 @@ export TEST_REQUIRE_MYSQL=1
 ensure_browser
 export TEST_REQUIRE_BROWSER=1
 
+# The help tests format the man page with groff and check the zsh completion
+# with zsh; install them like MariaDB when missing.
+if ! command -v groff >/dev/null || ! command -v zsh >/dev/null; then
+	log "installing groff and zsh with apt-get (for the man page and completion tests)"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends groff-base zsh >/dev/null
+fi
+
 log "go vet ./..."
 go vet ./...
 if command -v systemd-analyze >/dev/null; then

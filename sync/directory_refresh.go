@@ -421,6 +421,7 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 	next, inOrder := start, start
 	pending := map[int64]lookupResult{}
 	inflight, misses, unknownRun, answers := 0, 0, 0, 0
+	lastUser := int64(0)         // the highest id answered as a user
 	var streakStart int64        // the first id of the current run of unknown answers
 	launchedUnknown := []int64{} // ids this scan asked whose answer is unknown
 	var end scanEnd
@@ -462,7 +463,7 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 			case res.missing:
 				misses, unknownRun = misses+1, 0
 			default:
-				misses, unknownRun = 0, 0
+				misses, unknownRun, lastUser = 0, 0, inOrder
 			}
 			switch {
 			case unknownRun >= e.DirectoryGap:
@@ -477,9 +478,9 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 		if moved {
 			r.mu.Lock()
 			r.rep.Directory.Scanned = inOrder - 1
-			fetched := r.rep.Directory.Fetched
 			r.mu.Unlock()
-			e.Observer.Progress(StageDirectory, fetched, 0)
+			done, total := scanProgress(start, inOrder, maxKnown, lastUser, e.DirectoryGap)
+			e.Observer.Progress(StageDirectory, done, total)
 			if advanced != nil {
 				advanced(inOrder, answers)
 			}
@@ -511,6 +512,20 @@ func (r *reader) scan(ctx context.Context, start, maxKnown int64, advanced func(
 		}
 	}
 	return end
+}
+
+// scanProgress is a scan's progress in ids: done of total, total 0 while
+// the range is unknown. The range is known when ids above the scan's start
+// are known to exist (cached, or named by ticaga_billing): the scan reaches
+// at least the highest of them, or the highest user it found, plus the gap.
+// It may still grow when users turn up past it.
+func scanProgress(start, next, maxKnown, lastUser int64, gap int) (done, total int) {
+	done = int(next - start)
+	if maxKnown < start {
+		return done, 0
+	}
+	total = int(max(maxKnown, lastUser) + int64(gap) - start + 1)
+	return done, max(total, done)
 }
 
 // sparseProbes is how many ids an empty directory probes above its scan, at

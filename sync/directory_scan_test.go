@@ -152,3 +152,63 @@ func TestScanStoppedResumesAtFirstUnanswered(t *testing.T) {
 		}
 	}
 }
+
+// progressLog records the directory stage's progress calls.
+type progressLog struct {
+	NopObserver
+	mu    gosync.Mutex
+	calls [][2]int
+}
+
+func (p *progressLog) Progress(stage Stage, done, total int) {
+	if stage == StageDirectory {
+		p.mu.Lock()
+		p.calls = append(p.calls, [2]int{done, total})
+		p.mu.Unlock()
+	}
+}
+
+// The directory stage reports ids scanned of the range when the range is
+// known (ids above the start are known to exist), and no total otherwise;
+// progress only grows, and ends at its total.
+func TestScanProgress(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		users           []int64
+		start, maxKnown int64
+		wantTotal       int // of the last call
+	}{
+		{name: "range known from ticaga_billing", users: []int64{1, 2, 5, 60}, start: 1, maxKnown: 60, wantTotal: 63},
+		{name: "resumed inside the known range", users: []int64{1, 2, 5, 60}, start: 10, maxKnown: 60, wantTotal: 54},
+		{name: "a user past the known range extends it", users: []int64{1, 10, 12}, start: 1, maxKnown: 10, wantTotal: 15},
+		{name: "range unknown on a first scan", users: []int64{1, 2, 5}, start: 1, maxKnown: 0, wantTotal: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &scanTicaga{users: map[int64]bool{}, broken: map[int64]bool{}}
+			for _, id := range tt.users {
+				fake.users[id] = true
+			}
+			obs := &progressLog{}
+			e := &Engine{Concurrency: 4, DirectoryGap: 3, Log: zerolog.Nop(), Observer: obs}
+			e.defaults()
+			r, ctx := newReader(t.Context(), e, fake, newLiveDirectory(nil), &Report{})
+			r.scan(ctx, tt.start, tt.maxKnown, nil)
+			r.close()
+			if len(obs.calls) == 0 {
+				t.Fatal("no progress reported")
+			}
+			last := obs.calls[len(obs.calls)-1]
+			if last[1] != tt.wantTotal {
+				t.Fatalf("last progress %v, want total %d (calls %v)", last, tt.wantTotal, obs.calls)
+			}
+			if tt.wantTotal > 0 && last[0] != last[1] {
+				t.Fatalf("the scan ended at %d of %d", last[0], last[1])
+			}
+			for i, c := range obs.calls {
+				if (tt.wantTotal > 0) != (c[1] > 0) || c[0] > c[1] && c[1] > 0 || i > 0 && c[0] < obs.calls[i-1][0] {
+					t.Fatalf("progress call %d = %v (calls %v)", i, c, obs.calls)
+				}
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	d, code := loadDaemon(ctx, configFile, env)
+	d, code := loadDaemonWithToken(ctx, configFile, env)
 	if code >= 0 {
 		fmt.Fprintln(env.Stdout, "FAIL  configuration (see the message above)")
 		return code

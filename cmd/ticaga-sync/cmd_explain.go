@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -109,7 +110,7 @@ func printExplainResult(w io.Writer, s *daemon.Source, client ticagasync.Billing
 // printExplanation prints one customer's decision and the facts behind it.
 func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	d, c := x.Decision, x.Decision.Contact
-	fmt.Fprintf(w, "Client %s (source %s, Ticaga %s)\n", c.BillingID, s.Name(), s.Engine().Target)
+	fmt.Fprintf(w, "Client %s (source %s, Ticaga %s)\n", c.BillingID, s.Name(), configs.RedactURL(s.Engine().Target))
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)

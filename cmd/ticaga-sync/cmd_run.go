@@ -18,6 +18,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
+	configFile = resolveConfigFile(configFile, env, true) // the default file, said once
 	load := func(ctx context.Context) (configs.Daemon, error) {
 		d, err := daemon.Load(ctx, configFile, env.Getenv)
 		if err == nil {

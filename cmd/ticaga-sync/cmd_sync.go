@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ticaga/ticaga-sync/daemon"
@@ -135,12 +136,23 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			if slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected }) {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
 			}
-			return worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
+			written := writeReport(env, f.report, outs) // before stdout, which may be closed
+			return worse(printOutcomes(env, f.output, outs), written)
 		case !errors.Is(err, daemon.ErrNoDaemon):
 			fmt.Fprintf(env.Stderr, "ticaga-sync: %s; running here instead\n", oneLine(err))
 		}
 	}
-	return withDaemon(ctx, d, env, false, func(a *daemon.App) int {
+	// Running here calls Ticaga: now the token is needed.
+	if d, code = loadConfig(ctx, f.config, env, true, false); code >= 0 {
+		return code
+	}
+	// On a terminal, a progress bar, with log lines printed above it.
+	tty := newTerminal(env.Stderr)
+	log := daemon.NewLogger(d, env.Stderr)
+	if tty != nil {
+		log = tty.logger(d)
+	}
+	return withDaemonLog(ctx, d, env, log, func(a *daemon.App) int {
 		srcs := a.Select(f.sources, f.companies)
 		if len(srcs) == 0 {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source matches --source/--company (ticaga-sync check lists them)")
@@ -155,13 +167,14 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 		opt := ticagasync.RunOptions{DryRun: f.dryRun, Full: f.full, Clients: f.clients, LockWait: f.wait}
 		var outs []daemon.Outcome
 		for _, s := range srcs {
-			if bar := newProgressBar(env.Stderr, s.Name()); bar != nil {
+			if bar := newProgressBar(tty, s.Name()); bar != nil {
 				s.Observe(bar)
 			}
 			outs = append(outs, s.Sync(ctx, f.companies, opt))
 		}
-		code := worse(printOutcomes(env, f.output, outs), writeReport(env, f.report, outs))
-		return code
+		// The report file first: stdout may be a pipe closed early.
+		written := writeReport(env, f.report, outs)
+		return worse(printOutcomes(env, f.output, outs), written)
 	})
 }
 
@@ -193,7 +206,8 @@ func printOutcomes(env Env, output string, outs []daemon.Outcome) int {
 		}
 	}
 	if output == "json" && len(reports) > 0 {
-		if err := writeJSONReports(env.Stdout, reports); err != nil {
+		// A reader that went away (| head) is no failure of the run.
+		if err := writeJSONReports(env.Stdout, reports); err != nil && !errors.Is(err, syscall.EPIPE) {
 			fmt.Fprintf(env.Stderr, "ticaga-sync: write report: %v\n", err)
 			return exitFailed
 		}

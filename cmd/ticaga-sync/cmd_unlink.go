@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ticaga/ticaga-sync/configs"
 	"github.com/ticaga/ticaga-sync/daemon"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
@@ -33,7 +34,12 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ticaga-sync unlink: --client ID is required")
 		return exitUsage
 	}
-	return withApp(ctx, configFile, env, true, func(a *daemon.App) int {
+	// Only --clear-remote calls Ticaga, and needs the token.
+	d, code := loadConfig(ctx, configFile, env, clearRemote, true)
+	if code >= 0 {
+		return code
+	}
+	return withDaemon(ctx, d, env, true, func(a *daemon.App) int {
 		var names []string
 		if sourceName != "" {
 			names = []string{sourceName}
@@ -61,7 +67,7 @@ func unlink(ctx context.Context, env Env, s *daemon.Source, client ticagasync.Bi
 	}
 	what := fmt.Sprintf("remove the %s row pairing %s client %s with Ticaga user %d (%s)", pairingTable(client), e.System, client, p.TicagaUserID, p.Email)
 	if clearRemote {
-		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, e.Target)
+		what += fmt.Sprintf(", and clear the billing id of Ticaga user %d at %s", p.TicagaUserID, configs.RedactURL(e.Target))
 	}
 	if !yes {
 		if env.Stdin == nil || !isTerminal(env.Stdin) && !env.AssumeTerminal {

@@ -67,7 +67,7 @@ func startDaemonArgs(t *testing.T, f *fixture, args []string, extra ...string) *
 	addr := l.Addr().String()
 	l.Close()
 	d := &process{cmd: exec.Command(buildBinary(t), args...), logs: &syncBuffer{}, addr: addr}
-	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
+	d.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, ConfigFileVar+"=")
 	for k, v := range f.env {
 		d.cmd.Env = append(d.cmd.Env, k+"="+v)
 	}
@@ -159,13 +159,16 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	d.waitFor(t, "a run on SIGUSR1", func() bool { return runs() == 2 })
 
-	write("SYNC_CONCURRENCY=lots\n")
+	// Three problems: the refused reload names each of them.
+	write("SYNC_CONCURRENCY=lots\nSYNC_SCHEDULE=@every 5s\nTICAGA_TOKEN=x\n")
 	d.cmd.Process.Signal(syscall.SIGHUP)
 	d.waitFor(t, "the invalid reload refused", func() bool {
 		return strings.Contains(d.logs.String(), "keeping the running one")
 	})
-	if !strings.Contains(d.logs.String(), "SYNC_CONCURRENCY") {
-		t.Errorf("the refused reload does not name the variable:\n%s", d.logs.String())
+	for _, want := range []string{"SYNC_CONCURRENCY", `SYNC_SCHEDULE: \"@every 5s\" runs more often than once a minute`, "TICAGA_TOKEN: unknown setting in " + file + " (did you mean TICAGA_API_TOKEN?)"} {
+		if !strings.Contains(d.logs.String(), want) {
+			t.Errorf("the refused reload does not name %s:\n%s", want, d.logs.String())
+		}
 	}
 
 	write("SYNC_CONCURRENCY=2\n")
@@ -179,9 +182,14 @@ func TestDaemonReloadAndTrigger(t *testing.T) {
 	// The reloaded daemon's control socket takes one-off syncs (the old
 	// generation's shutdown must not remove it).
 	d.waitFor(t, "the new control socket", func() bool { return strings.Count(d.logs.String(), "control socket listening") == 2 })
+	// ... once the reloaded daemon's first run is over (its connection
+	// call alone does not mean the run has let go of the lock).
+	d.waitFor(t, "the end of the reloaded daemon's first run", func() bool {
+		return strings.Count(d.logs.String(), "waiting for the next scheduled run") == 3
+	})
 	code, _, stderr := runMain(t, f.env, "sync")
 	if code != exitOK || !strings.Contains(stderr, "the running daemon did the run") {
-		t.Fatalf("sync after a reload: exit %d, %s", code, stderr)
+		t.Fatalf("sync after a reload: exit %d, %s\n%s", code, stderr, d.logs.String())
 	}
 	d.stop(t)
 }

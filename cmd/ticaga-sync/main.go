@@ -21,6 +21,10 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// A closed stdout (`ticaga-sync sync | head -1`) must not kill the
+	// program mid-run: with SIGPIPE notified, a write to it fails with
+	// EPIPE instead, and the run, its record and --report complete.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	trigger, reload := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(trigger, syscall.SIGUSR1)
 	signal.Notify(reload, syscall.SIGHUP)

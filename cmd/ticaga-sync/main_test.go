@@ -48,6 +48,9 @@ func runMain(t *testing.T, env map[string]string, args ...string) (int, string, 
 	var out, errOut bytes.Buffer
 	code := Main(t.Context(), args, Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) (string, bool) {
 		v, ok := env[k]
+		if !ok && k == ConfigFileVar {
+			return "", true // hermetic: never this machine's /etc/ticaga-sync
+		}
 		return v, ok
 	}})
 	return code, out.String(), errOut.String()

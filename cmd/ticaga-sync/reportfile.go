@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,14 +14,41 @@ import (
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 )
 
-// checkReportPath rejects a --report path whose format is unknown, before
-// anything runs.
+// checkReportPath rejects, before anything runs, a --report path whose
+// format is unknown or where the file cannot be written: its directory is
+// missing, not a directory, or not writable (tried with a temporary file,
+// removed at once), or the path is a directory.
 func checkReportPath(path string) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".json":
-		return nil
+	default:
+		return fmt.Errorf("--report %s: the file name must end in .csv or .json", path)
 	}
-	return fmt.Errorf("--report %s: the file name must end in .csv or .json", path)
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("--report %s: directory %s: %s", path, dir, reasonOf(err))
+	} else if !fi.IsDir() {
+		return fmt.Errorf("--report %s: %s is not a directory", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--report %s: is a directory", path)
+	}
+	tmp, err := os.CreateTemp(dir, ".ticaga-sync-report-*")
+	if err != nil {
+		return fmt.Errorf("--report %s: cannot write in %s: %s", path, dir, reasonOf(err))
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	return nil
+}
+
+// reasonOf is err without the path an *fs.PathError repeats.
+func reasonOf(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // writeReportFile writes every decision of every report (already linked
@@ -29,7 +58,7 @@ func checkReportPath(path string) error {
 func writeReportFile(path string, reps []*ticagasync.Report) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".ticaga-sync-report-*")
 	if err != nil {
-		return fmt.Errorf("--report: %w", err)
+		return fmt.Errorf("--report %s: cannot write in %s: %s", path, filepath.Dir(path), reasonOf(err))
 	}
 	defer os.Remove(tmp.Name())
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -44,7 +73,7 @@ func writeReportFile(path string, reps []*ticagasync.Report) error {
 		return fmt.Errorf("--report %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("--report: %w", err)
+		return fmt.Errorf("--report %s: %s", path, reasonOf(err))
 	}
 	return nil
 }
