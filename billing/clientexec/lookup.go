@@ -22,15 +22,17 @@ func (r *Reader) LookupClient(ctx context.Context, billingID ticagasync.BillingI
 	var w row
 	var isAdmin sql.NullBool
 	var c ticagasync.Contact
+	var rowID int64
 	err := r.db.WithContext(ctx).Raw("SELECT u.id, u.company_id, u.status, u.firstname, u.lastname, u.organization, u.email, u.groupid, g.id, g.isadmin\n"+
 		fromCustomers+"WHERE u.id = ?", id).Row().
-		Scan(&c.BillingID, &w.company, &w.status, &w.first, &w.last, &w.org, &w.email, &w.groupID, &w.groupFound, &isAdmin)
+		Scan(&rowID, &w.company, &w.status, &w.first, &w.last, &w.org, &w.email, &w.groupID, &w.groupFound, &isAdmin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return keyset.NoSuchClient("users", billingID), nil
 	}
 	if err != nil {
 		return ticagasync.ClientLookup{}, fmt.Errorf("%s: read user %d: %w", System, id, err)
 	}
+	c.BillingID = ticagasync.BillingIDOf(rowID)
 	c.CompanyID = w.company.Int64
 	c.Status = strconv.FormatInt(w.status.Int64, 10)
 	c.FirstName, c.LastName, c.Company, c.Email = w.first.String, w.last.String, w.org.String, w.email.String

@@ -37,10 +37,12 @@ func (r *Reader) LookupClient(ctx context.Context, billingID ticagasync.BillingI
 	var w row
 	var c ticagasync.Contact
 	var isCustomer sql.NullBool
-	err = rows.Scan(&c.BillingID, &w.first, &w.last, &w.company, &w.email, &w.status, &isCustomer)
+	var rowID int64
+	err = rows.Scan(&rowID, &w.first, &w.last, &w.company, &w.email, &w.status, &isCustomer)
 	if err != nil {
 		return ticagasync.ClientLookup{}, fmt.Errorf("%s: read %s %d: %w", s.Kind, s.Table, id, err)
 	}
+	c.BillingID = ticagasync.BillingIDOf(rowID)
 	c.FirstName, c.LastName, c.Company = w.first.String, w.last.String, w.company.String
 	c.Email, c.Status = w.email.String, w.status.String
 	l := ticagasync.ClientLookup{Found: true, Contact: c}
