@@ -79,6 +79,9 @@ func TestLookupClientSaysWhyNotSelected(t *testing.T) {
 
 	// The lookup agrees with the stream, for every selected customer.
 	for _, kind := range billing.Systems() {
+		if billing.IsAPI(kind) {
+			continue // TicketSource has no lookup by id (no Explainer): explain says what the last run decided
+		}
 		src, err := billing.Open(kind, db, billing.Options{})
 		if err != nil {
 			t.Fatal(err)
