@@ -77,8 +77,13 @@ func TestLookupClientSaysWhyNotSelected(t *testing.T) {
 		}
 	}
 
-	// The lookup agrees with the stream, for every selected customer.
+	// The lookup agrees with the stream, for every selected customer of
+	// every database reader (TicketSource is read over its API: its lookup
+	// is tested in billing/ticketsource).
 	for _, kind := range billing.Systems() {
+		if billing.IsAPI(kind) {
+			continue
+		}
 		src, err := billing.Open(kind, db, billing.Options{})
 		if err != nil {
 			t.Fatal(err)
