@@ -353,3 +353,32 @@ TICKETSOURCE_API_KEY = %q
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 }
+
+// sync --client and explain --client name a customer TicketSource does not
+// have: the sync exits 2 without a run (no Ticaga call, no customer list
+// read), explain exits 1; a customer it has is synced alone.
+func TestTicketSourceNoSuchClient(t *testing.T) {
+	w := newTSWorld(t)
+	if code, _, stderr := runMain(t, w.env, "migrate"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	want := "client cst-nobody: no such client: TicketSource has no customer cst-nobody"
+	code, out, stderr := runMain(t, w.env, "sync", "--client", "cst-nobody")
+	if code != exitUsage || !strings.Contains(stderr, want) || strings.Contains(out, "contacts") {
+		t.Fatalf("sync --client cst-nobody: exit %d, want 2 naming it\n%s%s", code, out, stderr)
+	}
+	if n, lists := w.ticaga.TotalCalls(), w.ts.Calls("GET /customers"); n != 0 || lists != 0 {
+		t.Fatalf("sync of a missing customer made %d Ticaga calls and read %d customer pages", n, lists)
+	}
+	code, out, stderr = runMain(t, w.env, "explain", "--client", "cst-nobody")
+	if code != exitFailed || !strings.Contains(out, want) {
+		t.Fatalf("explain --client cst-nobody: exit %d, want 1 naming it\n%s%s", code, out, stderr)
+	}
+	if n := w.ticaga.TotalCalls(); n != 0 {
+		t.Fatalf("explain made %d Ticaga calls", n)
+	}
+	one := slices.Sorted(maps.Keys(w.links))[0]
+	if rep := w.sync(t, "--client", one, "--client", "cst-nobody"); rep.Counts["linked"] != 1 || rep.Counts["contacts"] != 1 {
+		t.Fatalf("sync --client %s --client cst-nobody: counts %v, want the one linked", one, rep.Counts)
+	}
+}
