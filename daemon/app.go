@@ -223,7 +223,13 @@ func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
 		}
 		st, err := a.storeFor(ctx, cfg)
 		if err != nil {
-			a.sources = append(a.sources, &Source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err)})
+			src := &Source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err), tokenFrom: tokenSetting(cfg, false, "")}
+			if !cfg.FromPluginSettings() && cfg.TicagaAPIToken != "" {
+				// The source cannot run, but check still checks its Ticaga
+				// and token: every check runs whatever failed before.
+				src.ticaga, _ = ticaga.New(a.ticagaConfig(s.Name, cfg))
+			}
+			a.sources = append(a.sources, src)
 			continue
 		}
 		if !cfg.FromPluginSettings() {
@@ -309,15 +315,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		s.problem = err
 		return
 	}
-	tc := ticaga.Config{
-		BaseURL:    cfg.TicagaURL,
-		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
-		AdminEmail: cfg.TicagaAPIEmail,
-		Timeout:    cfg.TicagaTimeout,
-		RateLimit:  cfg.TicagaRateLimit,
-		Logger:     a.log.With().Str("source", name).Logger(),
-		UserAgent:  a.opt.userAgent(),
-	}
+	tc := a.ticagaConfig(name, cfg)
 	if a.opt.Metrics != nil {
 		tc.Observer = a.opt.Metrics.TicagaHook(name)
 	}
@@ -352,6 +350,19 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	})
 	if err != nil {
 		s.problem = err
+	}
+}
+
+// ticagaConfig is the configuration of source name's Ticaga client.
+func (a *App) ticagaConfig(name string, cfg configs.Config) ticaga.Config {
+	return ticaga.Config{
+		BaseURL:    cfg.TicagaURL,
+		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
+		AdminEmail: cfg.TicagaAPIEmail,
+		Timeout:    cfg.TicagaTimeout,
+		RateLimit:  cfg.TicagaRateLimit,
+		Logger:     a.log.With().Str("source", name).Logger(),
+		UserAgent:  a.opt.userAgent(),
 	}
 }
 
