@@ -382,3 +382,41 @@ func TestTicketSourceNoSuchClient(t *testing.T) {
 		t.Fatalf("sync --client %s --client cst-nobody: counts %v, want the one linked", one, rep.Counts)
 	}
 }
+
+// A bad page fails the run naming the page, and nothing of the incomplete
+// listing is linked or noted; the next run, throttled (429 with
+// Retry-After on a page and on a note), links exactly what the rules
+// select, with one note each.
+func TestTicketSourceBadPageThenThrottled(t *testing.T) {
+	w := newTSWorld(t)
+	w.ts.FailPage(3, ticketsourcetest.Fault{Status: 200, Body: "<html><body>Maintenance</body></html>", ContentType: "text/html"})
+	code, out, stderr := runMain(t, w.env, "sync")
+	if code != exitFailed || !strings.Contains(out+stderr, "GET /customers (page 3): HTTP 200: answer is not the expected JSON: unexpected HTML page") {
+		t.Fatalf("sync over a bad page 3: exit %d, want 1 naming the page\n%s%s", code, out, stderr)
+	}
+	if n := w.ticaga.Calls("customers/assign"); n != 0 || len(w.ts.AllNotes()) != 0 {
+		t.Fatalf("an incomplete listing linked: %d assign calls, notes %v", n, w.ts.AllNotes())
+	}
+
+	w.ts.FailPage(2, ticketsourcetest.Fault{Status: 429, RetryAfter: "1"})
+	w.ts.Fail("POST /customers/{id}/notes", ticketsourcetest.Fault{Status: 429, RetryAfter: "1"})
+	rep := w.sync(t)
+	linked := 0
+	for _, d := range rep.Decisions {
+		if d.Action == "link" {
+			linked++
+		}
+	}
+	if linked != len(w.links) || rep.LinkNotes == nil || rep.LinkNotes.Written != len(w.links) || rep.LinkNotes.Failed != 0 ||
+		len(w.ts.AllNotes()) != len(w.links) {
+		t.Fatalf("throttled run: %d linked, link_notes %+v, %d customers noted; want %d each", linked, rep.LinkNotes, len(w.ts.AllNotes()), len(w.links))
+	}
+	// The first run: its preflight's page and pages 1-3; the second: its
+	// preflight's, pages 1 and 2, page 2 again after the 429, pages 3 and 4.
+	if n := w.ts.Calls("GET /customers"); n != 4+6 {
+		t.Fatalf("GET /customers calls = %d, want 10 (the 429 retried once)", n)
+	}
+	if n := w.ts.Calls("POST /customers/{id}/notes"); n != len(w.links)+1 {
+		t.Fatalf("note posts = %d, want %d (one per link, the throttled one twice)", n, len(w.links)+1)
+	}
+}
