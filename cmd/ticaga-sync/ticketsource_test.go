@@ -377,9 +377,20 @@ func TestTicketSourceNoSuchClient(t *testing.T) {
 	if n := w.ticaga.TotalCalls(); n != 0 {
 		t.Fatalf("explain made %d Ticaga calls", n)
 	}
-	one := slices.Sorted(maps.Keys(w.links))[0]
+	ids := slices.Sorted(maps.Keys(w.links))
+	one, other := ids[0], ids[1]
 	if rep := w.sync(t, "--client", one, "--client", "cst-nobody"); rep.Counts["linked"] != 1 || rep.Counts["contacts"] != 1 {
 		t.Fatalf("sync --client %s --client cst-nobody: counts %v, want the one linked", one, rep.Counts)
+	}
+	// Exclusions take TicketSource ids too.
+	if code, out, stderr := runMain(t, w.env, "exclude", "--client", other, "--reason", "box office"); code != exitOK || !strings.Contains(out, "client "+other) {
+		t.Fatalf("exclude --client %s: exit %d\n%s%s", other, code, out, stderr)
+	}
+	if rep := w.sync(t, "--client", other); rep.Counts["excluded"] != 1 || rep.Counts["linked"] != 0 {
+		t.Fatalf("sync --client %s after exclude: counts %v", other, rep.Counts)
+	}
+	if code, out, _ := runMain(t, w.env, "status"); code != exitOK || !strings.Contains(out, "Excluded (1):") || !strings.Contains(out, other) || !strings.Contains(out, "box office") {
+		t.Fatalf("status lacks the excluded TicketSource customer:\n%s", out)
 	}
 }
 
