@@ -325,7 +325,13 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	}
 	s.ticaga, err = ticaga.New(tc)
 	if err != nil {
-		s.problem = fmt.Errorf("ticaga: %w", err)
+		// Name the setting to fix: the client refuses, say, a URL with a
+		// user and password in it.
+		setting := "TICAGA_URL"
+		if cfg.FromPluginSettings() || strings.HasPrefix(tokenFrom, "the API key of the Ticaga plugin") {
+			setting = "the Ticaga plugin's api_url (ticaga_settings)"
+		}
+		s.problem = fmt.Errorf("%s %s: %w", setting, configs.RedactURL(cfg.TicagaURL), err)
 		return
 	}
 	if a.opt.Metrics != nil {
