@@ -174,7 +174,8 @@ type Options struct {
 	// WithoutToken wires a source that has no Ticaga token (a command that
 	// makes no Ticaga call was started without it) with a Ticaga client
 	// whose every request fails, naming TICAGA_API_TOKEN, instead of
-	// leaving the source unusable.
+	// leaving the source unusable; a TicketSource source without its key
+	// likewise, naming TICKETSOURCE_API_KEY.
 	WithoutToken bool
 }
 
@@ -186,6 +187,16 @@ var errNoToken = errors.New("TICAGA_API_TOKEN: not set, and this command was sta
 type noTokenTransport struct{}
 
 func (noTokenTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNoToken }
+
+// errNoKey is the error of every TicketSource call of a source whose
+// command was started without TICKETSOURCE_API_KEY (see
+// Options.WithoutToken).
+var errNoKey = errors.New("TICKETSOURCE_API_KEY: not set, and this command was started without it: no TicketSource call can be made")
+
+// noKeyTransport fails every TicketSource request (see Options.WithoutToken).
+type noKeyTransport struct{}
+
+func (noKeyTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNoKey }
 
 func (o Options) userAgent() string {
 	if o.Version == "" {
@@ -374,8 +385,14 @@ func (a *App) ticagaConfig(name string, cfg configs.Config) ticaga.Config {
 
 // ticketSource is the TicketSource source of cfg (BILLING_SYSTEM=ticketsource).
 func (a *App) ticketSource(cfg configs.Config) (*ticketsource.Source, error) {
-	c, err := ticketsource.New(ticketsource.Config{BaseURL: cfg.TicketSourceURL, Key: cfg.TicketSourceAPIKey.Reveal(),
-		Timeout: cfg.TicketSourceTimeout, UserAgent: a.opt.userAgent()})
+	tc := ticketsource.Config{BaseURL: cfg.TicketSourceURL, Key: cfg.TicketSourceAPIKey.Reveal(),
+		Timeout: cfg.TicketSourceTimeout, UserAgent: a.opt.userAgent()}
+	if tc.Key == "" && a.opt.WithoutToken {
+		// A command that needs no key (status, config, migrate): every
+		// TicketSource call fails at once, naming the setting.
+		tc.Key, tc.Retries, tc.Transport = "unset", -1, noKeyTransport{}
+	}
+	c, err := ticketsource.New(tc)
 	if err != nil {
 		return nil, err
 	}

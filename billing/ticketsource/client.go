@@ -48,7 +48,8 @@ type Config struct {
 	// Timeout bounds one attempt, body included, and the sleeps of one
 	// call's retries (default 30s).
 	Timeout time.Duration
-	// Retries is how many times a retryable answer is retried (default 6).
+	// Retries is how many times a retryable answer is retried (0: the
+	// default 6; negative: never).
 	Retries int
 	// UserAgent is sent with every request.
 	UserAgent string
@@ -84,8 +85,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.Retries <= 0 {
+	switch {
+	case cfg.Retries == 0:
 		cfg.Retries = 6
+	case cfg.Retries < 0:
+		cfg.Retries = 0
 	}
 	tr := cfg.Transport
 	if tr == nil {

@@ -431,3 +431,35 @@ func TestTicketSourceBadPageThenThrottled(t *testing.T) {
 		t.Fatalf("note posts = %d, want %d (one per link, the throttled one twice)", n, len(w.links)+1)
 	}
 }
+
+// Like the Ticaga token, TicketSource's key is needed only by the commands
+// that call it: without it status, config, migrate and exclude work,
+// explain (which reads the customers) fails naming the key without a call,
+// and check and a sync run here say it is required.
+func TestTicketSourceKeyOnlyWhereNeeded(t *testing.T) {
+	w := newTSWorld(t)
+	w.sync(t)
+	noKey := maps.Clone(w.env)
+	delete(noKey, "TICKETSOURCE_API_KEY")
+	delete(noKey, "TICAGA_API_TOKEN")
+	calls := w.ts.Calls("GET /customers") + w.ts.Calls("GET /customers/{id}")
+	some := slices.Sorted(maps.Keys(w.links))[0]
+	for _, args := range [][]string{{"status"}, {"config"}, {"migrate"}, {"exclude", "--client", some}, {"include", "--client", some}} {
+		if code, out, stderr := runMain(t, noKey, args...); code != exitOK || strings.Contains(out+stderr, "TICKETSOURCE_API_KEY: ") {
+			t.Errorf("%v without the key: exit %d\n%s%s", args, code, out, stderr)
+		}
+	}
+	code, out, stderr := runMain(t, noKey, "explain", "--client", some)
+	if code != exitFailed || !strings.Contains(out+stderr, "TICKETSOURCE_API_KEY: not set, and this command was started without it") {
+		t.Errorf("explain without the key: exit %d, want 1 naming the key\n%s%s", code, out, stderr)
+	}
+	if n := w.ts.Calls("GET /customers") + w.ts.Calls("GET /customers/{id}"); n != calls {
+		t.Errorf("the commands without the key made %d TicketSource calls", n-calls)
+	}
+	noKey["TICAGA_API_TOKEN"] = testToken
+	for _, args := range [][]string{{"check"}, {"sync"}} {
+		if code, _, stderr := runMain(t, noKey, args...); code != exitUsage || !strings.Contains(stderr, "TICKETSOURCE_API_KEY: required") {
+			t.Errorf("%v without the key: exit %d, want 2 naming TICKETSOURCE_API_KEY\n%s", args, code, stderr)
+		}
+	}
+}
