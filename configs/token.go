@@ -126,12 +126,15 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// tokenSettings are the settings a token problem names.
-var tokenSettings = []string{"TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE", "CREDENTIALS_DIRECTORY"}
+// tokenSettings are the settings a token problem names: the Ticaga token,
+// and TicketSource's key, which a command that calls neither does not need
+// either.
+var tokenSettings = []string{"TICAGA_API_TOKEN", "TICAGA_API_TOKEN_FILE", "CREDENTIALS_DIRECTORY",
+	"TICKETSOURCE_API_KEY", "TICKETSOURCE_API_KEY_FILE"}
 
 // WithoutTokenProblems returns err (a LoadDaemon error) without the
-// problems of the Ticaga token (missing, unreadable file, ...): for a
-// command that makes no Ticaga call. The other problems are kept as they
+// problems of the Ticaga token and the TicketSource key (missing,
+// unreadable file, ...): for a command that makes no Ticaga call. The other problems are kept as they
 // were, one per line; nil when none is left.
 func WithoutTokenProblems(err error) error {
 	var kept []error

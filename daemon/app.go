@@ -174,7 +174,8 @@ type Options struct {
 	// WithoutToken wires a source that has no Ticaga token (a command that
 	// makes no Ticaga call was started without it) with a Ticaga client
 	// whose every request fails, naming TICAGA_API_TOKEN, instead of
-	// leaving the source unusable.
+	// leaving the source unusable; a TicketSource source without its key
+	// likewise, naming TICKETSOURCE_API_KEY.
 	WithoutToken bool
 }
 
@@ -186,6 +187,16 @@ var errNoToken = errors.New("TICAGA_API_TOKEN: not set, and this command was sta
 type noTokenTransport struct{}
 
 func (noTokenTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNoToken }
+
+// errNoKey is the error of every TicketSource call of a source whose
+// command was started without TICKETSOURCE_API_KEY (see
+// Options.WithoutToken).
+var errNoKey = errors.New("TICKETSOURCE_API_KEY: not set, and this command was started without it: no TicketSource call can be made")
+
+// noKeyTransport fails every TicketSource request (see Options.WithoutToken).
+type noKeyTransport struct{}
+
+func (noKeyTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNoKey }
 
 func (o Options) userAgent() string {
 	if o.Version == "" {
@@ -223,7 +234,13 @@ func Open(ctx context.Context, d configs.Daemon, opt Options) (*App, error) {
 		}
 		st, err := a.storeFor(ctx, cfg)
 		if err != nil {
-			a.sources = append(a.sources, &Source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err)})
+			src := &Source{name: s.Name, cfg: cfg, problem: fmt.Errorf("%s: %w", storeVar(cfg), err), tokenFrom: tokenSetting(cfg, false, "")}
+			if !cfg.FromPluginSettings() && cfg.TicagaAPIToken != "" {
+				// The source cannot run, but check still checks its Ticaga
+				// and token: every check runs whatever failed before.
+				src.ticaga, _ = ticaga.New(a.ticagaConfig(s.Name, cfg))
+			}
+			a.sources = append(a.sources, src)
 			continue
 		}
 		if !cfg.FromPluginSettings() {
@@ -309,15 +326,7 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 		s.problem = err
 		return
 	}
-	tc := ticaga.Config{
-		BaseURL:    cfg.TicagaURL,
-		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
-		AdminEmail: cfg.TicagaAPIEmail,
-		Timeout:    cfg.TicagaTimeout,
-		RateLimit:  cfg.TicagaRateLimit,
-		Logger:     a.log.With().Str("source", name).Logger(),
-		UserAgent:  a.opt.userAgent(),
-	}
+	tc := a.ticagaConfig(name, cfg)
 	if a.opt.Metrics != nil {
 		tc.Observer = a.opt.Metrics.TicagaHook(name)
 	}
@@ -327,7 +336,13 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	}
 	s.ticaga, err = ticaga.New(tc)
 	if err != nil {
-		s.problem = fmt.Errorf("ticaga: %w", err)
+		// Name the setting to fix: the client refuses, say, a URL with a
+		// user and password in it.
+		setting := "TICAGA_URL"
+		if cfg.FromPluginSettings() || strings.HasPrefix(tokenFrom, "the API key of the Ticaga plugin") {
+			setting = "the Ticaga plugin's api_url (ticaga_settings)"
+		}
+		s.problem = fmt.Errorf("%s %s: %w", setting, configs.RedactURL(cfg.TicagaURL), err)
 		return
 	}
 	if a.opt.Metrics != nil {
@@ -355,10 +370,29 @@ func (a *App) addSource(name string, cfg configs.Config, db *gorm.DB, st *store.
 	}
 }
 
+// ticagaConfig is the configuration of source name's Ticaga client.
+func (a *App) ticagaConfig(name string, cfg configs.Config) ticaga.Config {
+	return ticaga.Config{
+		BaseURL:    cfg.TicagaURL,
+		Token:      ticaga.Secret(cfg.TicagaAPIToken.Reveal()),
+		AdminEmail: cfg.TicagaAPIEmail,
+		Timeout:    cfg.TicagaTimeout,
+		RateLimit:  cfg.TicagaRateLimit,
+		Logger:     a.log.With().Str("source", name).Logger(),
+		UserAgent:  a.opt.userAgent(),
+	}
+}
+
 // ticketSource is the TicketSource source of cfg (BILLING_SYSTEM=ticketsource).
 func (a *App) ticketSource(cfg configs.Config) (*ticketsource.Source, error) {
-	c, err := ticketsource.New(ticketsource.Config{BaseURL: cfg.TicketSourceURL, Key: cfg.TicketSourceAPIKey.Reveal(),
-		Timeout: cfg.TicketSourceTimeout, UserAgent: a.opt.userAgent()})
+	tc := ticketsource.Config{BaseURL: cfg.TicketSourceURL, Key: cfg.TicketSourceAPIKey.Reveal(),
+		Timeout: cfg.TicketSourceTimeout, UserAgent: a.opt.userAgent()}
+	if tc.Key == "" && a.opt.WithoutToken {
+		// A command that needs no key (status, config, migrate): every
+		// TicketSource call fails at once, naming the setting.
+		tc.Key, tc.Retries, tc.Transport = "unset", -1, noKeyTransport{}
+	}
+	c, err := ticketsource.New(tc)
 	if err != nil {
 		return nil, err
 	}

@@ -29,10 +29,6 @@ type CheckResult struct {
 // Ticaga and token, and how its Ticaga answers a missing user. Each check
 // gets 30 seconds. It reports whether every check passed.
 func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
-	if s.problem != nil {
-		emit(CheckResult{Name: "source can run", Err: s.problem})
-		return false
-	}
 	ok := true
 	step := func(name string, f func(ctx context.Context) error) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -40,6 +36,16 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		err := f(cctx)
 		emit(CheckResult{Name: name, Err: err})
 		ok = ok && err == nil
+	}
+	if s.problem != nil {
+		// The checks of its billing side and store need the wired source;
+		// its Ticaga and token are still checked when it has a client (an
+		// unreachable store).
+		emit(CheckResult{Name: "source can run", Err: s.problem})
+		if s.ticaga != nil {
+			s.checkTicaga(ctx, emit, step)
+		}
+		return false
 	}
 	if billing.IsAPI(s.cfg.BillingSystem) {
 		step(fmt.Sprintf("TicketSource API reachable and key accepted (%s)", s.cfg.TicketSourceURL), s.engine.Source.Check)
@@ -64,6 +70,13 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 	} else {
 		step("store reachable and writable ("+s.StoreVar()+")", s.store.CheckWritable)
 	}
+	return s.checkTicaga(ctx, emit, step) && ok
+}
+
+// checkTicaga checks the source's Ticaga and token, then how it answers a
+// missing user, with step; it reports whether both passed.
+func (s *Source) checkTicaga(ctx context.Context, emit func(CheckResult), step func(string, func(context.Context) error)) bool {
+	ok := true
 	ticagaOK := true
 	step("Ticaga reachable and API token accepted ("+configs.RedactURL(s.cfg.TicagaURL)+")", func(ctx context.Context) error {
 		err := authError(s.ticaga.Ping(ctx), s.tokenFrom)
@@ -79,6 +92,7 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		var how string
 		step("Ticaga answers a missing user as documented (customers/get)", func(ctx context.Context) (err error) {
 			how, err = probeNotFound(ctx, s.ticaga)
+			ok = ok && err == nil
 			return err
 		})
 		if how != "" {

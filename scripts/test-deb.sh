@@ -14,7 +14,9 @@
 # machine-readable copyright file (its header, ticaga-sync under Apache-2.0,
 # and a stanza for every module that `go version -m` finds in the installed
 # binary, where go is installed), a THIRD-PARTY-NOTICES file that names gorm,
-# and the LICENSE, the README and the example configuration; the man page
+# and the LICENSE, the README and the example configuration; the Prometheus
+# alert rules in /usr/share/ticaga-sync/prometheus (the repository's, checked
+# by promtool where it is installed); the man page
 # (formats without groff warnings, `man ticaga-sync` shows it) and the bash
 # (completes for real) and zsh completions; `help sync` and `--version`; on
 # the installed host, `config`, `migrate` and `status` (against
@@ -44,6 +46,8 @@ EXAMPLE_DOC=$DOC_DIR/examples/ticaga-sync.env.example
 MAN_PAGE=/usr/share/man/man1/ticaga-sync.1.gz
 BASH_COMP=/usr/share/bash-completion/completions/ticaga-sync
 ZSH_COMP=/usr/share/zsh/vendor-completions/_ticaga-sync
+SHARE_DIR=/usr/share/ticaga-sync
+RULES=$SHARE_DIR/prometheus/ticaga-sync.rules.yml
 COPYRIGHT_FORMAT=https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 # Present while this script has the package installed, so that a run that was
 # killed before its cleanup is recognised (and cleaned up) by the next one.
@@ -102,7 +106,7 @@ status=$(pkg_status)
 if [ -n "$status" ] && [ "$status" != un ]; then
 	fail "$PKG is already installed here (dpkg status '$status'), not by this test; it would be purged. Run 'dpkg --purge $PKG' first if that is intended."
 fi
-for path in "$BIN" "$CONF_DIR" "$UNIT" "$DOC_DIR" "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" /etc/systemd/system/ticaga-sync.service; do
+for path in "$BIN" "$CONF_DIR" "$UNIT" "$DOC_DIR" "$SHARE_DIR" "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" /etc/systemd/system/ticaga-sync.service; do
 	[ ! -e "$path" ] || fail "$path exists but no package owns it (a manual installation?); the test would overwrite and delete it"
 done
 if getent passwd ticaga-sync >/dev/null || getent group ticaga-sync >/dev/null; then
@@ -252,14 +256,18 @@ grep -q "^ $ENV_FILE " <<<"$conffiles" ||
 	fail "$ENV_FILE is not a conffile of $PKG (Conffiles: $conffiles)"
 ok "$ENV_FILE is listed in the package's Conffiles"
 
-# --- Manual page, completions, README, example --------------------------------
+# --- Manual page, completions, README, example, alert rules --------------------
 
-for f in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" "$README_DOC" "$EXAMPLE_DOC"; do
+for f in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" "$README_DOC" "$EXAMPLE_DOC" "$RULES"; do
 	[ -f "$f" ] || fail "$f is missing"
 	[ "$(stat -c '%a %U %G' "$f")" = "644 root root" ] || fail "$f is $(stat -c '%a %U:%G' "$f"), expected 644 root:root"
 	dpkg-query -S "$f" >/dev/null 2>&1 || fail "$f is not owned by the package"
 done
-ok "man page, bash and zsh completions, README and example installed, 0644 root:root"
+ok "man page, bash and zsh completions, README, example and alert rules installed, 0644 root:root"
+if [ -n "${PROMTOOL:-}" ] || command -v promtool >/dev/null; then
+	"${PROMTOOL:-promtool}" check rules "$RULES" >&2 || fail "promtool check rules $RULES failed"
+	ok "promtool check rules passes on the installed $RULES"
+fi
 
 warn=$(zcat "$MAN_PAGE" | groff -man -Tutf8 -ww -z 2>&1) || fail "groff cannot format $MAN_PAGE: $warn"
 [ -z "$warn" ] || fail "groff warns about $MAN_PAGE: $warn"
@@ -283,7 +291,8 @@ ok "the bash completion completes 'sync --dry' to --dry-run; the zsh completion 
 if [ -n "$want_version" ]; then
 	cmp -s "$README_DOC" README.md || fail "$README_DOC differs from the repository's README.md"
 	cmp -s "$EXAMPLE_DOC" configs/ticaga-sync.env.example || fail "$EXAMPLE_DOC differs from configs/ticaga-sync.env.example"
-	ok "$README_DOC and $EXAMPLE_DOC are the repository's"
+	cmp -s "$RULES" deploy/prometheus/ticaga-sync.rules.yml || fail "$RULES differs from deploy/prometheus/ticaga-sync.rules.yml"
+	ok "$README_DOC, $EXAMPLE_DOC and $RULES are the repository's"
 fi
 help=$("$BIN" help sync </dev/null) || fail "'ticaga-sync help sync' failed"
 grep -q '^Examples:' <<<"$help" && grep -q -- '--dry-run' <<<"$help" || fail "'ticaga-sync help sync' shows no flags or examples"
@@ -401,7 +410,7 @@ dpkg_ --remove "$PKG" >&2 || fail "dpkg --remove failed"
 [ ! -e "$BIN" ] || fail "$BIN is still there after remove"
 [ ! -e "$UNIT" ] || fail "$UNIT is still there after remove"
 [ ! -e "$DOC_DIR" ] || fail "$DOC_DIR is still there after remove"
-for path in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP"; do
+for path in "$MAN_PAGE" "$BASH_COMP" "$ZSH_COMP" "$SHARE_DIR"; do
 	[ ! -e "$path" ] || fail "$path is still there after remove"
 done
 [ -f "$ENV_FILE" ] || fail "remove deleted $ENV_FILE (only purge should)"

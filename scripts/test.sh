@@ -150,14 +150,15 @@ if command -v systemd-analyze >/dev/null; then
 else
 	log "systemd-analyze not installed: the unit check is left to a machine with systemd"
 fi
+log "Prometheus alert rules: promtool check rules, promtool test rules"
+PROMTOOL=$(find_promtool)
+export PROMTOOL # test-deb.sh checks the rules the .deb installs with it
+(cd deploy/prometheus && "$PROMTOOL" check rules ticaga-sync.rules.yml && "$PROMTOOL" test rules ticaga-sync.rules.test.yml)
 if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null; then
 	log "Debian package: build, install, check, purge"
 	./scripts/test-deb.sh
 else
 	log "not root or no dpkg: the .deb install test (scripts/test-deb.sh) needs both"
 fi
-log "Prometheus alert rules: promtool check rules, promtool test rules"
-PROMTOOL=$(find_promtool)
-(cd deploy/prometheus && "$PROMTOOL" check rules ticaga-sync.rules.yml && "$PROMTOOL" test rules ticaga-sync.rules.test.yml)
 log "go test -race ./..."
 go test -race -count=1 -timeout 12m "$@" ./...

@@ -48,7 +48,8 @@ type Config struct {
 	// Timeout bounds one attempt, body included, and the sleeps of one
 	// call's retries (default 30s).
 	Timeout time.Duration
-	// Retries is how many times a retryable answer is retried (default 6).
+	// Retries is how many times a retryable answer is retried (0: the
+	// default 6; negative: never).
 	Retries int
 	// UserAgent is sent with every request.
 	UserAgent string
@@ -84,8 +85,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.Retries <= 0 {
+	switch {
+	case cfg.Retries == 0:
 		cfg.Retries = 6
+	case cfg.Retries < 0:
+		cfg.Retries = 0
 	}
 	tr := cfg.Transport
 	if tr == nil {
@@ -160,6 +164,39 @@ func (c *Client) FirstPage(ctx context.Context) (int, error) {
 		return nil
 	}, 1)
 	return n, err
+}
+
+// Customer reads customer id (GET /customers/{id}). found is false when
+// TicketSource answers 404 with its JSON error document (a 404 page of
+// anything else, a proxy say, is an error: the answer is unknown).
+func (c *Client) Customer(ctx context.Context, id string) (cu Customer, found bool, err error) {
+	call := "GET /customers/" + id
+	st, b, err := c.do(ctx, call, http.MethodGet, c.base.String()+"/customers/"+url.PathEscape(id), nil, true)
+	if err != nil {
+		return Customer{}, false, err
+	}
+	var doc struct {
+		Data   json.RawMessage   `json:"data"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	jerr := json.Unmarshal(b, &doc)
+	switch {
+	case st == http.StatusNotFound && jerr == nil && len(doc.Errors) > 0:
+		return Customer{}, false, nil
+	case st != http.StatusOK:
+		return Customer{}, false, &Error{Call: call, Status: st, Msg: errorText(b)}
+	case jerr != nil:
+		return Customer{}, false, &Error{Call: call, Status: st, Msg: "answer is not the expected JSON: " + jsonProblem(jerr, b)}
+	case len(doc.Data) == 0 || string(doc.Data) == "null":
+		return Customer{}, false, &Error{Call: call, Status: st, Msg: `answer has no "data" customer: ` + bodyHint(b)}
+	}
+	if cu, err = decodeCustomer(doc.Data); err != nil {
+		return Customer{}, false, &Error{Call: call, Status: st, Msg: err.Error()}
+	}
+	if cu.ID != id {
+		return Customer{}, false, &Error{Call: call, Status: st, Msg: fmt.Sprintf("answer is about customer %s", clip(cu.ID, 80))}
+	}
+	return cu, true, nil
 }
 
 // Notes returns every note of customer id.

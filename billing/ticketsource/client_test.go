@@ -245,3 +245,55 @@ func TestNewRefusesBadSettings(t *testing.T) {
 }
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// LookupClient reads one customer: found, it is the very contact the list
+// gives (a customer without email with its Problem); a customer
+// TicketSource does not have, and a numeric id, are no_such_client; a 404
+// that is not TicketSource's JSON error (a proxy's page) and a garbled
+// answer are errors, never "no such client".
+func TestLookupClientReadsOneCustomer(t *testing.T) {
+	s, c := world(t, 120)
+	src := ticketsource.NewSource(c, true)
+	all, err := contacts(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []ticagasync.Contact{all[0], all[4], all[119]} {
+		l, err := src.LookupClient(t.Context(), want.BillingID)
+		if err != nil || !l.Selected() || l.Contact != want {
+			t.Fatalf("lookup %s = %+v, %v; want selected %+v", want.BillingID, l, err, want)
+		}
+	}
+	before := s.Calls("GET /customers/{id}")
+	for id, want := range map[ticagasync.BillingID]string{
+		"cst-nobody": "no such client: TicketSource has no customer cst-nobody",
+		"12":         "no such client: 12 is a number, and TicketSource customer ids are cst-...",
+	} {
+		l, err := src.LookupClient(t.Context(), id)
+		if err != nil || l.Found || l.Selected() || len(l.Why) != 1 || l.Why[0].Code != ticagasync.NotSelectedNoSuchClient || l.Reason() != want {
+			t.Fatalf("lookup %s = %+v, %v; want no_such_client %q", id, l, err, want)
+		}
+	}
+	if n := s.Calls("GET /customers/{id}") - before; n != 1 {
+		t.Fatalf("the two lookups made %d calls, want 1 (a number needs none)", n)
+	}
+
+	s.Fail("GET /customers/{id}", ticketsourcetest.Fault{Status: 404, Body: "<html>Not Found</html>", ContentType: "text/html"})
+	if _, err := src.LookupClient(t.Context(), "cst-00001"); err == nil || !strings.Contains(err.Error(), "GET /customers/cst-00001: HTTP 404: unexpected HTML page") {
+		t.Fatalf("an HTML 404: %v", err)
+	}
+	s.Fail("GET /customers/{id}", ticketsourcetest.Fault{Status: 200, Body: `{"data": {"id": "cst-00002", "type": "customer", "attributes": {}}}`})
+	if _, err := src.LookupClient(t.Context(), "cst-00001"); err == nil || !strings.Contains(err.Error(), "answer is about customer cst-00002") {
+		t.Fatalf("an answer about another customer: %v", err)
+	}
+	s.Fail("GET /customers/{id}", ticketsourcetest.Fault{Status: 200, Body: `{"data": null}`})
+	if _, err := src.LookupClient(t.Context(), "cst-00001"); err == nil || !strings.Contains(err.Error(), `no "data" customer`) {
+		t.Fatalf("an answer without data: %v", err)
+	}
+	s.SetKey("another")
+	_, err = src.LookupClient(t.Context(), "cst-00001")
+	if !errors.Is(err, ticagasync.ErrUnauthorized) {
+		t.Fatalf("a rejected key: %v", err)
+	}
+	noSecret(t, err)
+}

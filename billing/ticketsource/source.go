@@ -29,6 +29,7 @@ type Source struct {
 var (
 	_ ticagasync.ContactSource = (*Source)(nil)
 	_ ticagasync.LinkRecorder  = (*Source)(nil)
+	_ ticagasync.Explainer     = (*Source)(nil)
 )
 
 // NewSource reads the customers through c; writeNotes turns the link notes
@@ -52,13 +53,41 @@ func (s *Source) EachContact(ctx context.Context, fn func(ticagasync.Contact) er
 			return nil
 		}
 		seen[c.ID] = true
-		ct := ticagasync.Contact{BillingID: ticagasync.BillingID(c.ID), Email: c.Email, FirstName: c.FirstName,
-			LastName: c.LastName, Status: "active"}
-		if c.Email == "" {
-			ct.Problem = "the TicketSource customer has no email"
-		}
-		return fn(ct)
+		return fn(contactOf(c))
 	})
+}
+
+// contactOf is customer c as a contact: every customer is selected (there
+// is no status), and one without an email has a Problem.
+func contactOf(c Customer) ticagasync.Contact {
+	ct := ticagasync.Contact{BillingID: ticagasync.BillingID(c.ID), Email: c.Email, FirstName: c.FirstName,
+		LastName: c.LastName, Status: "active"}
+	if c.Email == "" {
+		ct.Problem = "the TicketSource customer has no email"
+	}
+	return ct
+}
+
+// LookupClient reads customer id (GET /customers/{id}): found, it is
+// selected (TicketSource has no filters) with the contact EachContact
+// gives; a customer TicketSource does not have, or a numeric id (no
+// TicketSource id), is no_such_client. So explain and sync --client name a
+// missing customer without a run, and without calling Ticaga.
+func (s *Source) LookupClient(ctx context.Context, id ticagasync.BillingID) (ticagasync.ClientLookup, error) {
+	noSuch := func(detail string) ticagasync.ClientLookup {
+		return ticagasync.ClientLookup{Why: []ticagasync.NotSelected{{Code: ticagasync.NotSelectedNoSuchClient, Detail: detail}}}
+	}
+	if id.Numeric() {
+		return noSuch(fmt.Sprintf("no such client: %s is a number, and TicketSource customer ids are cst-...", id)), nil
+	}
+	c, found, err := s.client.Customer(ctx, string(id))
+	if err != nil {
+		return ticagasync.ClientLookup{}, err
+	}
+	if !found {
+		return noSuch(fmt.Sprintf("no such client: TicketSource has no customer %s", id)), nil
+	}
+	return ticagasync.ClientLookup{Found: true, Contact: contactOf(c)}, nil
 }
 
 // Check reads the first page of customers: the key is accepted and the

@@ -28,7 +28,7 @@ func exclusionCommand(ctx context.Context, name string, args []string, env Env) 
 	var configFile, sourceName, reason string
 	var client billingID
 	fs := newFlags(name, env, &configFile)
-	fs.Var(&client, "client", "the billing client `ID` (required)")
+	fs.Var(&client, "client", "the billing client `ID` (a number, or a TicketSource id cst-...; required)")
 	fs.StringVar(&sourceName, "source", "", "the source `NAME`, when there are several")
 	if name == "exclude" {
 		fs.StringVar(&reason, "reason", "", "why, in a few words (shown by status and explain)")

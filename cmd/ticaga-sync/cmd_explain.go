@@ -22,7 +22,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 	var client billingID
 	var sources nameList
 	fs := newFlags("explain", env, &configFile)
-	fs.Var(&client, "client", "the billing client `ID` to explain")
+	fs.Var(&client, "client", "the billing client `ID` to explain (a number, or a TicketSource id cst-...)")
 	fs.StringVar(&email, "email", "", "explain the customers and Ticaga users with this `ADDRESS`")
 	fs.Var(&sources, "source", "only this source `NAME` (repeatable)")
 	fs.StringVar(&output, "output", "text", "text or json")

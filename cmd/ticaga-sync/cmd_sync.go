@@ -92,9 +92,9 @@ type syncFlags struct {
 }
 
 func (f *syncFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.dryRun, "dry-run", false, "plan only: write nothing and call no write endpoint")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "plan only: write nothing but the run record, call no write endpoint")
 	fs.BoolVar(&f.full, "full", false, "rescan the whole Ticaga directory and revalidate every pairing")
-	fs.Var(&f.clients, "client", "limit the run to this billing client `ID` (repeatable)")
+	fs.Var(&f.clients, "client", "limit the run to this billing client `ID` (a number, or a TicketSource id cst-...; repeatable)")
 	fs.Var(&f.companies, "company", "limit the run to this billing company `ID` (repeatable)")
 	fs.Var(&f.sources, "source", "limit the run to the source `NAME` (repeatable; see check)")
 	fs.StringVar(&f.output, "output", "text", "report format: text or json")

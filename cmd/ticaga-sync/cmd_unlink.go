@@ -23,7 +23,7 @@ func cmdUnlink(ctx context.Context, args []string, env Env) int {
 	var client billingID
 	var clearRemote, yes bool
 	fs := newFlags("unlink", env, &configFile)
-	fs.Var(&client, "client", "the billing client `ID` to unlink (required)")
+	fs.Var(&client, "client", "the billing client `ID` to unlink (a number, or a TicketSource id cst-...; required)")
 	fs.StringVar(&sourceName, "source", "", "the source `NAME`, when there are several")
 	fs.BoolVar(&clearRemote, "clear-remote", false, "also clear the billing id in Ticaga")
 	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation")

@@ -43,7 +43,7 @@ It serves the status page on /, /metrics, /healthz and /readyz on HTTP_ADDR, and
 	"sync": {
 		what: `One run now, then exit. With a daemon running, the daemon does the run over CONTROL_SOCKET, so a one-off never races its schedule; then the token is not needed here. Otherwise the run happens in this process and needs the token.
 
---dry-run plans only: it writes nothing and calls no write endpoint. --full rescans the whole Ticaga directory. --client acts on some customers only. On a terminal a progress bar shows the stages with an ETA, and only warnings are logged above it. --report is checked before the run starts, and written even when stdout is closed early (| head).`,
+--dry-run plans only: it writes nothing but its run record (marked dry-run) and calls no write endpoint. --full rescans the whole Ticaga directory. --client acts on some customers only. On a terminal a progress bar shows the stages with an ETA, and only warnings are logged above it. --report is checked before the run starts, and written even when stdout is closed early (| head).`,
 		settings: append(slices.Clone(connection), "TICAGA_URL", "TICAGA_API_TOKEN", "SYNC_CONCURRENCY", "SYNC_PROVISION", "CONTROL_SOCKET"),
 		examples: [][2]string{
 			{"ticaga-sync sync --dry-run", "preview the next run: what would be linked, and why not"},

@@ -238,6 +238,23 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check with two failures lacks %q:\n%s", want, out)
 		}
 	}
+	// A store that cannot be opened stops the source, not the check: its
+	// Ticaga and token are still checked and reported.
+	noStore := maps.Clone(f.env)
+	noStore["STORE_DSN"] = f.env["BILLING_DSN"][:strings.LastIndex(f.env["BILLING_DSN"], "/")] + "/ticaga_sync_no_such_database"
+	code, out, _ = runMain(t, noStore, "check")
+	for _, want := range []string{"FAIL  source can run: STORE_DSN: ", "Unknown database", "ok    Ticaga reachable and API token accepted",
+		"ok    Ticaga answers a missing user as documented", "some checks failed"} {
+		if code != exitFailed || !strings.Contains(out, want) {
+			t.Errorf("check with an unreachable store lacks %q:\n%s", want, out)
+		}
+	}
+	noStore["TICAGA_API_TOKEN"] = "wrong-token"
+	code, out, _ = runMain(t, noStore, "check")
+	if code != exitFailed || !strings.Contains(out, "FAIL  source can run: STORE_DSN: ") ||
+		!strings.Contains(out, "FAIL  Ticaga reachable") || !strings.Contains(out, "check TICAGA_API_TOKEN") || strings.Contains(out, "wrong-token") {
+		t.Errorf("check with an unreachable store and a rejected token: exit %d\n%s", code, out)
+	}
 }
 
 func TestStatusShowsRunsAndOpenDecisions(t *testing.T) {

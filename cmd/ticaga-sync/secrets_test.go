@@ -28,7 +28,7 @@ func TestCheckAndErrorsMaskEverySecret(t *testing.T) {
 	}
 	code, out, stderr := runMain(t, env, "check")
 	noSecret("check", out+stderr)
-	if code == exitOK || !strings.Contains(out, "TICAGA_URL=http://admin:xxxxx@127.0.0.1") {
+	if code == exitOK || !strings.Contains(out, "TICAGA_URL=http://admin:xxxxx@127.0.0.1") || !strings.Contains(out, "FAIL  source can run: TICAGA_URL http://admin:xxxxx@127.0.0.1") {
 		t.Errorf("check with user info in TICAGA_URL: exit %d\n%s\n%s", code, out, stderr)
 	}
 	for _, args := range [][]string{{"config"}, {"config", "--output", "json"}, {"status"}, {"explain", "--client", "1"}, {"sync", "--dry-run"}} {

@@ -353,3 +353,113 @@ TICKETSOURCE_API_KEY = %q
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 }
+
+// sync --client and explain --client name a customer TicketSource does not
+// have: the sync exits 2 without a run (no Ticaga call, no customer list
+// read), explain exits 1; a customer it has is synced alone.
+func TestTicketSourceNoSuchClient(t *testing.T) {
+	w := newTSWorld(t)
+	if code, _, stderr := runMain(t, w.env, "migrate"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	want := "client cst-nobody: no such client: TicketSource has no customer cst-nobody"
+	code, out, stderr := runMain(t, w.env, "sync", "--client", "cst-nobody")
+	if code != exitUsage || !strings.Contains(stderr, want) || strings.Contains(out, "contacts") {
+		t.Fatalf("sync --client cst-nobody: exit %d, want 2 naming it\n%s%s", code, out, stderr)
+	}
+	if n, lists := w.ticaga.TotalCalls(), w.ts.Calls("GET /customers"); n != 0 || lists != 0 {
+		t.Fatalf("sync of a missing customer made %d Ticaga calls and read %d customer pages", n, lists)
+	}
+	code, out, stderr = runMain(t, w.env, "explain", "--client", "cst-nobody")
+	if code != exitFailed || !strings.Contains(out, want) {
+		t.Fatalf("explain --client cst-nobody: exit %d, want 1 naming it\n%s%s", code, out, stderr)
+	}
+	if n := w.ticaga.TotalCalls(); n != 0 {
+		t.Fatalf("explain made %d Ticaga calls", n)
+	}
+	ids := slices.Sorted(maps.Keys(w.links))
+	one, other := ids[0], ids[1]
+	if rep := w.sync(t, "--client", one, "--client", "cst-nobody"); rep.Counts["linked"] != 1 || rep.Counts["contacts"] != 1 {
+		t.Fatalf("sync --client %s --client cst-nobody: counts %v, want the one linked", one, rep.Counts)
+	}
+	// Exclusions take TicketSource ids too.
+	if code, out, stderr := runMain(t, w.env, "exclude", "--client", other, "--reason", "box office"); code != exitOK || !strings.Contains(out, "client "+other) {
+		t.Fatalf("exclude --client %s: exit %d\n%s%s", other, code, out, stderr)
+	}
+	if rep := w.sync(t, "--client", other); rep.Counts["excluded"] != 1 || rep.Counts["linked"] != 0 {
+		t.Fatalf("sync --client %s after exclude: counts %v", other, rep.Counts)
+	}
+	if code, out, _ := runMain(t, w.env, "status"); code != exitOK || !strings.Contains(out, "Excluded (1):") || !strings.Contains(out, other) || !strings.Contains(out, "box office") {
+		t.Fatalf("status lacks the excluded TicketSource customer:\n%s", out)
+	}
+}
+
+// A bad page fails the run naming the page, and nothing of the incomplete
+// listing is linked or noted; the next run, throttled (429 with
+// Retry-After on a page and on a note), links exactly what the rules
+// select, with one note each.
+func TestTicketSourceBadPageThenThrottled(t *testing.T) {
+	w := newTSWorld(t)
+	w.ts.FailPage(3, ticketsourcetest.Fault{Status: 200, Body: "<html><body>Maintenance</body></html>", ContentType: "text/html"})
+	code, out, stderr := runMain(t, w.env, "sync")
+	if code != exitFailed || !strings.Contains(out+stderr, "GET /customers (page 3): HTTP 200: answer is not the expected JSON: unexpected HTML page") {
+		t.Fatalf("sync over a bad page 3: exit %d, want 1 naming the page\n%s%s", code, out, stderr)
+	}
+	if n := w.ticaga.Calls("customers/assign"); n != 0 || len(w.ts.AllNotes()) != 0 {
+		t.Fatalf("an incomplete listing linked: %d assign calls, notes %v", n, w.ts.AllNotes())
+	}
+
+	w.ts.FailPage(2, ticketsourcetest.Fault{Status: 429, RetryAfter: "1"})
+	w.ts.Fail("POST /customers/{id}/notes", ticketsourcetest.Fault{Status: 429, RetryAfter: "1"})
+	rep := w.sync(t)
+	linked := 0
+	for _, d := range rep.Decisions {
+		if d.Action == "link" {
+			linked++
+		}
+	}
+	if linked != len(w.links) || rep.LinkNotes == nil || rep.LinkNotes.Written != len(w.links) || rep.LinkNotes.Failed != 0 ||
+		len(w.ts.AllNotes()) != len(w.links) {
+		t.Fatalf("throttled run: %d linked, link_notes %+v, %d customers noted; want %d each", linked, rep.LinkNotes, len(w.ts.AllNotes()), len(w.links))
+	}
+	// The first run: its preflight's page and pages 1-3; the second: its
+	// preflight's, pages 1 and 2, page 2 again after the 429, pages 3 and 4.
+	if n := w.ts.Calls("GET /customers"); n != 4+6 {
+		t.Fatalf("GET /customers calls = %d, want 10 (the 429 retried once)", n)
+	}
+	if n := w.ts.Calls("POST /customers/{id}/notes"); n != len(w.links)+1 {
+		t.Fatalf("note posts = %d, want %d (one per link, the throttled one twice)", n, len(w.links)+1)
+	}
+}
+
+// Like the Ticaga token, TicketSource's key is needed only by the commands
+// that call it: without it status, config, migrate and exclude work,
+// explain (which reads the customers) fails naming the key without a call,
+// and check and a sync run here say it is required.
+func TestTicketSourceKeyOnlyWhereNeeded(t *testing.T) {
+	w := newTSWorld(t)
+	w.sync(t)
+	noKey := maps.Clone(w.env)
+	delete(noKey, "TICKETSOURCE_API_KEY")
+	delete(noKey, "TICAGA_API_TOKEN")
+	calls := w.ts.Calls("GET /customers") + w.ts.Calls("GET /customers/{id}")
+	some := slices.Sorted(maps.Keys(w.links))[0]
+	for _, args := range [][]string{{"status"}, {"config"}, {"migrate"}, {"exclude", "--client", some}, {"include", "--client", some}} {
+		if code, out, stderr := runMain(t, noKey, args...); code != exitOK || strings.Contains(out+stderr, "TICKETSOURCE_API_KEY: ") {
+			t.Errorf("%v without the key: exit %d\n%s%s", args, code, out, stderr)
+		}
+	}
+	code, out, stderr := runMain(t, noKey, "explain", "--client", some)
+	if code != exitFailed || !strings.Contains(out+stderr, "TICKETSOURCE_API_KEY: not set, and this command was started without it") {
+		t.Errorf("explain without the key: exit %d, want 1 naming the key\n%s%s", code, out, stderr)
+	}
+	if n := w.ts.Calls("GET /customers") + w.ts.Calls("GET /customers/{id}"); n != calls {
+		t.Errorf("the commands without the key made %d TicketSource calls", n-calls)
+	}
+	noKey["TICAGA_API_TOKEN"] = testToken
+	for _, args := range [][]string{{"check"}, {"sync"}} {
+		if code, _, stderr := runMain(t, noKey, args...); code != exitUsage || !strings.Contains(stderr, "TICKETSOURCE_API_KEY: required") {
+			t.Errorf("%v without the key: exit %d, want 2 naming TICKETSOURCE_API_KEY\n%s", args, code, stderr)
+		}
+	}
+}
