@@ -81,6 +81,9 @@ purge_pkg() {
 cleanup() {
 	local rc=$?
 	if [ -e "$MARKER" ]; then
+		# The copy of the configuration a failed step left behind would
+		# keep /etc/ticaga-sync after the purge.
+		rm -f "$ENV_FILE.test-deb"
 		log "cleanup: purging $PKG"
 		if purge_pkg; then rm -f "$MARKER"; else
 			log "cleanup: 'dpkg --purge $PKG' failed; the package may still be installed"

@@ -63,14 +63,32 @@ func cmdStatus(ctx context.Context, args []string, env Env) int {
 		sort.SliceStable(recent, func(i, j int) bool { return recent[i].StartedAt.After(recent[j].StartedAt) })
 		recent = recent[:min(len(recent), runs)]
 		if output == "json" {
-			return writeStatusJSON(ctx, env, a, dm, recent, open, excluded)
+			if code := writeStatusJSON(ctx, env, a, dm, recent, open, excluded); code != exitOK {
+				return code
+			}
+			return sourcesProblemCode(env, a)
 		}
 		printDaemon(env.Stdout, dm)
 		printDirectories(ctx, env.Stdout, a)
 		printStatus(env.Stdout, recent, open, per)
 		printExclusions(env.Stdout, excluded, per)
-		return exitOK
+		return sourcesProblemCode(env, a)
 	})
+}
+
+// sourcesProblemCode says on stderr which sources cannot run (their store
+// or settings; status showed what it could of the others) and returns
+// exitFailed when any cannot, so that a script or a monitor running
+// `status` sees a broken source.
+func sourcesProblemCode(env Env, a *daemon.App) int {
+	code := exitOK
+	for _, s := range a.Sources() {
+		if s.Problem() != nil {
+			fmt.Fprintf(env.Stderr, "ticaga-sync: source %s cannot run: %s\n", s.Name(), oneLine(s.Problem()))
+			code = exitFailed
+		}
+	}
+	return code
 }
 
 // daemonAnswer is what the control socket said: the daemon's status, or

@@ -62,7 +62,7 @@ It serves the status page on /, /metrics, /healthz and /readyz on HTTP_ADDR, and
 		},
 	},
 	"status": {
-		what:     `Each source's Ticaga directory (size, age, an interrupted scan, the users whose answer is unknown or unreadable), the recent runs with their counts and outcomes, the customers that are not linked, grouped by reason, and the excluded customers (who, when, why). It also asks CONTROL_SOCKET whether a daemon is running and when each source runs next; each run shows its kind (scheduled, one-off, dry-run). Times carry their zone. --output json prints one object with stable field names (README). It reads the store only: no Ticaga call, no token needed.`,
+		what:     `Each source's Ticaga directory (size, age, an interrupted scan, the users whose answer is unknown or unreadable), the recent runs with their counts and outcomes, the customers that are not linked, grouped by reason, and the excluded customers (who, when, why). It also asks CONTROL_SOCKET whether a daemon is running and when each source runs next; each run shows its kind (scheduled, one-off, dry-run). Times carry their zone. --output json prints one object with stable field names (README). It reads the store only: no Ticaga call, no token needed. It exits 1, after showing the rest, when a source cannot run (say its store is unreachable), naming it on stderr.`,
 		settings: []string{"BILLING_DSN", "STORE_DSN"},
 		examples: [][2]string{
 			{"ticaga-sync status", "what happened lately, and who is not linked"},

@@ -100,3 +100,23 @@ func TestInstalledHostSyncViaDaemonWithoutToken(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// status whose store cannot be reached shows what it can, names the source
+// and the setting on stderr, and exits 1 (a monitor running it must see it),
+// in text and in JSON.
+func TestStatusExitsOneWhenASourceCannotRun(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ticaga-sync.env")
+	conf := "BILLING_DSN=ticaga:unused@tcp(127.0.0.1:1)/nowhere\nTICAGA_URL=https://support.example.com\nHTTP_ADDR=\n"
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status"}, {"status", "--output", "json"}} {
+		code, out, stderr := runMain(t, map[string]string{ConfigFileVar: file}, args...)
+		if code != exitFailed || !strings.Contains(stderr, "source blesta cannot run: BILLING_DSN") {
+			t.Errorf("%v with the store unreachable: exit %d, want 1 naming the source and BILLING_DSN\n%s\n%s", args, code, out, stderr)
+		}
+		if !strings.Contains(out, "cannot run") && !strings.Contains(out, `"problem"`) {
+			t.Errorf("%v: output does not show the source's problem:\n%s", args, out)
+		}
+	}
+}
