@@ -25,7 +25,7 @@ func (s *Store) eachOwnPairing(ctx context.Context, fn func(ticagasync.Pairing) 
 		if !first {
 			q, args = q+" WHERE ticaga_userid > ?", append(args, after)
 		}
-		page, err := s.queryOwnPairings(ctx, q+" ORDER BY ticaga_userid LIMIT ?", append(args, s.pageSize)...)
+		page, err := s.queryPairings(ctx, q+" ORDER BY ticaga_userid LIMIT ?", append(args, s.pageSize)...)
 		if first && isMissingTable(err) {
 			return nil
 		}
@@ -45,7 +45,7 @@ func (s *Store) eachOwnPairing(ctx context.Context, fn func(ticagasync.Pairing) 
 }
 
 func (s *Store) ownPairingOf(ctx context.Context, ticagaUserID int64) (ticagasync.Pairing, bool, error) {
-	page, err := s.queryOwnPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings WHERE ticaga_userid = ?", ticagaUserID)
+	page, err := s.queryPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings WHERE ticaga_userid = ?", ticagaUserID)
 	if isMissingTable(err) {
 		return ticagasync.Pairing{}, false, nil
 	}
@@ -56,7 +56,7 @@ func (s *Store) ownPairingOf(ctx context.Context, ticagaUserID int64) (ticagasyn
 }
 
 func (s *Store) ownPairingByBilling(ctx context.Context, system string, billingID ticagasync.BillingID) (ticagasync.Pairing, bool, error) {
-	page, err := s.queryOwnPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings "+
+	page, err := s.queryPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings "+
 		"WHERE billing_userid = ? AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid LIMIT 1", string(billingID), system)
 	if isMissingTable(err) {
 		return ticagasync.Pairing{}, false, nil
@@ -117,7 +117,7 @@ func (s *Store) deleteOwnPairing(ctx context.Context, p ticagasync.Pairing) (boo
 // SameSystem compares) in ticaga_sync_pairings whose link was not yet
 // recorded on the billing side, in ticaga_userid order.
 func (s *Store) UnrecordedLinks(ctx context.Context, system string) ([]ticagasync.Pairing, error) {
-	out, err := s.queryOwnPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings "+
+	out, err := s.queryPairings(ctx, "SELECT "+ownPairingColumns+" FROM ticaga_sync_pairings "+
 		"WHERE recorded_at IS NULL AND TRIM(billing_system) = TRIM(?) ORDER BY ticaga_userid", system)
 	if err != nil {
 		return nil, fmt.Errorf("read unrecorded links: %w", err)
@@ -136,7 +136,11 @@ func (s *Store) MarkLinkRecorded(ctx context.Context, p ticagasync.Pairing, at t
 	return nil
 }
 
-func (s *Store) queryOwnPairings(ctx context.Context, q string, args ...any) ([]ticagasync.Pairing, error) {
+// queryPairings runs q, whose columns are the Ticaga user id, the billing
+// id, the email, the billing system and the company, over either pairing
+// table: the billing id is scanned as text, which database/sql also does
+// for ticaga_billing's INT column.
+func (s *Store) queryPairings(ctx context.Context, q string, args ...any) ([]ticagasync.Pairing, error) {
 	rows, err := s.with(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err

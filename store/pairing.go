@@ -155,25 +155,6 @@ func (s *Store) PairingByBilling(ctx context.Context, system string, billingID t
 	return page[0], true, nil
 }
 
-func (s *Store) queryPairings(ctx context.Context, q string, args ...any) ([]ticagasync.Pairing, error) {
-	rows, err := s.with(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ticagasync.Pairing
-	for rows.Next() {
-		var p ticagasync.Pairing
-		var billingID int64
-		if err := rows.Scan(&p.TicagaUserID, &billingID, &p.Email, &p.BillingSystem, &p.CompanyID); err != nil {
-			return nil, err
-		}
-		p.BillingUserID = ticagasync.BillingIDOf(billingID)
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
 // pairingNeeds lists the ticaga_billing columns ticaga-sync uses and whether
 // each must be an integer (else a string) column.
 var pairingNeeds = []struct {
