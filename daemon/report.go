@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -227,4 +228,12 @@ func errSuffix(err string) string {
 		return ""
 	}
 	return ": " + err
+}
+
+// WriteJSONReport writes the JSON report of rep (see NewJSONReport) to w,
+// indented, as `sync --output json` prints it.
+func WriteJSONReport(w io.Writer, rep *ticagasync.Report, all bool) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(NewJSONReport(rep, all))
 }
