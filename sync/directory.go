@@ -92,3 +92,20 @@ func (cp DirectoryCheckpoint) empty() bool {
 	return len(cp.Save) == 0 && len(cp.Delete) == 0 && len(cp.Unknown) == 0 && len(cp.Answered) == 0 &&
 		cp.Scan == nil && !cp.ScanDone
 }
+
+// index returns the planner's index of the directory: users by email,
+// found by id through the directory itself.
+func (d *liveDirectory) index() *userIndex {
+	return newUserIndex(func(id int64) (TicagaUser, bool) {
+		u, ok, _ := d.get(id)
+		return u, ok
+	}, func(yield func(TicagaUser) bool) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, u := range d.byID {
+			if !yield(u) {
+				return
+			}
+		}
+	})
+}

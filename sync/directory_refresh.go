@@ -567,8 +567,9 @@ func (r *reader) probeSparse(ctx context.Context, next int64) int64 {
 // A user whose answer is unknown might hold an email that would turn a link
 // into a conflict: while one is pending (not yet unreadable) the refresh
 // returns an error and nothing is linked. A rejected token stops it at once
-// and nothing more is written.
-func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOptions, rep *Report, pairings []Pairing, log zerolog.Logger) (*liveDirectory, error) {
+// and nothing more is written. paired holds the Ticaga ids of the source's
+// own pairing rows.
+func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOptions, rep *Report, paired []int64, log zerolog.Logger) (*liveDirectory, error) {
 	e.Observer.Progress(StageDirectory, 0, 0)
 	cached, err := e.Store.DirectoryUsers(ctx, e.Target)
 	if err != nil {
@@ -588,9 +589,8 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	// has, and those below the scan are read when not cached.
 	maxCached := dir.maxID()
 	maxKnown := maxCached
-	pairings = slices.DeleteFunc(slices.Clone(pairings), func(p Pairing) bool { return !e.owns(p) })
-	for _, p := range pairings {
-		maxKnown = max(maxKnown, p.TicagaUserID)
+	for _, id := range paired {
+		maxKnown = max(maxKnown, id)
 	}
 
 	now := e.Now()
@@ -613,9 +613,9 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	}
 	if !first {
 		more := staleIDs(cached, rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
-		for _, p := range pairings {
-			if _, ok, _ := dir.get(p.TicagaUserID); !ok && p.TicagaUserID > 0 && p.TicagaUserID < from.Next {
-				more = append(more, p.TicagaUserID)
+		for _, id := range paired {
+			if _, ok, _ := dir.get(id); !ok && id > 0 && id < from.Next {
+				more = append(more, id)
 			}
 		}
 		slices.Sort(more)

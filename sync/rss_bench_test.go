@@ -129,7 +129,7 @@ func rssChild() int {
 		res.Counts, res.APICalls, res.Outcome = rep.Counts, rep.APICalls, string(rep.Outcome)
 		// What `sync --output json` prints, to /dev/null.
 		cw := &countingWriter{w: io.Discard}
-		if err := daemon.WriteJSONReport(cw, rep, false); err != nil {
+		if err := daemon.WriteJSONReport(cw, rep, false, ""); err != nil {
 			return fail(err)
 		}
 		res.ReportSize = cw.n
