@@ -123,11 +123,9 @@ func WriteJSONReport(w io.Writer, rep *ticagasync.Report, all bool, prefix strin
 	bw.Write(head[:cut+len(decisionsField)-1]) // up to the opening bracket
 	inner := prefix + "    "
 	n := 0
-	for d := range rep.All() {
-		jd, ok := jsonDecision(d, all)
-		if !ok {
-			continue
-		}
+	keep := func(a ticagasync.Action) bool { return all || a != ticagasync.ActionAlreadyLinked }
+	for d := range rep.Select(keep) {
+		jd, _ := jsonDecision(d, all)
 		b, err := json.MarshalIndent(jd, inner, "  ")
 		if err != nil {
 			return err

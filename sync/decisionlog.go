@@ -11,12 +11,34 @@ import (
 // about a third of a Decision's size with its strings. A decision replaced
 // (by its outcome) is appended again and its old bytes left behind.
 type decisionLog struct {
-	buf []byte
-	off []uint32
-	// big holds the offsets past 4 GiB: never in practice, but correct.
-	big  map[int]int
-	excl map[int]*Exclusion
+	arena   arena
+	off     []uint64
+	scratch []byte
+	excl    map[int]*Exclusion
 }
+
+// arenaChunk is the size of an arena's chunks.
+const arenaChunk = 1 << 20
+
+// arena keeps records in chunks of arenaChunk bytes (a longer record gets
+// a chunk of its own), so that it grows without copying what it holds.
+type arena struct{ chunks [][]byte }
+
+// add copies rec in and returns where it is.
+func (a *arena) add(rec []byte) uint64 {
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+len(rec) > cap(a.chunks[n-1]) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(rec))))
+		n++
+	}
+	c := a.chunks[n-1]
+	pos := uint64(n-1)<<32 | uint64(len(c))
+	a.chunks[n-1] = append(c, rec...)
+	return pos
+}
+
+// at returns the bytes from pos to the end of its chunk.
+func (a *arena) at(pos uint64) []byte { return a.chunks[pos>>32][pos&(1<<32-1):] }
 
 // The codes of actions and reasons: the index in these lists, 255 when the
 // value is not in them (the string follows).
@@ -66,18 +88,8 @@ func (l *decisionLog) add(d Decision) int {
 func (l *decisionLog) set(i int, d Decision) { l.put(i, d) }
 
 func (l *decisionLog) put(i int, d Decision) {
-	at := len(l.buf)
-	if at <= 1<<32-1 {
-		l.off[i] = uint32(at)
-		delete(l.big, i)
-	} else {
-		if l.big == nil {
-			l.big = map[int]int{}
-		}
-		l.big[i] = at
-	}
 	c := d.Contact
-	b := l.buf
+	b := l.scratch[:0]
 	for _, s := range []string{string(c.BillingID), c.Email, c.FirstName, c.LastName, c.Company, c.Status, c.Problem} {
 		b = appendString(b, s)
 	}
@@ -91,7 +103,8 @@ func (l *decisionLog) put(i int, d Decision) {
 	b = appendCoded(b, actionCodes, d.Action)
 	b = appendCoded(b, reasonCodes, d.Reason)
 	b = appendCoded(b, detailCodes, d.Detail)
-	l.buf = b
+	l.scratch = b
+	l.off[i] = l.arena.add(b)
 	if d.Exclusion != nil {
 		if l.excl == nil {
 			l.excl = map[int]*Exclusion{}
@@ -118,11 +131,7 @@ func appendCoded[T ~string](b []byte, list []T, v T) []byte {
 
 // at returns decision i.
 func (l *decisionLog) at(i int) Decision {
-	at := int(l.off[i])
-	if x, ok := l.big[i]; ok {
-		at = x
-	}
-	r := logReader{b: l.buf[at:]}
+	r := logReader{b: l.arena.at(l.off[i])}
 	var d Decision
 	d.Contact.BillingID = BillingID(r.str())
 	d.Contact.Email = r.str()
@@ -142,7 +151,16 @@ func (l *decisionLog) at(i int) Decision {
 }
 
 // action returns the action of decision i without decoding the rest.
-func (l *decisionLog) action(i int) Action { return l.at(i).Action }
+func (l *decisionLog) action(i int) Action {
+	r := logReader{b: l.arena.at(l.off[i])}
+	for range 7 {
+		r.skip()
+	}
+	r.varint()
+	r.varint()
+	r.byte()
+	return readCoded(&r, actionCodes)
+}
 
 type logReader struct{ b []byte }
 
@@ -151,6 +169,11 @@ func (r *logReader) str() string {
 	s := string(r.b[k : k+int(n)])
 	r.b = r.b[k+int(n):]
 	return s
+}
+
+func (r *logReader) skip() {
+	n, k := binary.Uvarint(r.b)
+	r.b = r.b[k+int(n):]
 }
 
 func (r *logReader) varint() int64 {
@@ -201,6 +224,32 @@ func (r *Report) All() iter.Seq[Decision] {
 	}
 }
 
+// Select yields the decisions of the run whose action keep accepts, in
+// the order of All; a run's compact log decodes only those.
+func (r *Report) Select(keep func(Action) bool) iter.Seq[Decision] {
+	if r.log == nil {
+		return func(yield func(Decision) bool) {
+			for _, d := range r.Decisions {
+				if keep(d.Action) && !yield(d) {
+					return
+				}
+			}
+		}
+	}
+	return r.log.selected(keep)
+}
+
+// selected yields the decisions whose action keep accepts.
+func (l *decisionLog) selected(keep func(Action) bool) iter.Seq[Decision] {
+	return func(yield func(Decision) bool) {
+		for i := range l.Len() {
+			if keep(l.action(i)) && !yield(l.at(i)) {
+				return
+			}
+		}
+	}
+}
+
 // NumDecisions returns how many decisions All yields.
 func (r *Report) NumDecisions() int {
 	if r.log != nil {
@@ -212,7 +261,13 @@ func (r *Report) NumDecisions() int {
 // tally counts the decisions of r.
 func (r *Report) tally() Counts {
 	var c Counts
-	for d := range r.All() {
+	if r.log != nil {
+		for i := range r.log.Len() {
+			c.Add(r.log.action(i))
+		}
+		return c
+	}
+	for _, d := range r.Decisions {
 		c.Add(d.Action)
 	}
 	return c

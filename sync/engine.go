@@ -461,16 +461,10 @@ func actionable(log *decisionLog) []int {
 // openDecisions yields the decisions worth keeping: customers that are not
 // linked and not excluded.
 func openDecisions(log *decisionLog) iter.Seq[Decision] {
-	return func(yield func(Decision) bool) {
-		for d := range log.all() {
-			// Excluded customers are kept in the exclusions, not here.
-			if d.Action != ActionLink && d.Action != ActionCreate && d.Action != ActionAlreadyLinked && d.Action != ActionExcluded {
-				if !yield(d) {
-					return
-				}
-			}
-		}
-	}
+	return log.selected(func(a Action) bool {
+		// Excluded customers are kept in the exclusions, not here.
+		return a != ActionLink && a != ActionCreate && a != ActionAlreadyLinked && a != ActionExcluded
+	})
 }
 
 func (e *Engine) defaults() {

@@ -2,8 +2,8 @@ package sync
 
 import (
 	"context"
-	"iter"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 )
