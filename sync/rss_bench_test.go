@@ -43,6 +43,7 @@ import (
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
 	"github.com/ticaga/ticaga-sync/daemon"
+	"github.com/ticaga/ticaga-sync/internal/gctune"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
@@ -84,6 +85,8 @@ func rssChild() int {
 		fmt.Fprintln(os.Stderr, "rss child:", err)
 		return 1
 	}
+	// As the ticaga-sync binary does (cmd/ticaga-sync's main).
+	gctune.Apply(os.LookupEnv)
 	ctx := context.Background()
 	dsn, url := os.Getenv("TICAGA_RSS_DSN"), os.Getenv("TICAGA_RSS_URL")
 	prof := os.Getenv("TICAGA_RSS_PROFILE")
