@@ -16,8 +16,9 @@ package sync_test
 // The seeded databases are kept between benchmark runs (ticaga_rss_v<N>_...,
 // re-created when missing or when rssSchema changes): seeding a million
 // customers takes minutes, a run seconds. TICAGA_RSS_KEEP=0 drops them at
-// the end. TICAGA_RSS_PROFILE=dir makes each child write a heap profile
-// (taken at the end of its run) and a CPU profile there.
+// the end. TICAGA_RSS_PROFILE=dir makes each child write heap profiles (when
+// its last contact is read, heap-planned.pprof, and at the end of the run,
+// heap.pprof) and a CPU profile (cpu.pprof) there.
 
 import (
 	"bufio"
@@ -124,6 +125,11 @@ func rssChild() int {
 			return fail(err)
 		}
 	}
+	if prof != "" {
+		// The heap when every contact is planned: the directory, its
+		// index, the pairings and the decisions are all live then.
+		e = e.WithObserver(heapAtPlanned{dir: prof})
+	}
 	t0 := time.Now()
 	rep, runErr := e.Run(ctx, ticagasync.RunOptions{})
 	took := time.Since(t0)
@@ -159,6 +165,25 @@ func rssChild() int {
 	out, _ := json.Marshal(res)
 	fmt.Printf("RSS-RESULT %s\n", out)
 	return 0
+}
+
+// heapAtPlanned writes a heap profile (heap-planned.pprof in dir) when the
+// last contact is read.
+type heapAtPlanned struct {
+	ticagasync.NopObserver
+	dir string
+}
+
+func (h heapAtPlanned) Progress(stage ticagasync.Stage, done, total int) {
+	if stage != ticagasync.StageContacts || total == 0 || done != total {
+		return
+	}
+	f, err := os.Create(filepath.Join(h.dir, "heap-planned.pprof"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.WriteHeapProfile(f)
 }
 
 type countingWriter struct {
