@@ -149,11 +149,18 @@ type userTable struct {
 
 type userRec struct {
 	id      int64
-	fetched int64  // UnixNano; 0: the zero time
-	off     uint64 // in arena
-	sys     byte   // index in systems; 255: the name is in the arena
-	dead    bool
+	fetched int64 // UnixNano; 0: the zero time
+	// packed holds where the text is in the arena (bits 0-54), whether
+	// the entry was removed (bit 55) and its billing system's index in
+	// systems (bits 56-63; 255: the name is in the arena).
+	packed uint64
 }
+
+const recDead = 1 << 55
+
+func (r *userRec) off() uint64 { return r.packed & (recDead - 1) }
+func (r *userRec) sys() byte   { return byte(r.packed >> 56) }
+func (r *userRec) dead() bool  { return r.packed&recDead != 0 }
 
 func newUserTable() *userTable {
 	return &userTable{moreIdx: map[int64]int32{}, systems: []string{""}, sysOf: map[string]byte{"": 0}}
@@ -175,7 +182,7 @@ func (t *userTable) find(id int64) *userRec {
 // has reports whether id has a live entry.
 func (t *userTable) has(id int64) bool {
 	r := t.find(id)
-	return r != nil && !r.dead
+	return r != nil && !r.dead()
 }
 
 // put adds or replaces u.
@@ -196,12 +203,12 @@ func (t *userTable) put(u TicagaUser) {
 		b = appendString(b, s)
 	}
 	t.scratch = b
-	rec := userRec{id: u.ID, off: t.arena.add(b), sys: sys}
+	rec := userRec{id: u.ID, packed: t.arena.add(b) | uint64(sys)<<56}
 	if !u.FetchedAt.IsZero() {
 		rec.fetched = u.FetchedAt.UnixNano()
 	}
 	if r := t.find(u.ID); r != nil {
-		if r.dead {
+		if r.dead() {
 			t.live++
 		}
 		*r = rec
@@ -221,7 +228,7 @@ func (t *userTable) put(u TicagaUser) {
 
 // merge moves the records put out of order into recs, dropping the dead.
 func (t *userTable) merge() {
-	recs := slices.DeleteFunc(append(t.recs, t.more...), func(r userRec) bool { return r.dead })
+	recs := slices.DeleteFunc(append(t.recs, t.more...), func(r userRec) bool { return r.dead() })
 	slices.SortFunc(recs, func(a, b userRec) int { return cmp.Compare(a.id, b.id) })
 	t.recs, t.more, t.moreIdx = slices.Clip(recs), nil, map[int64]int32{}
 }
@@ -229,19 +236,19 @@ func (t *userTable) merge() {
 // get returns the entry of id.
 func (t *userTable) get(id int64) (TicagaUser, bool) {
 	r := t.find(id)
-	if r == nil || r.dead {
+	if r == nil || r.dead() {
 		return TicagaUser{}, false
 	}
 	return t.user(r), true
 }
 
 func (t *userTable) user(r *userRec) TicagaUser {
-	rd := logReader{b: t.arena.at(r.off)}
+	rd := logReader{b: t.arena.at(r.off())}
 	u := TicagaUser{ID: r.id, Name: rd.str(), Email: rd.str(), Company: rd.str(), BillingID: BillingID(rd.str())}
-	if sysText := rd.str(); r.sys == 255 {
+	if sysText := rd.str(); r.sys() == 255 {
 		u.BillingSystem = sysText
 	} else {
-		u.BillingSystem = t.systems[r.sys]
+		u.BillingSystem = t.systems[r.sys()]
 	}
 	if r.fetched != 0 {
 		u.FetchedAt = time.Unix(0, r.fetched).UTC()
@@ -252,10 +259,10 @@ func (t *userTable) user(r *userRec) TicagaUser {
 // remove drops the entry of id and reports whether there was one.
 func (t *userTable) remove(id int64) bool {
 	r := t.find(id)
-	if r == nil || r.dead {
+	if r == nil || r.dead() {
 		return false
 	}
-	r.dead = true
+	r.packed |= recDead
 	t.live--
 	return true
 }
@@ -264,7 +271,7 @@ func (t *userTable) remove(id int64) bool {
 func (t *userTable) records(yield func(*userRec) bool) {
 	for _, rs := range [][]userRec{t.recs, t.more} {
 		for i := range rs {
-			if !rs[i].dead && !yield(&rs[i]) {
+			if !rs[i].dead() && !yield(&rs[i]) {
 				return
 			}
 		}
