@@ -47,3 +47,36 @@ func TestWriteJSONReportMatchesEncoder(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteControlResult checks that a streamed control result decodes as
+// the controlResult the socket used to encode whole.
+func TestWriteControlResult(t *testing.T) {
+	rep := &ticagasync.Report{Source: "blesta", Outcome: ticagasync.OutcomeCompleted, Decisions: []ticagasync.Decision{
+		{Contact: ticagasync.Contact{BillingID: "1", Email: "a@example.com"}, Action: ticagasync.ActionAlreadyLinked, TicagaID: 4},
+		{Contact: ticagasync.Contact{BillingID: "2", Email: "b@example.com"}, Action: ticagasync.ActionNoMatch},
+	}}
+	for _, o := range []Outcome{
+		{Source: `blesta "x"`, Report: rep, Msg: "a <msg>", Code: 1},
+		{Source: "whmcs", NotSelected: true, Code: 2},
+		{Source: "none"},
+	} {
+		var buf bytes.Buffer
+		if err := writeControlResult(&buf, o); err != nil {
+			t.Fatal(err)
+		}
+		var got controlResult
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("%s: %v", buf.String(), err)
+		}
+		want := controlResult{Source: o.Source, Msg: o.Msg, Code: o.Code, NotSelected: o.NotSelected}
+		if o.Report != nil {
+			jr := NewJSONReport(o.Report, true)
+			want.Report = &jr
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if !bytes.Equal(wb, gb) {
+			t.Errorf("decoded\n%s\nwant\n%s", gb, wb)
+		}
+	}
+}
