@@ -77,6 +77,8 @@ type rssResult struct {
 	Outcome    string            `json:"outcome"`
 	Error      string            `json:"error,omitempty"`
 	ReportSize int64             `json:"report_bytes"`
+	// Stages are when the run reached each stage, in seconds.
+	Stages map[string]float64 `json:"stages"`
 }
 
 // rssChild is the measured process: one run of the engine, configured
@@ -125,15 +127,11 @@ func rssChild() int {
 			return fail(err)
 		}
 	}
-	if prof != "" {
-		// The heap when every contact is planned: the directory, its
-		// index, the pairings and the decisions are all live then.
-		e = e.WithObserver(heapAtPlanned{dir: prof})
-	}
-	t0 := time.Now()
+	stages := &stageTimes{t0: time.Now(), heapDir: prof}
+	e = e.WithObserver(stages)
 	rep, runErr := e.Run(ctx, ticagasync.RunOptions{})
-	took := time.Since(t0)
-	res := rssResult{RunSeconds: took.Seconds()}
+	took := time.Since(stages.t0)
+	res := rssResult{RunSeconds: took.Seconds(), Stages: stages.marks}
 	if rep != nil {
 		res.Counts, res.APICalls, res.Outcome = rep.Counts, rep.APICalls, string(rep.Outcome)
 		// What `sync --output json` prints, to /dev/null.
@@ -167,24 +165,47 @@ func rssChild() int {
 	return 0
 }
 
-// heapAtPlanned writes a heap profile (heap-planned.pprof in dir) when the
-// last contact is read.
-type heapAtPlanned struct {
+// stageTimes notes when a run reaches each stage (seconds since t0):
+// "directory" (pairings read), "contacts" (directory refreshed), "planned"
+// (the last contact read and decided), "finished". With heapDir set it
+// writes a heap profile (heap-planned.pprof) when planning ends: the
+// directory, its index, the pairings and the decisions are all live then.
+type stageTimes struct {
 	ticagasync.NopObserver
-	dir string
+	t0      time.Time
+	heapDir string
+	marks   map[string]float64
 }
 
-func (h heapAtPlanned) Progress(stage ticagasync.Stage, done, total int) {
-	if stage != ticagasync.StageContacts || total == 0 || done != total {
-		return
+func (s *stageTimes) mark(name string) {
+	if s.marks == nil {
+		s.marks = map[string]float64{}
 	}
-	f, err := os.Create(filepath.Join(h.dir, "heap-planned.pprof"))
-	if err != nil {
-		return
+	if _, ok := s.marks[name]; !ok {
+		s.marks[name] = time.Since(s.t0).Seconds()
 	}
-	defer f.Close()
-	_ = pprof.WriteHeapProfile(f)
 }
+
+func (s *stageTimes) Progress(stage ticagasync.Stage, done, total int) {
+	switch {
+	case stage == ticagasync.StageDirectory || stage == ticagasync.StageContacts && total == 0:
+		s.mark(string(stage))
+	case stage == ticagasync.StageContacts && done == total:
+		s.mark("contacts")
+		s.mark("planned")
+		if s.heapDir == "" {
+			return
+		}
+		f, err := os.Create(filepath.Join(s.heapDir, "heap-planned.pprof"))
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_ = pprof.WriteHeapProfile(f)
+	}
+}
+
+func (s *stageTimes) RunFinished(*ticagasync.Report) { s.mark("finished") }
 
 type countingWriter struct {
 	w io.Writer
@@ -276,6 +297,8 @@ func BenchmarkSteadyRSS(b *testing.B) {
 					b.Fatalf("steady run: %d connection calls, want 1", got)
 				}
 				checkRSSCounts(b, sz, res.Counts, true)
+				b.Logf("run %d: %.1f MiB, %.2fs; stages (s since start): %v; JSON report %d bytes",
+					runs+1, float64(res.PeakRSSKiB)/1024, res.RunSeconds, res.Stages, res.ReportSize)
 				peak = max(peak, res.PeakRSSKiB)
 				secs += res.RunSeconds
 				calls += fake.TotalCalls()
