@@ -30,6 +30,9 @@ func TestDecisionLogRoundTrip(t *testing.T) {
 		case 12:
 			d.Detail = strings.Repeat("x", 3*arenaChunk/2) // longer than a chunk
 		}
+		if i >= 2000 {
+			d.Contact.Status = fmt.Sprintf("status-%d", i%400) // more words than codes
+		}
 		want = append(want, d)
 	}
 	var l decisionLog
@@ -135,6 +138,8 @@ func TestPairIndex(t *testing.T) {
 		{TicagaUserID: 3, BillingUserID: "10", BillingSystem: " blesta", CompanyID: 2},
 		{TicagaUserID: 5, BillingUserID: "11", BillingSystem: "WHMCS"},
 		{TicagaUserID: 9, BillingUserID: "10", BillingSystem: "WHMCS"},
+		{TicagaUserID: 12, BillingUserID: "010", BillingSystem: "Blesta"},
+		{TicagaUserID: 13, BillingUserID: "cst-a", BillingSystem: "TicketSource"},
 	}
 	x := newPairIndex()
 	for _, p := range rows {
@@ -153,7 +158,13 @@ func TestPairIndex(t *testing.T) {
 	if got := x.byBilling("whmcs", "12"); got != nil {
 		t.Errorf("byBilling(whmcs, 12) = %+v", got)
 	}
-	if got := slices.Collect(x.each()); !reflect.DeepEqual(got, rows) || x.len() != 4 {
+	if got := x.byBilling("Blesta", "010"); !reflect.DeepEqual(got, rows[4:5]) {
+		t.Errorf("byBilling(Blesta, 010) = %+v", got)
+	}
+	if got := x.byBilling("ticketsource", "cst-a"); !reflect.DeepEqual(got, rows[5:6]) {
+		t.Errorf("byBilling(ticketsource, cst-a) = %+v", got)
+	}
+	if got := slices.Collect(x.each()); !reflect.DeepEqual(got, rows) || x.len() != len(rows) {
 		t.Errorf("each = %+v", got)
 	}
 }

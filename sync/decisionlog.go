@@ -15,6 +15,9 @@ type decisionLog struct {
 	off     []uint64
 	scratch []byte
 	excl    map[int]*Exclusion
+	// statuses are the billing status words met (few), by their code.
+	statuses []string
+	statusOf map[string]byte
 }
 
 // arenaChunk is the size of an arena's chunks.
@@ -90,9 +93,11 @@ func (l *decisionLog) set(i int, d Decision) { l.put(i, d) }
 func (l *decisionLog) put(i int, d Decision) {
 	c := d.Contact
 	b := l.scratch[:0]
-	for _, s := range []string{string(c.BillingID), c.Email, c.FirstName, c.LastName, c.Company, c.Status, c.Problem} {
+	for _, s := range []string{string(c.BillingID), c.Email, c.FirstName, c.LastName, c.Company} {
 		b = appendString(b, s)
 	}
+	b = l.appendStatus(b, c.Status)
+	b = appendString(b, c.Problem)
 	b = binary.AppendVarint(b, c.CompanyID)
 	b = binary.AppendVarint(b, d.TicagaID)
 	var flags byte
@@ -113,6 +118,24 @@ func (l *decisionLog) put(i int, d Decision) {
 	} else {
 		delete(l.excl, i)
 	}
+}
+
+// appendStatus appends the code of status, or literal and the word once
+// 255 words are known.
+func (l *decisionLog) appendStatus(b []byte, status string) []byte {
+	code, ok := l.statusOf[status]
+	if !ok && len(l.statuses) < literal {
+		if l.statusOf == nil {
+			l.statusOf = map[string]byte{}
+		}
+		code, ok = byte(len(l.statuses)), true
+		l.statusOf[status] = code
+		l.statuses = append(l.statuses, status)
+	}
+	if !ok {
+		return appendString(append(b, literal), status)
+	}
+	return append(b, code)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -138,7 +161,11 @@ func (l *decisionLog) at(i int) Decision {
 	d.Contact.FirstName = r.str()
 	d.Contact.LastName = r.str()
 	d.Contact.Company = r.str()
-	d.Contact.Status = r.str()
+	if code := r.byte(); code == literal {
+		d.Contact.Status = r.str()
+	} else {
+		d.Contact.Status = l.statuses[code]
+	}
 	d.Contact.Problem = r.str()
 	d.Contact.CompanyID = r.varint()
 	d.TicagaID = r.varint()
@@ -153,9 +180,13 @@ func (l *decisionLog) at(i int) Decision {
 // action returns the action of decision i without decoding the rest.
 func (l *decisionLog) action(i int) Action {
 	r := logReader{b: l.arena.at(l.off[i])}
-	for range 7 {
+	for range 5 {
 		r.skip()
 	}
+	if r.byte() == literal {
+		r.skip()
+	}
+	r.skip()
 	r.varint()
 	r.varint()
 	r.byte()

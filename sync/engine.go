@@ -298,15 +298,39 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	// Contacts arrive in keyset pages and are decided as they arrive, into
 	// a compact log: nothing holds the whole table. A duplicate email may
 	// come last: the planner's finish decides those again.
+	// The planner decides in its own goroutine, batches of contacts
+	// behind the reader, so that reading the billing database and deciding
+	// overlap.
 	sp := newStreamPlanner(&planner{system: e.System, users: dir.index(), pairs: pairs, excluded: excluded})
+	const batchSize = 500
+	batches := make(chan []Contact, 4)
+	planned := make(chan struct{})
+	go func() {
+		defer close(planned)
+		for batch := range batches {
+			for _, c := range batch {
+				sp.add(c)
+			}
+		}
+	}()
 	n := 0
+	batch := make([]Contact, 0, batchSize)
 	err = e.Source.EachContact(ctx, func(c Contact) error {
-		sp.add(c)
+		batch = append(batch, c)
+		if len(batch) == batchSize {
+			batches <- batch
+			batch = make([]Contact, 0, batchSize)
+		}
 		if n++; n%500 == 0 {
 			e.Observer.Progress(StageContacts, n, 0)
 		}
 		return nil
 	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	<-planned
 	if err != nil {
 		return fmt.Errorf("read billing contacts: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"iter"
 	"slices"
+	"strings"
 )
 
 // userIndex finds Ticaga users by id (through get, the directory's own
@@ -72,13 +73,42 @@ type pairIndex struct {
 	systems []string
 	keys    []string
 	sysOf   map[string]uint16
+	text    []BillingID
 }
 
 type pairRow struct {
 	ticaga  int64
-	billing BillingID
 	company int64
-	sys     uint16
+	// num is the billing id when it is a number (see BillingID.Int),
+	// text[str-1] when str is not 0: numbers take no string.
+	num int64
+	str int32
+	sys uint16
+}
+
+// billingKey orders billing ids as CompareBillingIDs does.
+type billingKey struct {
+	num int64
+	str string // "" for a number
+}
+
+func keyOfBilling(id BillingID) billingKey {
+	if n, ok := id.Int(); ok {
+		return billingKey{num: n}
+	}
+	return billingKey{str: string(id)}
+}
+
+func (a billingKey) compare(b billingKey) int {
+	switch {
+	case a.str == "" && b.str == "":
+		return cmp.Compare(a.num, b.num)
+	case a.str == "":
+		return -1
+	case b.str == "":
+		return 1
+	}
+	return strings.Compare(a.str, b.str)
 }
 
 func newPairIndex() *pairIndex { return &pairIndex{sysOf: map[string]uint16{}} }
@@ -92,7 +122,14 @@ func (x *pairIndex) add(p Pairing) {
 		x.systems = append(x.systems, p.BillingSystem)
 		x.keys = append(x.keys, SystemKey(p.BillingSystem))
 	}
-	x.rows = append(x.rows, pairRow{ticaga: p.TicagaUserID, billing: p.BillingUserID, company: p.CompanyID, sys: s})
+	r := pairRow{ticaga: p.TicagaUserID, company: p.CompanyID, sys: s}
+	if n, ok := p.BillingUserID.Int(); ok {
+		r.num = n
+	} else {
+		x.text = append(x.text, p.BillingUserID)
+		r.str = int32(len(x.text))
+	}
+	x.rows = append(x.rows, r)
 }
 
 // done sorts the indexes.
@@ -109,13 +146,24 @@ func (x *pairIndex) done() {
 		if c := cmp.Compare(x.keys[ra.sys], x.keys[rb.sys]); c != 0 {
 			return c
 		}
-		return cmp.Compare(ra.billing, rb.billing)
+		return x.billingKey(ra).compare(x.billingKey(rb))
 	})
 }
 
+func (x *pairIndex) billingKey(r *pairRow) billingKey {
+	if r.str != 0 {
+		return billingKey{str: string(x.text[r.str-1])}
+	}
+	return billingKey{num: r.num}
+}
+
 func (x *pairIndex) pairing(i int32) Pairing {
-	r := x.rows[i]
-	return Pairing{TicagaUserID: r.ticaga, BillingUserID: r.billing, BillingSystem: x.systems[r.sys], CompanyID: r.company}
+	r := &x.rows[i]
+	id := BillingIDOf(r.num)
+	if r.str != 0 {
+		id = x.text[r.str-1]
+	}
+	return Pairing{TicagaUserID: r.ticaga, BillingUserID: id, BillingSystem: x.systems[r.sys], CompanyID: r.company}
 }
 
 // len returns the number of rows.
@@ -147,12 +195,12 @@ func (x *pairIndex) byTicaga(id int64) (Pairing, bool) {
 
 // byBilling returns the rows pairing customer id of billing system system.
 func (x *pairIndex) byBilling(system string, id BillingID) []Pairing {
-	key := SystemKey(system)
+	key, bk := SystemKey(system), keyOfBilling(id)
 	cmpRow := func(r int32) int {
 		if c := cmp.Compare(x.keys[x.rows[r].sys], key); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.rows[r].billing, id)
+		return x.billingKey(&x.rows[r]).compare(bk)
 	}
 	i, found := slices.BinarySearchFunc(x.byBill, 0, func(r int32, _ int) int { return cmpRow(r) })
 	if !found {
