@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -49,6 +50,37 @@ type controlResult struct {
 	NotSelected bool `json:"not_selected,omitempty"`
 }
 
+// writeControlResult writes o as its controlResult in JSON, with every
+// decision of its report (already linked ones too), streamed.
+func writeControlResult(w io.Writer, o Outcome) error {
+	src, err := json.Marshal(o.Source)
+	if err != nil {
+		return err
+	}
+	rest, err := json.Marshal(controlResult{Msg: o.Msg, Code: o.Code, NotSelected: o.NotSelected})
+	if err != nil {
+		return err
+	}
+	// rest is {"source":"",...}: the fields after the report follow it.
+	_, after, _ := bytes.Cut(rest, []byte(`"source":"",`))
+	if _, err := fmt.Fprintf(w, `{"source":%s,`, src); err != nil {
+		return err
+	}
+	if o.Report != nil {
+		if _, err := io.WriteString(w, `"report":`); err != nil {
+			return err
+		}
+		if err := WriteJSONReport(w, o.Report, true, ""); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, ","); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(after)
+	return err
+}
+
 // serveControl listens on path and serves sync requests with a's sources
 // until ctx ends. It returns once listening; done is closed when the
 // listener is closed and every request has been answered. A run in
@@ -82,20 +114,24 @@ func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, 
 		}
 		log.Info().Bool("dry_run", req.DryRun).Strs("sources", req.Sources).Msg("one-off run requested on the control socket")
 		opt := ticagasync.RunOptions{DryRun: req.DryRun, Full: req.Full, Clients: req.Clients, LockWait: req.Wait}
-		results := []controlResult{}
-		for _, s := range a.Select(req.Sources, req.Companies) {
+		// The answer is a JSON array of controlResult, written as each
+		// source's run ends, one decision at a time: no report is held
+		// whole. A client that went away makes the writes fail, not the
+		// runs.
+		w.Header().Set("Content-Type", "application/json")
+		bw := bufio.NewWriter(w)
+		bw.WriteByte('[')
+		for i, s := range a.Select(req.Sources, req.Companies) {
 			// The run belongs to the daemon: a client that goes away does
 			// not cancel it halfway; the daemon's stop does.
 			o := s.Sync(runCtx, req.Companies, opt)
-			res := controlResult{Source: o.Source, Msg: o.Msg, Code: o.Code, NotSelected: o.NotSelected}
-			if o.Report != nil {
-				jr := NewJSONReport(o.Report, true)
-				res.Report = &jr
+			if i > 0 {
+				bw.WriteByte(',')
 			}
-			results = append(results, res)
+			_ = writeControlResult(bw, o)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(results)
+		bw.WriteString("]\n")
+		_ = bw.Flush()
 	})
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,8 +55,20 @@ type JSONReport struct {
 
 // NewJSONReport is the JSON report of a run: decisions of already-linked
 // customers are left out unless all is set (the control socket carries
-// every decision, so the client can write a --report file).
+// every decision, so the client can write a --report file). It holds every
+// decision it reports: WriteJSONReport writes the same text without.
 func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
+	out := jsonHead(rep)
+	for d := range rep.All() {
+		if jd, ok := jsonDecision(d, all); ok {
+			out.Decisions = append(out.Decisions, jd)
+		}
+	}
+	return out
+}
+
+// jsonHead is the JSON report of rep without its decisions.
+func jsonHead(rep *ticagasync.Report) JSONReport {
 	out := JSONReport{
 		RunID: rep.RunID, Source: rep.Source, Outcome: string(rep.Outcome), DryRun: rep.DryRun, Kind: rep.Kind,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.FinishedAt.UTC(), Counts: rep.Counts,
@@ -69,20 +84,65 @@ func NewJSONReport(rep *ticagasync.Report, all bool) JSONReport {
 	if rep.Err != nil {
 		out.Error = rep.Err.Error()
 	}
-	for _, d := range rep.Decisions {
-		if d.Action == ticagasync.ActionAlreadyLinked && !all {
-			continue
-		}
-		jd := JSONDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
-			Name: d.Contact.Name(), Action: string(d.Action),
-			Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned, Exclusion: d.Exclusion}
-		if d.TicagaID != 0 {
-			id := d.TicagaID
-			jd.TicagaID = &id
-		}
-		out.Decisions = append(out.Decisions, jd)
-	}
 	return out
+}
+
+// jsonDecision is d in the JSON report; ok is false for an already linked
+// customer unless all is set.
+func jsonDecision(d ticagasync.Decision, all bool) (JSONDecision, bool) {
+	if d.Action == ticagasync.ActionAlreadyLinked && !all {
+		return JSONDecision{}, false
+	}
+	jd := JSONDecision{BillingID: d.Contact.BillingID, Email: d.Contact.Email, CompanyID: d.Contact.CompanyID,
+		Name: d.Contact.Name(), Action: string(d.Action),
+		Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned, Exclusion: d.Exclusion}
+	if d.TicagaID != 0 {
+		id := d.TicagaID
+		jd.TicagaID = &id
+	}
+	return jd, true
+}
+
+// decisionsField is how the (last) decisions field of an indented
+// JSONReport with no decision reads.
+const decisionsField = `"decisions": []`
+
+// WriteJSONReport writes NewJSONReport(rep, all) to w as
+// json.MarshalIndent(report, prefix, "  ") would, without a final newline,
+// one decision at a time: its memory does not grow with the decisions.
+func WriteJSONReport(w io.Writer, rep *ticagasync.Report, all bool, prefix string) error {
+	head, err := json.MarshalIndent(jsonHead(rep), prefix, "  ")
+	if err != nil {
+		return err
+	}
+	cut := bytes.LastIndex(head, []byte(decisionsField))
+	if cut < 0 {
+		return errors.New("daemon: JSON report without its decisions field")
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(head[:cut+len(decisionsField)-1]) // up to the opening bracket
+	inner := prefix + "    "
+	n := 0
+	keep := func(a ticagasync.Action) bool { return all || a != ticagasync.ActionAlreadyLinked }
+	for d := range rep.Select(keep) {
+		jd, _ := jsonDecision(d, all)
+		b, err := json.MarshalIndent(jd, inner, "  ")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + inner)
+		bw.Write(b)
+		n++
+	}
+	if n > 0 {
+		bw.WriteString("\n" + prefix + "  ")
+	}
+	bw.WriteByte(']')
+	bw.Write(head[cut+len(decisionsField):])
+	return bw.Flush()
 }
 
 // Report turns a JSON report (from the daemon's control socket) back into
@@ -207,7 +267,7 @@ func endpointBreakdown(m map[string]int) string {
 
 func section(w io.Writer, rep *ticagasync.Report, a ticagasync.Action, title string) {
 	var ds []ticagasync.Decision
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		if d.Action == a {
 			ds = append(ds, d)
 		}

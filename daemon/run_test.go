@@ -270,7 +270,7 @@ func TestSyncViaDaemon(t *testing.T) {
 	}
 	o := outs[0]
 	if o.Source != "blesta" || o.Code != ExitOK || o.Report == nil || !o.Report.DryRun ||
-		o.Report.Counts.AlreadyLinked != 2 || o.Report.Counts.NoMatch != 1 || len(o.Report.Decisions) != 3 {
+		o.Report.Counts.AlreadyLinked != 2 || o.Report.Counts.NoMatch != 1 || o.Report.NumDecisions() != 3 {
 		t.Fatalf("outcome = %+v, report %+v", o, o.Report)
 	}
 	if outs, err := SyncViaDaemon(t.Context(), sock, SyncRequest{Sources: []string{"nope"}}); err != nil || len(outs) != 0 {

@@ -91,9 +91,9 @@ func (o *sourceObserver) RunFinished(r *ticagasync.Report) {
 	// A run that planned has its decisions, even when it failed later; a
 	// run that failed before planning has none and says nothing about the
 	// customers.
-	if r.Outcome != ticagasync.OutcomeFailed || len(r.Decisions) > 0 {
+	if r.Outcome != ticagasync.OutcomeFailed || r.NumDecisions() > 0 {
 		counts := make(map[decisionKey]int)
-		for _, d := range r.Decisions {
+		for d := range r.All() {
 			counts[keyOf(d)]++
 		}
 		m.decisions.replace(src, counts)

@@ -62,7 +62,7 @@ type openSet map[fingerprint]ticagasync.Decision
 // watched.
 func openDecisions(rep *ticagasync.Report, watch func(ticagasync.Action) bool) openSet {
 	set := openSet{}
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		if isOpen(d.Action) && watch(d.Action) {
 			set[fingerprintOf(d)] = d
 		}
@@ -93,9 +93,12 @@ func interrupted(rep *ticagasync.Report) bool {
 	if rep.Err != nil && errors.Is(rep.Err, context.Canceled) {
 		return true
 	}
-	return slices.ContainsFunc(rep.Decisions, func(d ticagasync.Decision) bool {
-		return d.Reason == ticagasync.ReasonCancelled
-	})
+	for d := range rep.All() {
+		if d.Reason == ticagasync.ReasonCancelled {
+			return true
+		}
+	}
+	return false
 }
 
 // decide returns the notification a channel whose state is cs should get

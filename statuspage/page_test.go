@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func newWorld(t *testing.T, opt statuspage.Options, decisions []ticagasync.Decis
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.ReplaceDecisions(ctx, "blesta", 2, decisions, nil, t0); err != nil {
+	if err := st.ReplaceDecisions(ctx, "blesta", 2, slices.Values(decisions), nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	opt.Sources = func() []statuspage.Source {

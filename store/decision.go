@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -33,7 +36,10 @@ const decisionColumns = "source, billing_id, email, action, reason, ticaga_id, d
 // are kept. An empty scope, like nil, means every customer (as the engine
 // reads an empty client list). Statements are multi-row, at most 500 rows
 // each. When open holds a customer twice, the last one counts.
-func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
+//
+// open is read once, as it is written: what is held is a 128-bit hash of
+// each stored decision by billing id, not the decisions.
+func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64, open iter.Seq[ticagasync.Decision], scope []ticagasync.BillingID, now time.Time) error {
 	var inScope map[ticagasync.BillingID]bool
 	if len(scope) > 0 {
 		inScope = make(map[ticagasync.BillingID]bool, len(scope))
@@ -41,35 +47,19 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 			inScope[id] = true
 		}
 	}
-	// Keep the last decision per customer, in first-seen order.
-	keep := make(map[ticagasync.BillingID]int, len(open))
-	var list []ticagasync.Decision
-	for _, d := range open {
-		id := d.Contact.BillingID
-		if inScope != nil && !inScope[id] {
-			continue
-		}
-		if i, ok := keep[id]; ok {
-			list[i] = d
-			continue
-		}
-		keep[id] = len(list)
-		list = append(list, d)
-	}
 	now = s.utc(now)
+	fp := newFingerprinter()
 
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		existing, err := storedDecisions(tx, source)
+		existing, err := storedDecisions(tx, source, fp)
 		if err != nil {
 			return err
 		}
-		var changed []ticagasync.Decision
-		for _, d := range list {
-			if old, ok := existing[d.Contact.BillingID]; !ok || old != fingerprintOf(d) {
-				changed = append(changed, d)
+		batch := make([]ticagasync.Decision, 0, s.batchSize)
+		write := func() error {
+			if len(batch) == 0 {
+				return nil
 			}
-		}
-		err = chunks(changed, s.batchSize, func(batch []ticagasync.Decision) error {
 			args := make([]any, 0, len(batch)*10)
 			for _, d := range batch {
 				var ticagaID any
@@ -80,20 +70,42 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 					clip(string(d.Reason), 64), ticagaID, clip(d.Detail, maxDetail), now, now, runID)
 			}
 			// since comes first: it compares the old action and reason.
-			return tx.Exec("INSERT INTO ticaga_sync_decisions ("+decisionColumns+") VALUES "+
+			err := tx.Exec("INSERT INTO ticaga_sync_decisions ("+decisionColumns+") VALUES "+
 				valuesList(len(batch), 10)+" ON DUPLICATE KEY UPDATE "+
 				"since = IF(action = VALUES(action) AND reason = VALUES(reason), since, VALUES(since)), "+
 				"email = VALUES(email), action = VALUES(action), reason = VALUES(reason), "+
 				"ticaga_id = VALUES(ticaga_id), detail = VALUES(detail), last_seen = VALUES(last_seen), "+
 				"run_id = VALUES(run_id)", args...).Error
-		})
-		if err != nil {
+			batch = batch[:0]
+			return err
+		}
+		// A customer met again (open holds it twice) is written again when
+		// it differs from what its row now holds, so that the last counts.
+		for d := range open {
+			id := d.Contact.BillingID
+			if inScope != nil && !inScope[id] {
+				continue
+			}
+			old, ok := existing[id]
+			if f := fingerprintOf(fp, d); !ok || old.fp != f {
+				batch = append(batch, d)
+				old.fp = f
+			}
+			old.seen = true
+			existing[id] = old
+			if len(batch) == s.batchSize {
+				if err := write(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := write(); err != nil {
 			return err
 		}
 		// Delete the source's other decisions (within scope).
 		var gone []string
-		for id := range existing {
-			if _, open := keep[id]; !open && (inScope == nil || inScope[id]) {
+		for id, old := range existing {
+			if !old.seen && (inScope == nil || inScope[id]) {
 				gone = append(gone, string(id))
 			}
 		}
@@ -107,32 +119,62 @@ func (s *Store) ReplaceDecisions(ctx context.Context, source string, runID int64
 	return nil
 }
 
-// fingerprint is what makes a stored decision different from a new one.
-type fingerprint struct {
-	email, action, reason, detail string
-	ticagaID                      int64
+// storedDecision is what ReplaceDecisions keeps of a stored decision: the
+// hash of what makes it different from a new one (as its row holds it
+// now), and whether open holds its customer.
+type storedDecision struct {
+	fp   [2]uint64
+	seen bool
 }
 
-func fingerprintOf(d ticagasync.Decision) fingerprint {
-	return fingerprint{email: clip(d.Contact.Email, 255), action: clip(string(d.Action), 32), reason: clip(string(d.Reason), 64),
-		detail: clip(d.Detail, maxDetail), ticagaID: d.TicagaID}
+// fingerprinter hashes what makes a stored decision different from a new
+// one (email, action, reason, ticaga_id, detail as stored), 128 bits.
+type fingerprinter struct {
+	seeds [2]maphash.Seed
+	h     maphash.Hash
+}
+
+func newFingerprinter() *fingerprinter {
+	return &fingerprinter{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+func (f *fingerprinter) sum(email, action, reason, detail string, ticagaID int64) [2]uint64 {
+	var out [2]uint64
+	for i, seed := range f.seeds {
+		f.h.SetSeed(seed)
+		for _, s := range []string{email, action, reason, detail} {
+			var n [8]byte
+			binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+			f.h.Write(n[:])
+			f.h.WriteString(s)
+		}
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(ticagaID))
+		f.h.Write(n[:])
+		out[i] = f.h.Sum64()
+	}
+	return out
+}
+
+func fingerprintOf(f *fingerprinter, d ticagasync.Decision) [2]uint64 {
+	return f.sum(clip(d.Contact.Email, 255), clip(string(d.Action), 32), clip(string(d.Reason), 64), clip(d.Detail, maxDetail), d.TicagaID)
 }
 
 // storedDecisions reads the fingerprints of source's decisions by billing id.
-func storedDecisions(tx *gorm.DB, source string) (map[ticagasync.BillingID]fingerprint, error) {
-	rows, err := tx.Raw("SELECT billing_id, email, action, reason, COALESCE(ticaga_id, 0), detail FROM ticaga_sync_decisions WHERE source = ?", source).Rows()
+func storedDecisions(tx *gorm.DB, source string, fp *fingerprinter) (map[ticagasync.BillingID]storedDecision, error) {
+	rows, err := tx.Raw("SELECT billing_id, email, action, reason, COALESCE(ticaga_id, 0), COALESCE(detail, '') FROM ticaga_sync_decisions WHERE source = ?", source).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[ticagasync.BillingID]fingerprint{}
+	out := map[ticagasync.BillingID]storedDecision{}
+	var id, email, action, reason, detail sql.RawBytes
+	var ticagaID int64
 	for rows.Next() {
-		var id string
-		var f fingerprint
-		if err := rows.Scan(&id, &f.email, &f.action, &f.reason, &f.ticagaID, &f.detail); err != nil {
+		if err := rows.Scan(&id, &email, &action, &reason, &ticagaID, &detail); err != nil {
 			return nil, err
 		}
-		out[ticagasync.BillingID(id)] = f
+		out[ticagasync.BillingID(id)] = storedDecision{fp: fp.sum(string(email), string(action), string(reason), string(detail), ticagaID)}
 	}
 	return out, rows.Err()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func TestReplaceDecisions(t *testing.T) {
 	ctx := t.Context()
 	replace := func(source string, run int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) {
 		t.Helper()
-		if err := s.ReplaceDecisions(ctx, source, run, open, scope, now); err != nil {
+		if err := s.ReplaceDecisions(ctx, source, run, slices.Values(open), scope, now); err != nil {
 			t.Fatalf("ReplaceDecisions(run %d): %v", run, err)
 		}
 	}
@@ -91,7 +92,7 @@ func TestReplaceDecisionsInBatches(t *testing.T) {
 	for i := range many {
 		many[i] = decision(int64(i+1), ticagasync.ActionNoMatch, ticagasync.ReasonNoTicagaUser, 0)
 	}
-	if err := s.ReplaceDecisions(ctx, "blesta", 1, many, nil, at(0)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "blesta", 1, slices.Values(many), nil, at(0)); err != nil {
 		t.Fatal(err)
 	}
 	// Keep the even ones, change the reason of every fourth, repeat one.
@@ -104,7 +105,7 @@ func TestReplaceDecisionsInBatches(t *testing.T) {
 		next = append(next, d)
 	}
 	next = append(next, next[0])
-	if err := s.ReplaceDecisions(ctx, "blesta", 2, next, nil, at(5)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "blesta", 2, slices.Values(next), nil, at(5)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.OpenDecisions(ctx)

@@ -19,27 +19,43 @@ const directoryColumns = "target, ticaga_id, email, email_key, name, company, bi
 // store that was never migrated has an empty directory (so a dry run works
 // before anything was written).
 func (s *Store) DirectoryUsers(ctx context.Context, target string) ([]ticagasync.TicagaUser, error) {
+	var users []ticagasync.TicagaUser
+	err := s.EachDirectoryUser(ctx, target, func(u ticagasync.TicagaUser) error {
+		users = append(users, u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// EachDirectoryUser calls fn for every cached Ticaga user of target, in id
+// order, as the rows arrive: nothing holds them all. A store that was
+// never migrated has an empty directory.
+func (s *Store) EachDirectoryUser(ctx context.Context, target string, fn func(ticagasync.TicagaUser) error) error {
 	rows, err := s.with(ctx).Raw("SELECT ticaga_id, email, name, company, billing_id, billing_system, fetched_at "+
 		"FROM ticaga_sync_directory WHERE target = ? ORDER BY ticaga_id", target).Rows()
 	if isMissingTable(err) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read directory of %s: %w", target, err)
+		return fmt.Errorf("read directory of %s: %w", target, err)
 	}
 	defer rows.Close()
-	var users []ticagasync.TicagaUser
 	for rows.Next() {
 		var u ticagasync.TicagaUser
 		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Company, &u.BillingID, &u.BillingSystem, &u.FetchedAt); err != nil {
-			return nil, fmt.Errorf("read directory of %s: %w", target, err)
+			return fmt.Errorf("read directory of %s: %w", target, err)
 		}
-		users = append(users, u)
+		if err := fn(u); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read directory of %s: %w", target, err)
+		return fmt.Errorf("read directory of %s: %w", target, err)
 	}
-	return users, nil
+	return nil
 }
 
 // SaveDirectoryUsers inserts or replaces the given entries of target in one

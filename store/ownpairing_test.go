@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func TestDecisionsWithStringAndNumericIDs(t *testing.T) {
 	for _, id := range []ticagasync.BillingID{"10", "9", "cst-b", "cst-a", "100"} {
 		open = append(open, ticagasync.Decision{Contact: ticagasync.Contact{BillingID: id, Email: "x@example.com"}, Action: ticagasync.ActionNoMatch, Reason: ticagasync.ReasonNoTicagaUser})
 	}
-	if err := s.ReplaceDecisions(ctx, "src", 1, open, nil, at(0)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "src", 1, slices.Values(open), nil, at(0)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.SourceDecisions(ctx, "src")
@@ -104,7 +105,7 @@ func TestDecisionsWithStringAndNumericIDs(t *testing.T) {
 	if d, ok, err := s.DecisionFor(ctx, "src", "cst-a"); err != nil || !ok || d.BillingID != "cst-a" {
 		t.Fatalf("DecisionFor(cst-a) = %+v, %v, %v", d, ok, err)
 	}
-	if err := s.ReplaceDecisions(ctx, "src", 2, open[:1], []ticagasync.BillingID{"10", "cst-a"}, at(1)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "src", 2, slices.Values(open[:1]), []ticagasync.BillingID{"10", "cst-a"}, at(1)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.DecisionFor(ctx, "src", "cst-a"); ok {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,10 +127,10 @@ func TestDecisionGroupsCappedAndOrdered(t *testing.T) {
 		decision(5, ticagasync.ActionConflict, ticagasync.ReasonDuplicateTicagaEmail, 8),
 		decision(6, ticagasync.ActionConflict, ticagasync.ReasonClientPairedElsewhere, 9),
 		decision(7, ticagasync.ActionInvalidEmail, ticagasync.ReasonMalformedEmail, 0))
-	if err := s.ReplaceDecisions(ctx, "blesta", 1, open, nil, at(0)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "blesta", 1, slices.Values(open), nil, at(0)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReplaceDecisions(ctx, "whmcs", 1, []ticagasync.Decision{decision(1, ticagasync.ActionFailed, ticagasync.ReasonTicagaUnknown, 3)}, nil, at(0)); err != nil {
+	if err := s.ReplaceDecisions(ctx, "whmcs", 1, slices.Values([]ticagasync.Decision{decision(1, ticagasync.ActionFailed, ticagasync.ReasonTicagaUnknown, 3)}), nil, at(0)); err != nil {
 		t.Fatal(err)
 	}
 	groups, err := s.DecisionGroups(ctx, "blesta", 3)

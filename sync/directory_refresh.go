@@ -49,7 +49,7 @@ type DirectoryReport struct {
 // entries, updated by what this run learned. Safe for concurrent use.
 type liveDirectory struct {
 	mu      gosync.Mutex
-	byID    map[int64]TicagaUser
+	byID    *userTable
 	fresh   map[int64]bool   // answered by Ticaga during this run
 	dirty   map[int64]bool   // to be saved
 	removed []int64          // to be deleted
@@ -87,13 +87,17 @@ func (d *liveDirectory) maxCreated() int64 {
 }
 
 func newLiveDirectory(cached []TicagaUser) *liveDirectory {
-	d := &liveDirectory{byID: make(map[int64]TicagaUser, len(cached)), fresh: map[int64]bool{}, dirty: map[int64]bool{},
+	t := newUserTable()
+	for _, u := range cached {
+		t.put(u)
+	}
+	return newLiveDirectoryOf(t)
+}
+
+func newLiveDirectoryOf(cached *userTable) *liveDirectory {
+	return &liveDirectory{byID: cached, fresh: map[int64]bool{}, dirty: map[int64]bool{},
 		unknown: map[int64]string{}, everUnknown: map[int64]bool{}, stored: map[int64]bool{}, outside: map[int64]bool{},
 		prev: map[int64]UnknownUser{}}
-	for _, u := range cached {
-		d.byID[u.ID] = u
-	}
-	return d
 }
 
 // learn records a user read from Ticaga in this run and reports whether the
@@ -101,8 +105,8 @@ func newLiveDirectory(cached []TicagaUser) *liveDirectory {
 func (d *liveDirectory) learn(u TicagaUser) (added, changed bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	old, ok := d.byID[u.ID]
-	d.byID[u.ID] = u
+	old, ok := d.byID.get(u.ID)
+	d.byID.put(u)
 	d.fresh[u.ID] = true
 	d.dirty[u.ID] = true
 	delete(d.unknown, u.ID)
@@ -117,8 +121,7 @@ func (d *liveDirectory) learn(u TicagaUser) (added, changed bool) {
 func (d *liveDirectory) forget(id int64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, ok := d.byID[id]
-	delete(d.byID, id)
+	ok := d.byID.remove(id)
 	delete(d.dirty, id)
 	delete(d.unknown, id)
 	d.fresh[id] = true
@@ -166,7 +169,7 @@ func proofError(err error) error {
 func (d *liveDirectory) markUnknown(id int64, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, cached := d.byID[id]; cached || d.fresh[id] {
+	if cached := d.byID.has(id); cached || d.fresh[id] {
 		return
 	}
 	d.unknown[id] = err.Error()
@@ -191,7 +194,7 @@ func (d *liveDirectory) answer(id int64) (lookupResult, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.fresh[id] {
-		u, ok := d.byID[id]
+		u, ok := d.byID.get(id)
 		return lookupResult{id: id, user: u, missing: !ok}, true
 	}
 	if msg, ok := d.unknown[id]; ok {
@@ -216,21 +219,21 @@ func (d *liveDirectory) unknownIDs() []int64 {
 func (d *liveDirectory) get(id int64) (TicagaUser, bool, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	u, ok := d.byID[id]
+	u, ok := d.byID.get(id)
 	return u, ok, d.fresh[id]
 }
 
 func (d *liveDirectory) size() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.byID)
+	return d.byID.len()
 }
 
 func (d *liveDirectory) users() []TicagaUser {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]TicagaUser, 0, len(d.byID))
-	for _, u := range d.byID {
+	out := make([]TicagaUser, 0, d.byID.len())
+	for u := range d.byID.each {
 		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -242,7 +245,8 @@ func (d *liveDirectory) changes() (save []TicagaUser, del []int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for id := range d.dirty {
-		save = append(save, d.byID[id])
+		u, _ := d.byID.get(id)
+		save = append(save, u)
 	}
 	sort.Slice(save, func(i, j int) bool { return save[i].ID < save[j].ID })
 	del = d.removed
@@ -286,11 +290,7 @@ func (d *liveDirectory) checkpoint(now time.Time, final bool) DirectoryCheckpoin
 func (d *liveDirectory) maxID() int64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var m int64
-	for id := range d.byID {
-		m = max(m, id)
-	}
-	return m
+	return d.byID.maxID()
 }
 
 // lookupResult is one customers/get answer: a user, "no such user", or
@@ -567,10 +567,11 @@ func (r *reader) probeSparse(ctx context.Context, next int64) int64 {
 // A user whose answer is unknown might hold an email that would turn a link
 // into a conflict: while one is pending (not yet unreadable) the refresh
 // returns an error and nothing is linked. A rejected token stops it at once
-// and nothing more is written.
-func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOptions, rep *Report, pairings []Pairing, log zerolog.Logger) (*liveDirectory, error) {
+// and nothing more is written. paired holds the Ticaga ids of the source's
+// own pairing rows.
+func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOptions, rep *Report, paired []int64, log zerolog.Logger) (*liveDirectory, error) {
 	e.Observer.Progress(StageDirectory, 0, 0)
-	cached, err := e.Store.DirectoryUsers(ctx, e.Target)
+	cached, err := e.loadDirectory(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read directory cache: %w", err)
 	}
@@ -578,7 +579,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	if err != nil {
 		return nil, fmt.Errorf("read directory cache: %w", err)
 	}
-	dir := newLiveDirectory(cached)
+	dir := newLiveDirectoryOf(cached)
 	for _, u := range prevUnknown {
 		dir.prev[u.ID] = u
 		dir.everUnknown[u.ID], dir.stored[u.ID] = true, true
@@ -588,13 +589,12 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	// has, and those below the scan are read when not cached.
 	maxCached := dir.maxID()
 	maxKnown := maxCached
-	pairings = slices.DeleteFunc(slices.Clone(pairings), func(p Pairing) bool { return !e.owns(p) })
-	for _, p := range pairings {
-		maxKnown = max(maxKnown, p.TicagaUserID)
+	for _, id := range paired {
+		maxKnown = max(maxKnown, id)
 	}
 
 	now := e.Now()
-	first := opt.Full || len(cached) == 0
+	first := opt.Full || cached.len() == 0
 	from := ScanPosition{Next: maxCached + 1, StartedAt: now}
 	switch {
 	case pos != nil && (pos.Full || !opt.Full):
@@ -612,10 +612,10 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		revisit = append(revisit, u.ID)
 	}
 	if !first {
-		more := staleIDs(cached, rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
-		for _, p := range pairings {
-			if _, ok, _ := dir.get(p.TicagaUserID); !ok && p.TicagaUserID > 0 && p.TicagaUserID < from.Next {
-				more = append(more, p.TicagaUserID)
+		more := cached.staleIDs(rep.StartedAt.Add(-e.MaxAge), e.Revalidate)
+		for _, id := range paired {
+			if _, ok, _ := dir.get(id); !ok && id > 0 && id < from.Next {
+				more = append(more, id)
 			}
 		}
 		slices.Sort(more)
@@ -804,23 +804,6 @@ func uniqueInOrder(ids []int64) []int64 {
 func (e *Engine) owns(p Pairing) bool {
 	return SameSystem(p.BillingSystem, e.System) &&
 		(e.Companies == nil || slices.Contains(e.Companies, p.CompanyID))
-}
-
-// staleIDs returns the ids of at most n entries read before cutoff, oldest
-// first.
-func staleIDs(users []TicagaUser, cutoff time.Time, n int) []int64 {
-	var stale []TicagaUser
-	for _, u := range users {
-		if u.FetchedAt.Before(cutoff) {
-			stale = append(stale, u)
-		}
-	}
-	sort.SliceStable(stale, func(i, j int) bool { return stale[i].FetchedAt.Before(stale[j].FetchedAt) })
-	ids := make([]int64, 0, min(n, len(stale)))
-	for _, u := range stale[:min(n, len(stale))] {
-		ids = append(ids, u.ID)
-	}
-	return ids
 }
 
 func b2i(b bool) int {

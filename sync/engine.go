@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -160,8 +161,11 @@ type Report struct {
 	// LinkNotes counts the links recorded on the billing side (a
 	// LinkRecorder source: TicketSource notes).
 	LinkNotes LinkNotesReport
-	// Decisions holds one entry per selected customer.
+	// Decisions holds one entry per selected customer in a Report built by
+	// hand or from a JSON report. A run keeps its decisions compactly
+	// instead: All yields them, whichever way they are held.
 	Decisions []Decision
+	log       *decisionLog
 	// Err is why the run failed, when it did.
 	Err error
 }
@@ -231,7 +235,7 @@ func (e *Engine) Run(ctx context.Context, opt RunOptions) (*Report, error) {
 	}
 	rep.FinishedAt = e.Now()
 	rep.APICalls = api.snapshot()
-	rep.Counts = Tally(rep.Decisions)
+	rep.Counts = rep.tally()
 	switch {
 	case rep.Err != nil:
 		rep.Outcome = OutcomeFailed
@@ -278,59 +282,105 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	e.Observer.Progress(StagePreflight, 1, 1)
 
 	// The pairing table is the plugin's: one row per linked customer.
-	pairings, err := e.allPairings(ctx)
+	pairs, err := e.readPairings(ctx)
 	if err != nil {
 		return err
 	}
-	dir, err := e.refreshDirectory(ctx, api, opt, rep, pairings, log)
+	dir, err := e.refreshDirectory(ctx, api, opt, rep, e.ownPaired(pairs), log)
 	if err != nil {
 		return err
 	}
-
-	// Contacts arrive in keyset pages; the planner needs them all at once
-	// because a duplicate email may come last.
-	var contacts []Contact
-	err = e.Source.EachContact(ctx, func(c Contact) error {
-		contacts = append(contacts, c)
-		if len(contacts)%500 == 0 {
-			e.Observer.Progress(StageContacts, len(contacts), 0)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read billing contacts: %w", err)
-	}
-	e.Observer.Progress(StageContacts, len(contacts), len(contacts))
-	if sel, ok := e.Source.(Selection); ok && len(contacts) == 0 {
-		if err := emptySelection(ctx, sel); err != nil {
-			log.Warn().Err(err).Msg("no billing customer selected")
-		}
-	}
-
 	excluded, err := e.exclusionsBy(ctx)
 	if err != nil {
 		return err
 	}
-	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: dir.users(), Pairings: pairings,
-		Excluded: excluded}, opt.Clients, rep.Directory.Unreadable)
-	if err != nil {
-		return err
+
+	// Contacts arrive in keyset pages and are decided as they arrive, into
+	// a compact log: nothing holds the whole table. A duplicate email may
+	// come last: the planner's finish decides those again.
+	// The planner decides in its own goroutine, batches of contacts
+	// behind the reader, so that reading the billing database and deciding
+	// overlap.
+	sp := newStreamPlanner(&planner{system: e.System, users: dir.index(), pairs: pairs, excluded: excluded})
+	const batchSize = 500
+	batches := make(chan []Contact, 4)
+	planned := make(chan struct{})
+	go func() {
+		defer close(planned)
+		for batch := range batches {
+			for _, c := range batch {
+				sp.add(c)
+			}
+		}
+	}()
+	n := 0
+	batch := make([]Contact, 0, batchSize)
+	err = e.Source.EachContact(ctx, func(c Contact) error {
+		batch = append(batch, c)
+		if len(batch) == batchSize {
+			batches <- batch
+			batch = make([]Contact, 0, batchSize)
+		}
+		if n++; n%500 == 0 {
+			e.Observer.Progress(StageContacts, n, 0)
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		batches <- batch
 	}
-	rep.Decisions = decisions
+	close(batches)
+	<-planned
+	if err != nil {
+		return fmt.Errorf("read billing contacts: %w", err)
+	}
+	e.Observer.Progress(StageContacts, n, n)
+	if sel, ok := e.Source.(Selection); ok && n == 0 {
+		if err := emptySelection(ctx, sel); err != nil {
+			log.Warn().Err(err).Msg("no billing customer selected")
+		}
+	}
+	sp.finish()
+	decisions := sp.log
+	if len(opt.Clients) > 0 {
+		decisions = keepClients(decisions, opt.Clients)
+	}
+	tried, err := e.triedCreating(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	e.provisionLog(decisions, rep.Directory.Unreadable, tried)
+	rep.log = decisions
 
 	if !opt.DryRun {
-		if err := e.executeExclusive(ctx, api, dir, rep, log); err != nil {
+		// Execution works on the link and create decisions only, in
+		// rep.Decisions, and puts their outcomes back in the log.
+		todo := actionable(decisions)
+		rep.Decisions = make([]Decision, len(todo))
+		for k, i := range todo {
+			rep.Decisions[k] = decisions.at(i)
+		}
+		err := e.executeExclusive(ctx, api, dir, rep, log)
+		for k, i := range todo {
+			decisions.set(i, rep.Decisions[k])
+		}
+		if err != nil {
+			rep.Decisions = nil
 			return err
 		}
 		// A lost lock means another run may own the source now: record
 		// nothing more, and say so.
 		if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
+			rep.Decisions = nil
 			return cause
 		}
 		if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
+			rep.Decisions = nil
 			return err
 		}
-		if err := e.recordLinks(ctx, rep, log); err != nil {
+		err = e.recordLinks(ctx, rep, log)
+		rep.Decisions = nil
+		if err != nil {
 			return err
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -340,6 +390,27 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		}
 	}
 	return nil
+}
+
+// readPairings reads the whole pairing table into a compact index.
+func (e *Engine) readPairings(ctx context.Context) (*pairIndex, error) {
+	x := newPairIndex()
+	if err := e.Store.EachPairing(ctx, func(p Pairing) error { x.add(p); return nil }); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	x.done()
+	return x, nil
+}
+
+// ownPaired returns the Ticaga ids of the pairing rows of this source.
+func (e *Engine) ownPaired(x *pairIndex) []int64 {
+	var ids []int64
+	for p := range x.each() {
+		if e.owns(p) {
+			ids = append(ids, p.TicagaUserID)
+		}
+	}
+	return ids
 }
 
 // allPairings reads the whole pairing table.
@@ -353,7 +424,8 @@ func (e *Engine) allPairings(ctx context.Context) ([]Pairing, error) {
 
 // decide is what a run decides before it acts: the plan of every contact,
 // kept to clients when given, with provisioning applied (unreadable users
-// hold it back). Runs and Explain both decide through it.
+// hold it back). Explain decides through it; a run decides the same way
+// (Plan, then provisioning), streaming.
 func (e *Engine) decide(ctx context.Context, in PlanInput, clients []BillingID, unreadable []UnknownUser) ([]Decision, error) {
 	decisions := Plan(in)
 	if len(clients) > 0 {
@@ -369,17 +441,54 @@ func (e *Engine) decide(ctx context.Context, in PlanInput, clients []BillingID, 
 	return decisions, nil
 }
 
-// openDecisions are the decisions worth keeping: customers that are not
-// linked and not excluded.
-func openDecisions(ds []Decision) []Decision {
-	var open []Decision
-	for _, d := range ds {
-		// Excluded customers are kept in the exclusions, not here.
-		if d.Action != ActionLink && d.Action != ActionCreate && d.Action != ActionAlreadyLinked && d.Action != ActionExcluded {
-			open = append(open, d)
+// keepClients returns the decisions of log about clients, in order.
+func keepClients(log *decisionLog, clients []BillingID) *decisionLog {
+	out := &decisionLog{}
+	for d := range log.all() {
+		if slices.Contains(clients, d.Contact.BillingID) {
+			out.add(d)
 		}
 	}
-	return open
+	return out
+}
+
+// provisionLog applies provisioning to the decisions of log: it looks at
+// the plain no_match decisions only.
+func (e *Engine) provisionLog(log *decisionLog, unreadable []UnknownUser, tried map[BillingID]bool) {
+	if !e.Provision.Enabled {
+		return
+	}
+	var idx []int
+	var ds []Decision
+	for i := range log.Len() {
+		if d := log.at(i); d.Action == ActionNoMatch && d.Reason == ReasonNoTicagaUser {
+			idx, ds = append(idx, i), append(ds, d)
+		}
+	}
+	e.Provision.provision(ds, unreadable, tried)
+	for k, i := range idx {
+		log.set(i, ds[k])
+	}
+}
+
+// actionable returns the indexes of the link and create decisions of log.
+func actionable(log *decisionLog) []int {
+	var idx []int
+	for i := range log.Len() {
+		if a := log.action(i); a == ActionLink || a == ActionCreate {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// openDecisions yields the decisions worth keeping: customers that are not
+// linked and not excluded.
+func openDecisions(log *decisionLog) iter.Seq[Decision] {
+	return log.selected(func(a Action) bool {
+		// Excluded customers are kept in the exclusions, not here.
+		return a != ActionLink && a != ActionCreate && a != ActionAlreadyLinked && a != ActionExcluded
+	})
 }
 
 func (e *Engine) defaults() {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -363,7 +364,7 @@ func (s timedStore) EachPairing(ctx context.Context, fn func(ticagasync.Pairing)
 	return s.Store.EachPairing(ctx, fn)
 }
 
-func (s timedStore) ReplaceDecisions(ctx context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
+func (s timedStore) ReplaceDecisions(ctx context.Context, source string, runID int64, open iter.Seq[ticagasync.Decision], scope []ticagasync.BillingID, now time.Time) error {
 	t0 := time.Now()
 	defer s.clock.add(&s.clock.replaceDecisions, t0)
 	return s.Store.ReplaceDecisions(ctx, source, runID, open, scope, now)

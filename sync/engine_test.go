@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,10 +78,10 @@ func TestRunLinksExactlyWhatTheRulesSelect(t *testing.T) {
 		w.invalid:        {ticagasync.ActionInvalidEmail, ticagasync.ReasonMalformedEmail},
 		w.noContact:      {ticagasync.ActionInvalidEmail, ticagasync.ReasonBadBillingRow},
 	}
-	if len(rep.Decisions) != len(want) {
-		t.Fatalf("got %d decisions, want %d (inactive and other-company clients excluded): %+v", len(rep.Decisions), len(want), rep.Decisions)
+	if rep.NumDecisions() != len(want) {
+		t.Fatalf("got %d decisions, want %d (inactive and other-company clients excluded): %+v", rep.NumDecisions(), len(want), slices.Collect(rep.All()))
 	}
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		exp, ok := want[bid(d.Contact.BillingID)]
 		if !ok {
 			t.Errorf("unexpected decision for client %s (%s)", d.Contact.BillingID, d.Contact.Email)
@@ -298,8 +299,8 @@ func TestClientScopeActsOnThoseClientsOnly(t *testing.T) {
 
 		rep := h.mustRun(ticagasync.RunOptions{Clients: bids(w.link, w.dupBill1)})
 
-		if len(rep.Decisions) != 2 {
-			t.Fatalf("got %d decisions, want 2", len(rep.Decisions))
+		if rep.NumDecisions() != 2 {
+			t.Fatalf("got %d decisions, want 2", rep.NumDecisions())
 		}
 		// Duplicates are still seen: every contact was read.
 		if d := decisionFor(rep, w.dupBill1); d.Reason != ticagasync.ReasonDuplicateBillingEmail {
@@ -392,7 +393,7 @@ func TestTwoSourcesOnOneTicagaNeverOverwrite(t *testing.T) {
 		}
 		linked, conflicts := 0, 0
 		for _, rep := range reps {
-			switch rep.Decisions[0].Action {
+			switch slices.Collect(rep.All())[0].Action {
 			case ticagasync.ActionLink:
 				linked++
 			case ticagasync.ActionConflict:
@@ -400,7 +401,7 @@ func TestTwoSourcesOnOneTicagaNeverOverwrite(t *testing.T) {
 			}
 		}
 		if linked != 1 || conflicts != 1 {
-			t.Fatalf("decisions: %+v / %+v; want one link and one conflict", reps[0].Decisions, reps[1].Decisions)
+			t.Fatalf("decisions: %+v / %+v; want one link and one conflict", slices.Collect(reps[0].All()), slices.Collect(reps[1].All()))
 		}
 		if n := len(h.fake.Assignments()); n != 1 {
 			t.Fatalf("%d assignments reached Ticaga, want 1", n)

@@ -221,7 +221,7 @@ func (h *harness) billingIDs() map[int64]string {
 }
 
 func decisionFor(rep *ticagasync.Report, billingID int64) ticagasync.Decision {
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		if d.Contact.BillingID == ticagasync.BillingIDOf(billingID) {
 			return d
 		}

@@ -95,7 +95,7 @@ func TestEngineRulesOnTheMemoryStore(t *testing.T) {
 		11: "invalid_email/bad_billing_row",
 	}
 	got := map[int64]string{}
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		got[bid(d.Contact.BillingID)] = string(d.Action) + "/" + string(d.Reason)
 	}
 	if !maps.Equal(got, want) {

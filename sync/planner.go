@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -42,72 +43,139 @@ type PlanInput struct {
 //     carries another billing id or billing system.
 //   - link: otherwise (the user carries no billing id, or already this one).
 func Plan(in PlanInput) []Decision {
-	p := newPlanner(in)
-	out := make([]Decision, len(in.Contacts))
-	for i, c := range in.Contacts {
-		out[i] = p.decide(c)
+	byID := make(map[int64]int, len(in.Users))
+	for i, u := range in.Users {
+		byID[u.ID] = i
 	}
-	return out
+	users := newUserIndex(func(id int64) (TicagaUser, bool) {
+		i, ok := byID[id]
+		if !ok {
+			return TicagaUser{}, false
+		}
+		return in.Users[i], true
+	}, func(yield func(TicagaUser) bool) {
+		for _, u := range in.Users {
+			if !yield(u) {
+				return
+			}
+		}
+	})
+	pairs := newPairIndex()
+	for _, pr := range in.Pairings {
+		pairs.add(pr)
+	}
+	pairs.done()
+	sp := newStreamPlanner(&planner{system: in.System, users: users, pairs: pairs, excluded: in.Excluded})
+	for _, c := range in.Contacts {
+		sp.add(c)
+	}
+	sp.finish()
+	return slices.Collect(sp.log.all())
 }
 
-type billingKey struct {
-	system string // lower case
-	id     BillingID
-}
-
+// planner holds what the rules look at, compactly: the Ticaga users by id
+// and by email, the pairing rows, the exclusions.
 type planner struct {
-	system      string
-	users       map[int64]TicagaUser
-	byEmail     map[string][]int64     // Ticaga ids by normalised email
-	billingByEm map[string][]BillingID // billing ids by normalised email
-	byTicaga    map[int64]Pairing
-	byBilling   map[billingKey][]Pairing
-	excluded    map[BillingID]Exclusion
+	system   string
+	users    *userIndex
+	pairs    *pairIndex
+	excluded map[BillingID]Exclusion
 }
 
-func newPlanner(in PlanInput) *planner {
-	p := &planner{
-		system:      in.System,
-		users:       make(map[int64]TicagaUser, len(in.Users)),
-		byEmail:     make(map[string][]int64, len(in.Users)),
-		billingByEm: make(map[string][]BillingID, len(in.Contacts)),
-		byTicaga:    make(map[int64]Pairing, len(in.Pairings)),
-		byBilling:   make(map[billingKey][]Pairing, len(in.Pairings)),
-		excluded:    in.Excluded,
-	}
-	for _, u := range in.Users {
-		p.users[u.ID] = u
-		if key, ok := NormalizeEmail(u.Email); ok {
-			p.byEmail[key] = append(p.byEmail[key], u.ID)
+// streamPlanner decides the contacts as they arrive, into a decisionLog.
+// A duplicate billing email can only be known once every contact is read:
+// finish decides again the contacts that share one.
+type streamPlanner struct {
+	p   *planner
+	log *decisionLog
+	// keys holds the email hash of each usable contact, by its index.
+	keys []keyAt
+}
+
+type keyAt struct {
+	h uint64
+	i uint32
+}
+
+func newStreamPlanner(p *planner) *streamPlanner {
+	return &streamPlanner{p: p, log: &decisionLog{}}
+}
+
+// add decides c as if no other contact shared its email.
+func (sp *streamPlanner) add(c Contact) {
+	i := sp.log.Len()
+	sp.log.add(sp.p.decide(c, nil))
+	if c.Problem == "" {
+		if key, ok := NormalizeEmail(c.Email); ok {
+			sp.keys = append(sp.keys, keyAt{h: sp.p.users.hash(key), i: uint32(i)})
 		}
 	}
-	for _, c := range in.Contacts {
-		if c.Problem != "" {
+}
+
+// finish decides again the contacts that share a normalised email with
+// another contact.
+func (sp *streamPlanner) finish() {
+	keys := sp.keys
+	sp.keys = nil
+	slices.SortFunc(keys, func(a, b keyAt) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end].h == keys[start].h {
+			end++
+		}
+		if end-start > 1 {
+			sp.redecide(keys[start:end])
+		}
+		start = end
+	}
+}
+
+// redecide decides again the contacts of same (one email hash), grouped by
+// their real normalised email.
+func (sp *streamPlanner) redecide(same []keyAt) {
+	groups := map[string][]int{}
+	var order []string
+	for _, k := range same {
+		c := sp.log.at(int(k.i)).Contact
+		key, _ := NormalizeEmail(c.Email)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], int(k.i))
+	}
+	for _, key := range order {
+		idx := groups[key]
+		if len(idx) < 2 {
 			continue
 		}
-		if key, ok := NormalizeEmail(c.Email); ok {
-			p.billingByEm[key] = append(p.billingByEm[key], c.BillingID)
+		ids := make([]BillingID, len(idx))
+		contacts := make([]Contact, len(idx))
+		for j, i := range idx {
+			contacts[j] = sp.log.at(i).Contact
+			ids[j] = contacts[j].BillingID
+		}
+		for j, i := range idx {
+			sp.log.set(i, sp.p.decide(contacts[j], ids))
 		}
 	}
-	for _, pr := range in.Pairings {
-		p.byTicaga[pr.TicagaUserID] = pr
-		k := billingKey{SystemKey(pr.BillingSystem), pr.BillingUserID}
-		p.byBilling[k] = append(p.byBilling[k], pr)
-	}
-	return p
 }
 
-func (p *planner) decide(c Contact) Decision {
+func (p *planner) decide(c Contact, sharing []BillingID) Decision {
 	d := Decision{Contact: c}
 	if x, ok := p.excluded[c.BillingID]; ok {
 		d = d.with(ActionExcluded, ReasonOperatorExcluded, 0, x.String())
 		d.Exclusion = &x
 		return d
 	}
-	paired := p.byBilling[billingKey{SystemKey(p.system), c.BillingID}]
+	paired := p.pairs.byBilling(p.system, c.BillingID)
 
 	if len(paired) == 1 {
-		if u, ok := p.users[paired[0].TicagaUserID]; ok && u.CarriesBilling(c.BillingID, p.system) {
+		if u, ok := p.users.get(paired[0].TicagaUserID); ok && u.CarriesBilling(c.BillingID, p.system) {
 			return d.with(ActionAlreadyLinked, ReasonNone, u.ID, "")
 		}
 	}
@@ -119,33 +187,37 @@ func (p *planner) decide(c Contact) Decision {
 		return d.with(ActionInvalidEmail, ReasonMalformedEmail, 0,
 			fmt.Sprintf("%q is not a usable email address", c.Email))
 	}
-	if others := p.billingByEm[key]; len(others) > 1 {
+	if len(sharing) > 1 {
 		return d.with(ActionConflict, ReasonDuplicateBillingEmail, 0,
-			fmt.Sprintf("billing clients %s share this email", billingIDList(others)))
+			fmt.Sprintf("billing clients %s share this email", billingIDList(sharing)))
 	}
 	if len(paired) > 1 {
 		return d.with(ActionConflict, ReasonClientPairedElsewhere, 0,
 			fmt.Sprintf("ticaga_billing pairs this client with several Ticaga users (%s)", pairedTicagaIDs(paired)))
 	}
 
-	matches := p.byEmail[key]
+	matches := p.users.withEmail(key)
 	switch {
 	case len(matches) == 0 && len(paired) == 1:
 		return d.with(ActionConflict, ReasonClientPairedElsewhere, paired[0].TicagaUserID,
 			fmt.Sprintf("ticaga_billing pairs this client with Ticaga user %d, but no Ticaga user has this email", paired[0].TicagaUserID))
 	case len(matches) == 0:
-		return d.with(ActionNoMatch, ReasonNoTicagaUser, 0, "no Ticaga user has this email")
+		return d.with(ActionNoMatch, ReasonNoTicagaUser, 0, detailNoTicagaUser)
 	case len(matches) > 1:
+		ids := make([]int64, len(matches))
+		for i, u := range matches {
+			ids[i] = u.ID
+		}
 		return d.with(ActionConflict, ReasonDuplicateTicagaEmail, 0,
-			fmt.Sprintf("Ticaga users %s share this email", idList(matches)))
+			fmt.Sprintf("Ticaga users %s share this email", idList(ids)))
 	}
 
-	u := p.users[matches[0]]
+	u := matches[0]
 	if len(paired) == 1 && paired[0].TicagaUserID != u.ID {
 		return d.with(ActionConflict, ReasonClientPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs this client with Ticaga user %d, but the email belongs to Ticaga user %d", paired[0].TicagaUserID, u.ID))
 	}
-	if pr, ok := p.byTicaga[u.ID]; ok && (pr.BillingUserID != c.BillingID || !SameSystem(pr.BillingSystem, p.system)) {
+	if pr, ok := p.pairs.byTicaga(u.ID); ok && (pr.BillingUserID != c.BillingID || !SameSystem(pr.BillingSystem, p.system)) {
 		return d.with(ActionConflict, ReasonTicagaUserPairedElsewhere, u.ID,
 			fmt.Sprintf("ticaga_billing pairs Ticaga user %d with %s client %s", u.ID, pr.BillingSystem, pr.BillingUserID))
 	}

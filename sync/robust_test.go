@@ -220,7 +220,7 @@ func (h *harness) newEngineWith(tok string, edit func(*ticaga.Config)) *ticagasy
 // reason, and the pairings.
 func outcomeOf(h *harness, rep *ticagasync.Report) (map[int64]string, map[int64]int64) {
 	got := map[int64]string{}
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		got[bid(d.Contact.BillingID)] = string(d.Action) + "/" + string(d.Reason)
 	}
 	return got, h.pairings()
@@ -498,7 +498,7 @@ func TestRevokedTokenStopsLinksAtOnce(t *testing.T) {
 	if n := after.Load(); n > int32(h.engine.Concurrency) {
 		t.Fatalf("%d assign calls after the token was revoked, want at most the %d in flight", n, h.engine.Concurrency)
 	}
-	for _, d := range rep.Decisions {
+	for d := range rep.All() {
 		if d.Reason == ticagasync.ReasonTicagaUserGone {
 			t.Fatalf("a rejected token was read as a deleted user: %+v", d)
 		}

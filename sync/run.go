@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 )
@@ -65,7 +66,8 @@ type RunStore interface {
 	// and reason did not change and writing nothing for an unchanged one;
 	// decisions of customers outside scope (when scope is not empty) are
 	// left as they are.
-	ReplaceDecisions(ctx context.Context, source string, runID int64, open []Decision, scope []BillingID, now time.Time) error
+	// open is read once, as it is written.
+	ReplaceDecisions(ctx context.Context, source string, runID int64, open iter.Seq[Decision], scope []BillingID, now time.Time) error
 	// AbandonRuns closes every run of source still recorded as running as
 	// OutcomeAbandoned, finished at now, and returns their ids. Only the
 	// holder of the source's run lock calls it: no live run can be running.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -244,18 +243,34 @@ func worse(a, b int) int {
 }
 
 // writeJSONReports prints one JSON object for one source, and
-// {"sources": [...]} for several.
+// {"sources": [...]} for several, one decision at a time.
 func writeJSONReports(w io.Writer, reps []*ticagasync.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	if len(reps) == 1 {
-		return enc.Encode(daemon.NewJSONReport(reps[0], false))
+		if err := daemon.WriteJSONReport(w, reps[0], false, ""); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "\n")
+		return err
 	}
-	out := struct {
-		Sources []daemon.JSONReport `json:"sources"`
-	}{Sources: []daemon.JSONReport{}}
-	for _, r := range reps {
-		out.Sources = append(out.Sources, daemon.NewJSONReport(r, false))
+	if _, err := io.WriteString(w, "{\n  \"sources\": ["); err != nil {
+		return err
 	}
-	return enc.Encode(out)
+	for i, r := range reps {
+		sep := "\n    "
+		if i > 0 {
+			sep = "," + sep
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if err := daemon.WriteJSONReport(w, r, false, "    "); err != nil {
+			return err
+		}
+	}
+	end := "\n  ]\n}\n"
+	if len(reps) == 0 {
+		end = "]\n}\n"
+	}
+	_, err := io.WriteString(w, end)
+	return err
 }

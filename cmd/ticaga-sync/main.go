@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ticaga/ticaga-sync/internal/gctune"
 )
 
 func main() {
+	gctune.Apply(os.LookupEnv)
 	// Signals are handled here only, so the program itself runs in tests.
 	// The first SIGINT/SIGTERM cancels ctx (a clean stop); stop() then
 	// restores the default handlers, so a second signal kills at once.

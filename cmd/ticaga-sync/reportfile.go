@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -86,7 +87,7 @@ func writeDecisionsCSV(f *os.File, reps []*ticagasync.Report) error {
 		return err
 	}
 	for _, rep := range reps {
-		for _, d := range rep.Decisions {
+		for d := range rep.All() {
 			ticaga := ""
 			if d.TicagaID != 0 {
 				ticaga = strconv.FormatInt(d.TicagaID, 10)
@@ -128,10 +129,14 @@ type fileDecision struct {
 	Assigned  bool                 `json:"assigned"`
 }
 
+// writeDecisionsJSON writes the decisions as one indented JSON array (as
+// json.Encoder with a two-space indent would), one at a time.
 func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {
-	out := []fileDecision{}
+	w := bufio.NewWriter(f)
+	w.WriteByte('[')
+	n := 0
 	for _, rep := range reps {
-		for _, d := range rep.Decisions {
+		for d := range rep.All() {
 			fd := fileDecision{Source: rep.Source, RunID: rep.RunID, DryRun: rep.DryRun, BillingID: d.Contact.BillingID,
 				CompanyID: d.Contact.CompanyID, Name: d.Contact.Name(), Email: d.Contact.Email, Action: string(d.Action),
 				Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
@@ -139,10 +144,21 @@ func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {
 				id := d.TicagaID
 				fd.TicagaID = &id
 			}
-			out = append(out, fd)
+			b, err := json.MarshalIndent(fd, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			w.WriteString("\n  ")
+			w.Write(b)
+			n++
 		}
 	}
-	enc := json.NewEncoder(f)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if n > 0 {
+		w.WriteByte('\n')
+	}
+	w.WriteString("]\n")
+	return w.Flush()
 }

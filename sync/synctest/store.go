@@ -8,6 +8,7 @@ package synctest
 import (
 	"context"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -276,7 +277,7 @@ func (s *Store) Runs() []ticagasync.RunRecord {
 
 // ReplaceDecisions makes the open decisions of source exactly open (within
 // scope, when not empty), keeping Since for an unchanged action and reason.
-func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open []ticagasync.Decision, scope []ticagasync.BillingID, now time.Time) error {
+func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, open iter.Seq[ticagasync.Decision], scope []ticagasync.BillingID, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -287,7 +288,7 @@ func (s *Store) ReplaceDecisions(_ context.Context, source string, runID int64, 
 			next[id] = d
 		}
 	}
-	for _, d := range open {
+	for d := range open {
 		id := d.Contact.BillingID
 		if len(scope) > 0 && !slices.Contains(scope, id) {
 			continue

@@ -1,0 +1,170 @@
+package sync
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDecisionLogRoundTrip checks that the compact log gives back every
+// field of every decision, replaced ones included, unknown codes and long
+// strings too, across arena chunks.
+func TestDecisionLogRoundTrip(t *testing.T) {
+	x := &Exclusion{Source: "blesta", BillingID: "7", By: "ops", Reason: "test", At: time.Unix(100, 0).UTC()}
+	var want []Decision
+	for i := range 3000 {
+		d := Decision{
+			Contact: Contact{BillingID: BillingIDOf(int64(i)), CompanyID: int64(i % 3), Email: fmt.Sprintf("c%d@example.com", i),
+				FirstName: "Fïrst", LastName: strings.Repeat("L", i%300), Company: "Co", Status: "active", Problem: ""},
+			Action: actionCodes[i%len(actionCodes)], Reason: reasonCodes[i%len(reasonCodes)], TicagaID: int64(-i),
+			Detail: []string{"", detailNoTicagaUser, "Ticaga users 1, 2 share this email"}[i%3], Assigned: i%2 == 0,
+		}
+		switch i {
+		case 7:
+			d.Exclusion = x
+		case 11:
+			d.Action, d.Reason = "some_new_action", "some_new_reason"
+		case 12:
+			d.Detail = strings.Repeat("x", 3*arenaChunk/2) // longer than a chunk
+		}
+		if i >= 2000 {
+			d.Contact.Status = fmt.Sprintf("status-%d", i%400) // more words than codes
+		}
+		want = append(want, d)
+	}
+	var l decisionLog
+	for _, d := range want {
+		l.add(d)
+	}
+	for i := 0; i < len(want); i += 5 {
+		want[i].Action, want[i].Detail, want[i].Exclusion = ActionFailed, "replaced", nil
+		l.set(i, want[i])
+	}
+	if l.Len() != len(want) {
+		t.Fatalf("Len = %d, want %d", l.Len(), len(want))
+	}
+	got := slices.Collect(l.all())
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("decision %d:\ngot  %+v\nwant %+v", i, got[i], want[i])
+		}
+		if a := l.action(i); a != want[i].Action {
+			t.Fatalf("action(%d) = %q, want %q", i, a, want[i].Action)
+		}
+	}
+	rep := &Report{log: &l}
+	if n := len(slices.Collect(rep.Select(func(a Action) bool { return a == ActionFailed }))); n < len(want)/5 {
+		t.Errorf("Select(failed) = %d decisions, want at least %d", n, len(want)/5)
+	}
+	if c := rep.tally(); c.Contacts != len(want) {
+		t.Errorf("tally counts %d contacts, want %d", c.Contacts, len(want))
+	}
+}
+
+// TestUserTable checks the compact directory table against a map: puts in
+// and out of id order (merges), replacements, removals and revivals.
+func TestUserTable(t *testing.T) {
+	tab := newUserTable()
+	ref := map[int64]TicagaUser{}
+	at := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	put := func(id int64, v int) {
+		u := TicagaUser{ID: id, Name: fmt.Sprintf("n%d", v), Email: fmt.Sprintf("u%d@x.example", v), Company: "c",
+			BillingID: BillingIDOf(int64(v)), BillingSystem: []string{"", "Blesta", "WHMCS"}[v%3], FetchedAt: at.Add(time.Duration(v) * time.Second)}
+		if v%7 == 0 {
+			u.FetchedAt = time.Time{}
+		}
+		tab.put(u)
+		ref[id] = u
+	}
+	for id := int64(1); id <= 5000; id++ {
+		put(id*2, int(id))
+	}
+	for id := int64(4999); id >= 1; id -= 2 { // out of order: odd ids
+		put(id, int(id)+1)
+	}
+	for id := int64(10); id <= 3000; id += 10 {
+		put(id, int(id)+2) // replace
+	}
+	for id := int64(3); id <= 9000; id += 9 {
+		if got := tab.remove(id); got != (ref[id].ID != 0) {
+			t.Fatalf("remove(%d) = %v", id, got)
+		}
+		delete(ref, id)
+	}
+	put(3, 42) // revive
+	if tab.len() != len(ref) {
+		t.Fatalf("len = %d, want %d", tab.len(), len(ref))
+	}
+	var maxID int64
+	for id, want := range ref {
+		got, ok := tab.get(id)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("get(%d) = %+v, %v; want %+v", id, got, ok, want)
+		}
+		maxID = max(maxID, id)
+	}
+	if _, ok := tab.get(12); ok {
+		t.Error("get(12): a removed entry is found")
+	}
+	n := 0
+	for u := range tab.each {
+		if !reflect.DeepEqual(u, ref[u.ID]) {
+			t.Fatalf("each: %+v, want %+v", u, ref[u.ID])
+		}
+		n++
+	}
+	if n != len(ref) || tab.maxID() != maxID {
+		t.Errorf("each yields %d, maxID %d; want %d, %d", n, tab.maxID(), len(ref), maxID)
+	}
+	stale := tab.staleIDs(at.Add(100*time.Second), 1000)
+	for i, id := range stale {
+		if u := ref[id]; !u.FetchedAt.Before(at.Add(100 * time.Second)) {
+			t.Fatalf("stale id %d fetched %s", id, u.FetchedAt)
+		}
+		if i > 0 && ref[stale[i-1]].FetchedAt.After(ref[id].FetchedAt) {
+			t.Fatalf("stale ids out of order at %d", i)
+		}
+	}
+}
+
+// TestPairIndex checks lookups by Ticaga user (the last row wins) and by
+// billing customer (system compared as SystemKey, rows in table order).
+func TestPairIndex(t *testing.T) {
+	rows := []Pairing{
+		{TicagaUserID: 5, BillingUserID: "10", BillingSystem: "Blesta", CompanyID: 1},
+		{TicagaUserID: 3, BillingUserID: "10", BillingSystem: " blesta", CompanyID: 2},
+		{TicagaUserID: 5, BillingUserID: "11", BillingSystem: "WHMCS"},
+		{TicagaUserID: 9, BillingUserID: "10", BillingSystem: "WHMCS"},
+		{TicagaUserID: 12, BillingUserID: "010", BillingSystem: "Blesta"},
+		{TicagaUserID: 13, BillingUserID: "cst-a", BillingSystem: "TicketSource"},
+	}
+	x := newPairIndex()
+	for _, p := range rows {
+		x.add(p)
+	}
+	x.done()
+	if p, ok := x.byTicaga(5); !ok || p != rows[2] {
+		t.Errorf("byTicaga(5) = %+v, %v; want %+v", p, ok, rows[2])
+	}
+	if _, ok := x.byTicaga(4); ok {
+		t.Error("byTicaga(4) found a row")
+	}
+	if got := x.byBilling("BLESTA", "10"); !reflect.DeepEqual(got, rows[:2]) {
+		t.Errorf("byBilling(BLESTA, 10) = %+v", got)
+	}
+	if got := x.byBilling("whmcs", "12"); got != nil {
+		t.Errorf("byBilling(whmcs, 12) = %+v", got)
+	}
+	if got := x.byBilling("Blesta", "010"); !reflect.DeepEqual(got, rows[4:5]) {
+		t.Errorf("byBilling(Blesta, 010) = %+v", got)
+	}
+	if got := x.byBilling("ticketsource", "cst-a"); !reflect.DeepEqual(got, rows[5:6]) {
+		t.Errorf("byBilling(ticketsource, cst-a) = %+v", got)
+	}
+	if got := slices.Collect(x.each()); !reflect.DeepEqual(got, rows) || x.len() != len(rows) {
+		t.Errorf("each = %+v", got)
+	}
+}
