@@ -77,10 +77,12 @@ func TestBlestaPluginSettingsSyncEveryCompany(t *testing.T) {
 			}
 		}
 	}
-	// Each company has its own lock and history.
-	code, out, _ = runMain(t, env, "status")
-	if code != exitOK || !strings.Contains(out, "blesta:company-1") || !strings.Contains(out, "blesta:company-2") {
-		t.Fatalf("status: exit %d\n%s", code, out)
+	// Each company has its own lock and history; like check, status exits
+	// 1 for the company that cannot run, after showing the others.
+	code, out, stderr = runMain(t, env, "status")
+	if code != exitFailed || !strings.Contains(out, "blesta:company-1") || !strings.Contains(out, "blesta:company-2") ||
+		!strings.Contains(stderr, "source blesta:company-3 cannot run") {
+		t.Fatalf("status: exit %d\n%s\n%s", code, out, stderr)
 	}
 	// check shows each company, and the incomplete one fails.
 	code, out, _ = runMain(t, env, "check")
