@@ -11,11 +11,11 @@
 #
 # --sweep also measures concurrency 1, 2 and 8 (not only the default 4) at
 # 20ms and 100ms an answer and against the throttle, and two more throttle
-# variants: how SYNC_CONCURRENCY's default was chosen (about 12 minutes).
+# variants: how SYNC_CONCURRENCY's default was chosen (about 7 minutes more).
 # Other arguments go to `go test` after the defaults, so they override them
 # (e.g. -bench SteadyRun, -benchtime 3x, -count 5, -cpuprofile cpu.out).
 # The output is also written to bench-<date>.out (git-ignored; BENCH_OUT
-# overrides the name). The default set takes about four minutes on two
+# overrides the name). The default set takes about three minutes on two
 # cores. The exit status is 1 when a benchmark fails or a case misses its
 # target.
 set -euo pipefail
