@@ -658,7 +658,11 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		cp.Scan = &p
 		writes.Go(func() {
 			defer func() { <-writing }()
-			if err := e.saveDirectory(ctx, api, dir, cp); err != nil {
+			// The write outlives a stop (bounded, as the final save): what
+			// it holds is no longer in dir, and the final save follows it.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := e.saveDirectory(wctx, api, dir, cp); err != nil {
 				r.abort(err)
 			}
 		})
