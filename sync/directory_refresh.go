@@ -634,10 +634,21 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	}
 
 	// Checkpoints as the scan moves: what was answered so far, and the
-	// position to resume from.
+	// position to resume from. They are written off the scan's goroutine,
+	// one at a time (a checkpoint due while one is written waits for the
+	// next answer), so that the scan keeps its requests in flight; the
+	// final save waits for the last one.
 	saved, savedAt := 0, time.Now()
+	writing := make(chan struct{}, 1)
+	var writes gosync.WaitGroup
+	defer writes.Wait()
 	checkpoint := func(next int64, answers int) {
 		if opt.DryRun || ctx.Err() != nil || (answers-saved < checkpointAnswers && time.Since(savedAt) < checkpointInterval) {
+			return
+		}
+		select {
+		case writing <- struct{}{}:
+		default:
 			return
 		}
 		saved, savedAt = answers, time.Now()
@@ -645,9 +656,16 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 		p.Next, p.SavedAt = next, e.Now()
 		cp := dir.checkpoint(e.Now(), false)
 		cp.Scan = &p
-		if err := e.saveDirectory(ctx, api, dir, cp); err != nil {
-			r.abort(err)
-		}
+		writes.Go(func() {
+			defer func() { <-writing }()
+			// The write outlives a stop (bounded, as the final save): what
+			// it holds is no longer in dir, and the final save follows it.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := e.saveDirectory(wctx, api, dir, cp); err != nil {
+				r.abort(err)
+			}
+		})
 	}
 	end := scanEnd{next: from.Next}
 	if ctx.Err() == nil {
@@ -669,6 +687,7 @@ func (e *Engine) refreshDirectory(ctx context.Context, api Ticaga, opt RunOption
 	if ctx.Err() == nil && !end.broken {
 		r.lookupAll(ctx, dir.unknownIDs())
 	}
+	writes.Wait()
 
 	if err := r.failure(); err != nil {
 		return nil, err // a rejected token or a failed checkpoint: nothing more is written

@@ -24,7 +24,9 @@
 // jittered exponential backoff on network errors, 5xx and 429, honouring
 // Retry-After, within a sleep budget of one Timeout per call. Requests are
 // paced by the X-RateLimit-Limit / X-RateLimit-Remaining headers Laravel sends
-// so that a throttled server is not driven into 429s.
+// so that a throttled server is not driven into 429s: each window's budget is
+// spent at once, then the client waits for the window's end (see pacer); a
+// 429 is retried when the pacer says rather than after a backoff.
 //
 // The API token is held in a Secret and never appears in an error, a log line
 // or a formatted Config. A Client is safe for concurrent use.

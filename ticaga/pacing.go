@@ -9,33 +9,49 @@ import (
 	"time"
 )
 
-// pacer spaces requests by the server's X-RateLimit-Limit and
-// X-RateLimit-Remaining headers (Laravel's fixed-window throttle) so that
-// the client does not run into 429s.
+// pacer paces requests by Laravel's fixed-window throttle from the
+// X-RateLimit-Limit and X-RateLimit-Remaining headers, so that the client
+// goes as fast as the throttle allows without running into 429s.
 //
-// It keeps an estimate rem of what is left in the current window that never
-// exceeds the truth by more than the requests in flight: within a window it
-// only lowers rem, and it believes the window was refilled only when a
-// request sent after the answer that set rem reports more, or when resetAt
-// (the latest the window can end) has passed. A request may start when
-// rem - inflight > 0; when that is at most the reserve, requests are spaced
-// window/limit apart; when it is 0, they wait for resetAt. Until the first
-// answer arrives, one request at a time probes.
+// Laravel's window starts at the first request after the previous one
+// expired and allows limit requests until it expires, window later. The
+// fastest a client can go is to spend a window's whole budget as fast as
+// its concurrency allows, wait until the window has ended, and open the
+// next one: spacing requests out, or keeping a reserve, only moves the next
+// window's start later. So:
+//   - one request probes alone until the first answer;
+//   - a request may start while rem - inflight > 0, rem being the lowest
+//     remaining count the current window's answers reported (requests in
+//     flight may already be counted in it: that holds requests back only
+//     until their answers arrive, and then rem is exact);
+//   - when rem is 0, requests wait until the window has certainly ended
+//     (end): window after the arrival of its first answer, whose request
+//     hit the server before, plus a small margin; after a 429, when
+//     Retry-After (or X-RateLimit-Reset) says, allowing for their whole
+//     seconds;
+//   - from end on, one request probes alone: its answer opens the next
+//     window, which is then spent again.
+//
+// Answers to requests sent before the probe (epoch) describe an earlier
+// window and are ignored. A window shorter than the assumed one shows as
+// an answer reporting more than rem to a request sent after the answer
+// that set rem; a longer one as a 429 to the probe, once per window.
 type pacer struct {
 	window time.Duration
-	margin time.Duration // added to resetAt against clock and rounding skew
+	margin time.Duration // added to end against clock skew
 
-	mu       sync.Mutex
-	answered bool      // an answer has arrived: until then one request probes
-	known    bool      // rem means something
-	limit    int       // last X-RateLimit-Limit (0: unknown)
-	rem      int       // estimated requests left in the window
-	obsAt    time.Time // when the answer that set rem arrived
-	epoch    time.Time // answers to requests sent before this are stale
-	resetAt  time.Time // latest time the window can end (zero: unknown)
-	inflight int
-	lastSend time.Time
-	changed  chan struct{} // closed and replaced on every answer
+	mu        sync.Mutex
+	answered  bool      // an answer has arrived
+	known     bool      // rem and end describe the current window
+	limit     int       // last X-RateLimit-Limit (0: unknown)
+	rem       int       // requests left in the current window
+	obsAt     time.Time // when the answer that set rem arrived
+	end       time.Time // the current window has ended by then
+	epoch     time.Time // answers to requests sent before this are stale
+	probing   bool      // the probe sent at probeSent is in flight
+	probeSent time.Time
+	inflight  int
+	changed   chan struct{} // closed and replaced on every answer
 }
 
 // newPacer returns a pacer for the given window, or nil (no pacing) when
@@ -44,7 +60,7 @@ func newPacer(window time.Duration) *pacer {
 	if window <= 0 {
 		return nil
 	}
-	return &pacer{window: window, margin: max(window/50, 5*time.Millisecond), changed: make(chan struct{})}
+	return &pacer{window: window, margin: 5*time.Millisecond + window/500, changed: make(chan struct{})}
 }
 
 // wait blocks until a request may be sent, counts it as in flight and
@@ -57,10 +73,12 @@ func (p *pacer) wait(ctx context.Context) (sent time.Time, err error) {
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		d := p.delay(now)
+		d, probe := p.delay(now)
 		if d <= 0 {
 			p.inflight++
-			p.lastSend = now
+			if probe {
+				p.probing, p.probeSent, p.epoch = true, now, now
+			}
 			p.mu.Unlock()
 			return now, nil
 		}
@@ -78,44 +96,25 @@ func (p *pacer) wait(ctx context.Context) (sent time.Time, err error) {
 	}
 }
 
-// delay returns how long a request must still wait at now. p.mu is held.
-func (p *pacer) delay(now time.Time) time.Duration {
-	if !p.answered && p.inflight > 0 {
-		return p.window // until the probe's answer wakes the waiters
-	}
-	if !p.known {
-		return 0
-	}
-	if !p.resetAt.IsZero() && !now.Before(p.resetAt) {
-		// The window has certainly refilled.
-		p.rem, p.obsAt, p.epoch, p.resetAt = p.limit, now, now, time.Time{}
-		p.known = p.limit > 0
-		if !p.known {
-			return 0
-		}
-	}
-	budget := p.rem - p.inflight
+// delay returns how long a request must still wait at now, and whether it
+// is to probe. p.mu is held.
+func (p *pacer) delay(now time.Time) (time.Duration, bool) {
 	switch {
-	case budget <= 0 && !p.resetAt.IsZero():
-		return p.resetAt.Sub(now)
-	case budget <= 0:
-		return p.spacing() // more in flight than the window holds: trickle
-	case budget <= p.reserve():
-		return p.lastSend.Add(p.spacing()).Sub(now)
+	case p.probing, !p.answered && p.inflight > 0:
+		return p.window, false // until the probe's answer wakes the waiters
+	case !p.answered:
+		return 0, true
+	case !p.known:
+		return 0, false // the server does not say: no pacing
+	case !now.Before(p.end):
+		return 0, true // the window has ended: open the next one
+	case p.rem-p.inflight > 0:
+		return 0, false
+	case p.rem > 0:
+		return p.end.Sub(now), false // until answers in flight say what is left
 	}
-	return 0
+	return p.end.Sub(now), false
 }
-
-// spacing is the server's sustainable interval between requests.
-func (p *pacer) spacing() time.Duration {
-	if p.limit <= 0 {
-		return p.margin
-	}
-	return p.window / time.Duration(p.limit)
-}
-
-// reserve is the remaining budget below which requests are spaced.
-func (p *pacer) reserve() int { return max(2, p.limit/10) }
 
 // done records the answer to a request sent at sent: status 0 and a nil
 // header when none arrived.
@@ -128,6 +127,10 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 	p.inflight--
 	// Wake the waiters: the budget changed either way.
 	defer func() { close(p.changed); p.changed = make(chan struct{}) }()
+	probe := p.probing && sent.Equal(p.probeSent)
+	if probe {
+		p.probing = false
+	}
 	if h == nil || sent.Before(p.epoch) {
 		return
 	}
@@ -139,31 +142,50 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 		p.limit = limit
 	}
 	if status == http.StatusTooManyRequests {
-		wait := max(retryAfter(h), rateLimitReset(h, now))
-		if wait > 0 {
-			p.known, p.rem, p.obsAt = true, 0, now
-			// The server knows when its window ends (rounded up to whole
-			// seconds by Laravel): that beats the estimate.
-			p.resetAt = now.Add(wait + 10*time.Millisecond)
-		}
+		p.throttled(sent, h, now)
 		return
 	}
 	if !lok || !rok || limit <= 0 || remaining < 0 {
+		if probe {
+			p.known = false // no rate-limit headers: nothing to pace by
+		}
 		return
 	}
 	switch {
-	case !p.known:
-		p.known, p.rem, p.obsAt, p.resetAt = true, remaining, now, now.Add(p.window+p.margin)
+	case probe || !p.known:
+		// The first answer of a window: its request hit the server before
+		// it arrived, so the window ends at the latest window after now.
+		p.known, p.rem, p.obsAt, p.end = true, remaining, now, now.Add(p.window+p.margin)
 	case remaining <= p.rem:
 		p.rem, p.obsAt = remaining, now
-		if p.resetAt.IsZero() {
-			p.resetAt = now.Add(p.window + p.margin)
-		}
 	case sent.After(p.obsAt):
-		// Sent after the answer that set rem, and more is left: the server
-		// started a new window.
-		p.rem, p.obsAt, p.resetAt = remaining, now, now.Add(p.window+p.margin)
+		// Sent after the answer that set rem, and more is left: the
+		// server started a new window sooner than assumed.
+		p.rem, p.obsAt, p.end = remaining, now, now.Add(p.window+p.margin)
 	}
+}
+
+// throttled records a 429 answer to a request sent at sent: nothing is
+// left until the server's window ends. Retry-After and X-RateLimit-Reset
+// are whole seconds, and Laravel's Retry-After (its timer minus the
+// current second) can be short by up to a second: unless the end of the
+// window is known from its first answer, the pacer waits a second more,
+// or a window when that is less.
+func (p *pacer) throttled(sent time.Time, h http.Header, now time.Time) {
+	wait := max(retryAfter(h), rateLimitReset(h, now))
+	end := now.Add(wait + min(time.Second, max(p.window-wait, 0)) + p.margin)
+	if p.known && p.end.After(now) && !sent.Before(p.epoch) {
+		end = maxTime(p.end, now.Add(wait))
+	}
+	p.known, p.rem, p.obsAt, p.end = true, 0, now, end
+}
+
+// maxTime returns the later of a and b.
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // headerInt parses an integer header.

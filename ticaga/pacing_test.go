@@ -80,6 +80,46 @@ func TestPacingAvoids429s(t *testing.T) {
 	}
 }
 
+// TestPacingSpendsEveryWindow drives a throttle of each Laravel variant
+// (see ticagatest.ThrottleOptions) with 3.5 windows' worth of requests: the
+// pacer spends each window's whole budget, so the throttle opens no more
+// windows than the requests need, and answers at most one 429 per window.
+func TestPacingSpendsEveryWindow(t *testing.T) {
+	t.Parallel()
+	const limit, n = 10, 35
+	variants := map[string]ticagatest.ThrottleOptions{
+		"redis":               {},
+		"whole-second store":  {WholeSecondStore: true},
+		"ceil Retry-After":    {CeilRetryAfter: true},
+		"remaining after run": {RemainingAfterHandler: true},
+	}
+	for name, opt := range variants {
+		for _, workers := range []int{2, 8} {
+			t.Run(name+"/workers="+strconv.Itoa(workers), func(t *testing.T) {
+				t.Parallel()
+				fake, id := newThrottledFake(t)
+				opt.Limit, opt.Window = limit, time.Second
+				fake.ThrottleWith(opt)
+				fake.ResetCalls()
+				c := newClient(t, fake.URL(), func(c *Config) { c.PaceWindow = time.Second })
+				if errs := drive(t.Context(), c, id, n, workers); len(errs) != 0 {
+					t.Fatalf("%d errors, first: %v", len(errs), errs[0])
+				}
+				windows, throttled := fake.ThrottleWindows(), fake.TooManyRequests()
+				if want := (n + limit - 1) / limit; windows != want {
+					t.Errorf("%d requests took %d windows of %d, want %d", n, windows, limit, want)
+				}
+				if throttled > windows {
+					t.Errorf("%d 429s in %d windows, want at most one per window", throttled, windows)
+				}
+				if got := fake.Calls("customers/get"); got != n+throttled {
+					t.Errorf("%d calls, want %d", got, n+throttled)
+				}
+			})
+		}
+	}
+}
+
 func TestWithoutPacingThrottled(t *testing.T) {
 	t.Parallel()
 	fake, id := newThrottledFake(t)
@@ -146,6 +186,11 @@ func TestPacerEstimate(t *testing.T) {
 		}
 		return sent
 	}
+	delay := func(at time.Time) (time.Duration, bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.delay(at)
+	}
 	// Until the first answer, one request at a time probes.
 	probe := begin()
 	waited := make(chan struct{})
@@ -158,10 +203,13 @@ func TestPacerEstimate(t *testing.T) {
 	p.done(probe, 200, rl(60, 55))
 	<-waited
 	p.done(time.Now(), 200, nil)
+	if p.rem != 55 || !p.known || p.end.Sub(p.obsAt) != time.Minute+p.margin {
+		t.Fatalf("after the first answer: rem %d known %v end-obs %v", p.rem, p.known, p.end.Sub(p.obsAt))
+	}
 	// Two requests in flight; their answers arrive out of order.
 	a, b := begin(), begin()
 	p.done(b, 200, rl(60, 50))
-	p.done(a, 200, rl(60, 51)) // sent before the answer that said 50: stale, ignored
+	p.done(a, 200, rl(60, 51)) // sent before the answer that said 50: ignored
 	if p.rem != 50 || p.inflight != 0 {
 		t.Fatalf("rem %d inflight %d, want 50 0", p.rem, p.inflight)
 	}
@@ -171,44 +219,79 @@ func TestPacerEstimate(t *testing.T) {
 	if p.rem != 59 {
 		t.Fatalf("rem %d after a reset, want 59", p.rem)
 	}
-	// Budget: requests in flight count against what is left.
+	// The whole budget is spent without spacing; requests in flight count
+	// against it until their answers arrive.
 	p.mu.Lock()
-	p.rem = 3
-	p.inflight = 3
-	d := p.delay(time.Now())
-	p.inflight = 0
+	p.rem, p.inflight = 3, 2
 	p.mu.Unlock()
-	if d < 50*time.Second {
+	if d, probe := delay(time.Now()); d != 0 || probe {
+		t.Errorf("delay with 1 left = %v %v, want 0", d, probe)
+	}
+	p.mu.Lock()
+	p.inflight = 3
+	p.mu.Unlock()
+	if d, _ := delay(time.Now()); d < 50*time.Second {
+		t.Errorf("delay with 3 left and 3 in flight = %v, want until an answer or the window's end", d)
+	}
+	p.mu.Lock()
+	p.rem, p.inflight = 0, 0
+	end := p.end
+	p.mu.Unlock()
+	if d, _ := delay(time.Now()); d < 50*time.Second {
 		t.Errorf("delay with nothing left = %v, want until the window ends", d)
 	}
-	p.mu.Lock()
-	p.rem, p.lastSend = 2, time.Now()
-	d = p.delay(time.Now())
-	p.mu.Unlock()
-	if d < 900*time.Millisecond || d > time.Second {
-		t.Errorf("delay within the reserve = %v, want window/limit = 1s", d)
+	// Once the window has certainly ended, one request probes alone.
+	if d, probe := delay(end); d != 0 || !probe {
+		t.Errorf("at the window's end: delay %v probe %v, want a probe now", d, probe)
 	}
-	// A 429 with Retry-After blocks until then.
 	p.mu.Lock()
-	p.rem = 59
+	p.end = time.Now()
 	p.mu.Unlock()
+	stale := time.Now().Add(-time.Second)
+	p.mu.Lock()
+	p.inflight++ // a request of the old window, still in flight
+	p.mu.Unlock()
+	pr := begin()
+	if !p.probing {
+		t.Fatal("the request after the window's end is not a probe")
+	}
+	if d, _ := delay(time.Now()); d <= 0 {
+		t.Error("a request may start while the probe is in flight")
+	}
+	p.done(stale, 200, rl(60, 0)) // about the old window: ignored
+	if p.rem != 0 || !p.probing {
+		t.Fatalf("a stale answer changed the state: rem %d probing %v", p.rem, p.probing)
+	}
+	p.done(pr, 200, rl(60, 59))
+	if p.rem != 59 || p.probing || !p.end.After(time.Now().Add(50*time.Second)) {
+		t.Fatalf("after the probe: rem %d probing %v", p.rem, p.probing)
+	}
+	// A 429 within a window whose end is known keeps that end.
+	known := p.end
 	e := begin()
 	h := rl(60, 0)
 	h.Set("Retry-After", "7")
 	p.done(e, 429, h)
+	if p.rem != 0 || !p.end.Equal(known) {
+		t.Errorf("429 in a known window: rem %d, end moved by %v", p.rem, p.end.Sub(known))
+	}
+	// A 429 to a probe: Retry-After, plus a second for its rounding.
 	p.mu.Lock()
-	d = p.delay(time.Now())
+	p.end = time.Now()
 	p.mu.Unlock()
-	if d < 6*time.Second || d > 8*time.Second {
+	e = begin()
+	p.done(e, 429, h)
+	if d, _ := delay(time.Now()); d < 7*time.Second || d > 8*time.Second+p.margin {
 		t.Errorf("delay after 429 Retry-After 7 = %v", d)
 	}
-	// Once the window has certainly ended, the budget is full again.
+	// A probe answered without rate-limit headers: no pacing.
 	p.mu.Lock()
-	d = p.delay(p.resetAt)
-	rem := p.rem
+	p.end = time.Now()
 	p.mu.Unlock()
-	if d != 0 || rem != 60 {
-		t.Errorf("after resetAt: delay %v rem %d", d, rem)
+	e = begin()
+	p.done(e, 200, http.Header{})
+	if d, probe := delay(time.Now()); d != 0 || probe || p.known {
+		t.Errorf("after an answer without headers: delay %v probe %v known %v", d, probe, p.known)
 	}
 	var nilPacer *pacer
 	if _, err := nilPacer.wait(ctx); err != nil {

@@ -95,12 +95,19 @@ func (c *Client) retryDecision(ctx context.Context, cl call, n int, slept time.D
 		return 0, false
 	}
 	d := max(backoff(n, c.retryBase, c.retryMax), e.RetryAfter)
+	wait := d // until the retry is sent
+	if e.Status == http.StatusTooManyRequests && c.pacer != nil {
+		// The pacer holds the retry until the window ends, which it knows
+		// better than Retry-After's whole seconds; a backoff on top would
+		// only idle.
+		d, wait = 0, e.RetryAfter
+	}
 	if slept+d > c.timeout && e.Status != http.StatusTooManyRequests {
 		c.log.Debug().Str("endpoint", cl.name).Int("status", e.Status).Int("attempt", n).
 			Str("retry_in", d.String()).Str("slept", slept.String()).Msg("ticaga: retry budget spent, giving up")
 		return 0, false
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		return 0, false // the caller would give up before the retry
 	}
 	return d, true

@@ -93,8 +93,32 @@ func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, 
 	case f == faultStatus:
 		writeJSON(w, status, map[string]string{"message": "Server Error"})
 	default:
-		h(w, r)
+		h(&remainingWriter{ResponseWriter: w, s: s}, r)
 	}
+}
+
+// remainingWriter sets X-RateLimit-Remaining when the handler writes its
+// answer (ThrottleOptions.RemainingAfterHandler).
+type remainingWriter struct {
+	http.ResponseWriter
+	s     *Server
+	wrote bool
+}
+
+func (w *remainingWriter) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	w.s.mu.Lock()
+	w.s.throttle.remaining(w.Header(), time.Now())
+	w.s.mu.Unlock()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *remainingWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.ResponseWriter.Write(p)
 }
 
 // notFound answers one of Ticaga's documented not-found bodies.

@@ -122,13 +122,14 @@ func (s *Server) TotalCalls() int {
 	return s.total
 }
 
-// ResetCalls sets the call counters and the 429 counter to zero.
+// ResetCalls sets the call counters and the throttle's counters (429s,
+// windows) to zero.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = make(map[string]int)
 	s.total = 0
-	s.throttle.served = 0
+	s.throttle.served, s.throttle.windows = 0, 0
 }
 
 // SetHooks replaces the test hooks.
