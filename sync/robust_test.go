@@ -323,6 +323,9 @@ func TestFaultMixConvergesWithinThreeRuns(t *testing.T) {
 	h.engine = h.newEngineWith(token, func(c *ticaga.Config) {
 		c.MaxRetries = 0 // the production default
 		c.RetryBaseDelay = 0
+		// The mix's 429s say Retry-After: 1, as a throttle of a one-second
+		// window would: the pacer then adds no rounding second to each.
+		c.PaceWindow = time.Second
 	})
 	h.engine.UnreadableAfter = 3
 	want := map[int64]int64{} // ticaga id -> billing id
