@@ -88,6 +88,9 @@ type Config struct {
 	// TicagaRateLimit caps requests per second; 0 follows only the server's
 	// rate-limit headers.
 	TicagaRateLimit float64 `env:"TICAGA_RATE_LIMIT"`
+	// TicagaRateLimitWindow is the window of Ticaga's throttle that the
+	// X-RateLimit-* headers count requests in (Laravel's perMinute: 1m).
+	TicagaRateLimitWindow time.Duration `env:"TICAGA_RATE_LIMIT_WINDOW"`
 	// TicagaDirectoryGap is how many consecutive unknown ids end a
 	// directory scan.
 	TicagaDirectoryGap int `env:"TICAGA_DIRECTORY_GAP"`
@@ -164,6 +167,7 @@ func DefaultConfig() Config {
 		CompanyIDs:                CompanyIDs{1},
 		TicagaBillingSystemName:   billing.DefaultBillingSystemName(billing.DefaultSystem),
 		TicagaTimeout:             30 * time.Second,
+		TicagaRateLimitWindow:     time.Minute,
 		TicketSourceURL:           "https://api.ticketsource.io",
 		TicketSourceTimeout:       30 * time.Second,
 		TicketSourceWriteNotes:    true,
@@ -257,6 +261,7 @@ func (c Config) Redacted() map[string]string {
 		"TICAGA_BILLING_SYSTEM_NAME":  c.TicagaBillingSystemName,
 		"TICAGA_TIMEOUT":              formatDuration(c.TicagaTimeout),
 		"TICAGA_RATE_LIMIT":           strconv.FormatFloat(c.TicagaRateLimit, 'g', -1, 64),
+		"TICAGA_RATE_LIMIT_WINDOW":    formatDuration(c.TicagaRateLimitWindow),
 		"TICAGA_DIRECTORY_GAP":        strconv.Itoa(c.TicagaDirectoryGap),
 		"TICAGA_DIRECTORY_REVALIDATE": strconv.Itoa(c.TicagaDirectoryRevalidate),
 		"TICAGA_DIRECTORY_MAX_AGE":    formatDuration(c.TicagaDirectoryMaxAge),

@@ -120,6 +120,9 @@ func (c Config) problems() []*Error {
 	case r < 0:
 		add("TICAGA_RATE_LIMIT", "must be 0 (follow the server's rate-limit headers) or more, got %g", r)
 	}
+	if w := c.TicagaRateLimitWindow; w < time.Second || w%time.Second != 0 {
+		add("TICAGA_RATE_LIMIT_WINDOW", "must be whole seconds, at least 1s (Laravel's throttle counts in seconds; its perMinute is 1m), got %s", w)
+	}
 	if c.TicagaDirectoryGap < 1 {
 		add("TICAGA_DIRECTORY_GAP", "must be at least 1, got %d", c.TicagaDirectoryGap)
 	}

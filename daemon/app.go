@@ -378,6 +378,7 @@ func (a *App) ticagaConfig(name string, cfg configs.Config) ticaga.Config {
 		AdminEmail: cfg.TicagaAPIEmail,
 		Timeout:    cfg.TicagaTimeout,
 		RateLimit:  cfg.TicagaRateLimit,
+		PaceWindow: cfg.TicagaRateLimitWindow,
 		Logger:     a.log.With().Str("source", name).Logger(),
 		UserAgent:  a.opt.userAgent(),
 	}
