@@ -615,43 +615,7 @@ func newBenchWorld(tb testing.TB, n int) *benchWorld {
 //   - the other users: an address no client has, so their clients are
 //     no_match.
 func benchPopulation(n int) ([]blestatest.Client, []ticagatest.User, map[int]int) {
-	perm := rand.New(rand.NewPCG(20240601, uint64(n))).Perm(n)
-	clients := make([]blestatest.Client, n)
-	for i := range clients {
-		clients[i] = blestatest.Client{
-			ID: int64(i + 1), CompanyID: 1, Status: "active",
-			FirstName: "First" + strconv.Itoa(i), LastName: "Last", Company: "Company",
-			Email: fmt.Sprintf("client%07d@example.com", i+1),
-		}
-	}
-	users := make([]ticagatest.User, n)
-	linkedTo := make(map[int]int, n*6/10)
-	for k := range users {
-		c := perm[k]
-		u := ticagatest.User{ID: int64(k + 1), Name: "User " + strconv.Itoa(k+1)}
-		switch {
-		case k < n*6/10:
-			linkedTo[k] = c
-			u.Email = clients[c].Email
-			if c%10 == 0 {
-				clients[c].Email = fmt.Sprintf("  Client%07d@Example.COM ", c+1)
-			}
-			if k%8 == 0 {
-				u.Email = fmt.Sprintf("CLIENT%07d@EXAMPLE.COM", c+1)
-			}
-		case k < n*7/10:
-			u.Email = clients[c].Email
-			if k%2 == 0 {
-				u.BillingID, u.BillingSystem = strconv.Itoa(1_000_000+c), "Blesta"
-			} else {
-				u.BillingID, u.BillingSystem = strconv.Itoa(c+1), "WHMCS"
-			}
-		default:
-			u.Email = fmt.Sprintf("user%07d@elsewhere.example", k+1)
-		}
-		users[k] = u
-	}
-	return clients, users, linkedTo
+	return population(n, n, 20240601, false)
 }
 
 // newFake starts a fake Ticaga holding the population's users: as before

@@ -375,8 +375,15 @@ func checkRSSCounts(tb testing.TB, sz rssSize, c ticagasync.Counts, steady bool)
 // email but another billing id (another Blesta id, or the client's id in
 // WHMCS); the other users have an address no client has.
 func rssPopulation(sz rssSize, linked bool) ([]blestatest.Client, []ticagatest.User, map[int]int) {
-	n := sz.customers
-	perm := rand.New(rand.NewPCG(20261202, uint64(n))).Perm(n)
+	return population(sz.customers, sz.users, 20261202, linked)
+}
+
+// population builds the clients and users both benchmark worlds use (see
+// rssPopulation and benchPopulation), the permutation drawn from seed; with
+// linked, the linkable users carry their client's billing id. A billing id
+// that is not the client's is 1,000,000,000 + its index: no client's.
+func population(n, nusers int, seed uint64, linked bool) ([]blestatest.Client, []ticagatest.User, map[int]int) {
+	perm := rand.New(rand.NewPCG(seed, uint64(n))).Perm(n)
 	clients := make([]blestatest.Client, n)
 	for i := range clients {
 		clients[i] = blestatest.Client{
@@ -385,7 +392,7 @@ func rssPopulation(sz rssSize, linked bool) ([]blestatest.Client, []ticagatest.U
 			Email: fmt.Sprintf("client%07d@example.com", i+1),
 		}
 	}
-	users := make([]ticagatest.User, sz.users)
+	users := make([]ticagatest.User, nusers)
 	linkedTo := make(map[int]int, n*6/10)
 	for k := range users {
 		c := perm[k]
