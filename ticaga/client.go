@@ -81,6 +81,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RateLimit > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), 1)
 	}
+	if c.pacer != nil {
+		c.pacer.learned = func(configured, measured time.Duration) {
+			c.log.Warn().Str("configured", configured.String()).Str("measured", measured.String()).
+				Msg("ticaga: the throttle's window is shorter than TICAGA_RATE_LIMIT_WINDOW; pacing by the measured one (set TICAGA_RATE_LIMIT_WINDOW to it)")
+		}
+	}
 	return c, nil
 }
 

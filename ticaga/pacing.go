@@ -36,9 +36,22 @@ import (
 // window and are ignored. A window shorter than the assumed one shows as
 // an answer reporting more than rem to a request sent after the answer
 // that set rem; a longer one as a 429 to the probe, once per window.
+//
+// The window is configured (TICAGA_RATE_LIMIT_WINDOW), not announced: a
+// Ticaga whose throttle counts per second or per 2 s, paced as if per
+// minute, would idle 58 s of each minute. So the first time a window's
+// budget is spent with more than earlyProbeAfter of it left, one request
+// probes at once: its 429 says (Retry-After, X-RateLimit-Reset) when the
+// server's window really ends. If that is well before the assumed end, the
+// pacer takes the window it measured (whole seconds, rounded up) from then
+// on and calls learned; either way it never probes early again. That costs
+// one 429 per run, and nothing when the window is at most earlyProbeAfter.
 type pacer struct {
 	window time.Duration
 	margin time.Duration // added to end against clock skew
+	// learned is called once when the server's window turns out shorter
+	// than the configured one (may be nil).
+	learned func(configured, measured time.Duration)
 
 	mu        sync.Mutex
 	answered  bool      // an answer has arrived
@@ -50,6 +63,8 @@ type pacer struct {
 	epoch     time.Time // answers to requests sent before this are stale
 	probing   bool      // the probe sent at probeSent is in flight
 	probeSent time.Time
+	early     bool // the probe in flight was sent before the window's assumed end
+	checked   bool // an early probe has answered: the window is not probed early again
 	inflight  int
 	changed   chan struct{} // closed and replaced on every answer
 }
@@ -62,6 +77,10 @@ func newPacer(window time.Duration) *pacer {
 	}
 	return &pacer{window: window, margin: 5*time.Millisecond + window/500, changed: make(chan struct{})}
 }
+
+// earlyProbeAfter is how much of an assumed window must be left when its
+// budget is spent for the pacer to check the window with an early probe.
+const earlyProbeAfter = 3 * time.Second
 
 // wait blocks until a request may be sent, counts it as in flight and
 // returns its send time. Every successful wait must be followed by exactly
@@ -78,6 +97,7 @@ func (p *pacer) wait(ctx context.Context) (sent time.Time, err error) {
 			p.inflight++
 			if probe {
 				p.probing, p.probeSent, p.epoch = true, now, now
+				p.early = p.known && now.Before(p.end)
 			}
 			p.mu.Unlock()
 			return now, nil
@@ -112,6 +132,8 @@ func (p *pacer) delay(now time.Time) (time.Duration, bool) {
 		return 0, false
 	case p.rem > 0:
 		return p.end.Sub(now), false // until answers in flight say what is left
+	case !p.checked && p.inflight == 0 && p.end.Sub(now) > earlyProbeAfter:
+		return 0, true // spent early: ask the server when its window ends
 	}
 	return p.end.Sub(now), false
 }
@@ -141,9 +163,22 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 	if lok && limit > 0 {
 		p.limit = limit
 	}
+	early := probe && p.early
+	if early {
+		p.checked = true
+	}
 	if status == http.StatusTooManyRequests {
+		if early && p.earlyEnd(h, now) {
+			return
+		}
 		p.throttled(sent, h, now)
 		return
+	}
+	if early && lok && rok && limit > 0 {
+		// Answered before the assumed end: the server's window has ended
+		// already, so it is at most as long as since the window's first
+		// answer.
+		p.learn(p.end.Add(-p.window-p.margin), now)
 	}
 	if !lok || !rok || limit <= 0 || remaining < 0 {
 		if probe {
@@ -178,6 +213,50 @@ func (p *pacer) throttled(sent time.Time, h http.Header, now time.Time) {
 		end = maxTime(p.end, now.Add(wait))
 	}
 	p.known, p.rem, p.obsAt, p.end = true, 0, now, end
+}
+
+// earlyEnd takes the window's length and end from the 429 that answered
+// an early probe at now, when they are well short of the assumed ones, and
+// reports whether it did. p.mu is held.
+//
+// Laravel's timer is the window's end in whole Unix seconds: the time of
+// the window's first hit, truncated, plus the window (X-RateLimit-Reset;
+// Retry-After is the timer minus the current second). The window is thus
+// the timer minus the truncated second of the window's first hit, which
+// the window's first answer (opened) follows by a round trip: truncating
+// opened less 50 ms errs, if at all, towards a longer window. The window
+// then ends at the latest that long after opened, as any window does.
+func (p *pacer) earlyEnd(h http.Header, now time.Time) bool {
+	timer, ok := headerInt(h, "X-RateLimit-Reset")
+	if !ok {
+		ra, rok := headerInt(h, "Retry-After")
+		if !rok || ra < 0 {
+			return false
+		}
+		timer = int(now.Unix()) + ra
+	}
+	opened := p.end.Add(-p.window - p.margin)
+	measured := time.Duration(int64(timer)-opened.Add(-50*time.Millisecond).Unix()) * time.Second
+	if measured < time.Second || measured > p.window-time.Second {
+		return false
+	}
+	p.learn(opened, opened.Add(measured))
+	p.known, p.rem, p.obsAt, p.end = true, 0, now, maxTime(now, opened.Add(p.window+p.margin))
+	return true
+}
+
+// learn takes as the window the time from opened (a window's first
+// answer) to ended (when it had ended), in whole seconds rounded up, when
+// that is shorter than the window assumed. p.mu is held.
+func (p *pacer) learn(opened, ended time.Time) {
+	measured := max((ended.Sub(opened) + time.Second - 1).Truncate(time.Second), time.Second)
+	if measured >= p.window {
+		return
+	}
+	if p.learned != nil {
+		p.learned(p.window, measured)
+	}
+	p.window, p.margin = measured, 5*time.Millisecond+measured/500
 }
 
 // maxTime returns the later of a and b.

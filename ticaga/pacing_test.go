@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -237,6 +240,14 @@ func TestPacerEstimate(t *testing.T) {
 	p.rem, p.inflight = 0, 0
 	end := p.end
 	p.mu.Unlock()
+	// Spent with most of the window left, the first time in the run: one
+	// request probes at once to check the window; after that, none.
+	if d, probe := delay(time.Now()); d != 0 || !probe {
+		t.Errorf("spent early the first time: delay %v probe %v, want an early probe", d, probe)
+	}
+	p.mu.Lock()
+	p.checked = true
+	p.mu.Unlock()
 	if d, _ := delay(time.Now()); d < 50*time.Second {
 		t.Errorf("delay with nothing left = %v, want until the window ends", d)
 	}
@@ -298,4 +309,84 @@ func TestPacerEstimate(t *testing.T) {
 		t.Errorf("nil pacer wait = %v", err)
 	}
 	nilPacer.done(time.Now(), 200, nil)
+}
+
+// syncBuffer is a bytes.Buffer safe for the client's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A Ticaga whose throttle counts per second, paced as if per minute (the
+// default TICAGA_RATE_LIMIT_WINDOW): once the first window's budget is
+// spent, one early probe's 429 says when the server's window ends, and the
+// pacer measures the window and warns, instead of idling most of a minute
+// per window. Without that, 35 requests at 10 a window would take three
+// minutes and the deadline would fail them.
+func TestPacingMeasuresAShorterWindow(t *testing.T) {
+	t.Parallel()
+	const limit, n = 10, 35
+	fake, id := newThrottledFake(t)
+	fake.Throttle(limit, time.Second)
+	fake.ResetCalls()
+	var logs syncBuffer
+	c := newClient(t, fake.URL(), func(c *Config) {
+		c.PaceWindow = DefaultPaceWindow
+		c.Logger = zerolog.New(&logs)
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+	defer cancel()
+	if errs := drive(ctx, c, id, n, 2); len(errs) != 0 {
+		t.Fatalf("%d errors, first: %v", len(errs), errs[0])
+	}
+	windows, throttled := fake.ThrottleWindows(), fake.TooManyRequests()
+	if throttled > 1 {
+		t.Errorf("%d 429s, want the early probe's one at most", throttled)
+	}
+	if want := (n + limit - 1) / limit; windows != want {
+		t.Errorf("%d requests took %d windows of %d, want %d (every window spent)", n, windows, limit, want)
+	}
+	if !strings.Contains(logs.String(), "shorter than TICAGA_RATE_LIMIT_WINDOW") || !strings.Contains(logs.String(), `"configured":"1m0s"`) {
+		t.Errorf("no warning that the window was measured:\n%s", logs.String())
+	}
+}
+
+// A window as long as configured, and longer than earlyProbeAfter: the
+// early probe's 429 confirms it (one 429 in the run, no warning) and the
+// pacer keeps it.
+func TestPacingEarlyProbeConfirmsTheWindow(t *testing.T) {
+	t.Parallel()
+	const limit, n, window = 10, 15, 4 * time.Second
+	fake, id := newThrottledFake(t)
+	fake.Throttle(limit, window)
+	fake.ResetCalls()
+	var logs syncBuffer
+	c := newClient(t, fake.URL(), func(c *Config) {
+		c.PaceWindow = window
+		c.Logger = zerolog.New(&logs)
+	})
+	if errs := drive(t.Context(), c, id, n, 2); len(errs) != 0 {
+		t.Fatalf("%d errors, first: %v", len(errs), errs[0])
+	}
+	if throttled := fake.TooManyRequests(); throttled > 1 {
+		t.Errorf("%d 429s, want the early probe's one at most", throttled)
+	}
+	if windows := fake.ThrottleWindows(); windows != 2 {
+		t.Errorf("%d windows, want 2", windows)
+	}
+	if strings.Contains(logs.String(), "shorter than") {
+		t.Errorf("warned of a shorter window for the right one:\n%s", logs.String())
+	}
 }
