@@ -64,9 +64,15 @@ type pacer struct {
 	probing   bool      // the probe sent at probeSent is in flight
 	probeSent time.Time
 	early     bool // the probe in flight was sent before the window's assumed end
-	checked   bool // an early probe has answered: the window is not probed early again
-	inflight  int
-	changed   chan struct{} // closed and replaced on every answer
+	checked   bool // an early probe was sent: the window is not probed early again
+	// opened is when the request that opened the current window was sent,
+	// openedAt when its answer arrived (zero when a 429, not a first
+	// answer, set end).
+	opened, openedAt time.Time
+	// configured is the window configured; window is shorter once learned.
+	configured time.Duration
+	inflight   int
+	changed    chan struct{} // closed and replaced on every answer
 }
 
 // newPacer returns a pacer for the given window, or nil (no pacing) when
@@ -75,7 +81,7 @@ func newPacer(window time.Duration) *pacer {
 	if window <= 0 {
 		return nil
 	}
-	return &pacer{window: window, margin: 5*time.Millisecond + window/500, changed: make(chan struct{})}
+	return &pacer{window: window, configured: window, margin: 5*time.Millisecond + window/500, changed: make(chan struct{})}
 }
 
 // earlyProbeAfter is how much of an assumed window must be left when its
@@ -98,6 +104,9 @@ func (p *pacer) wait(ctx context.Context) (sent time.Time, err error) {
 			if probe {
 				p.probing, p.probeSent, p.epoch = true, now, now
 				p.early = p.known && now.Before(p.end)
+				if p.early {
+					p.checked = true // once, whatever its answer
+				}
 			}
 			p.mu.Unlock()
 			return now, nil
@@ -132,7 +141,7 @@ func (p *pacer) delay(now time.Time) (time.Duration, bool) {
 		return 0, false
 	case p.rem > 0:
 		return p.end.Sub(now), false // until answers in flight say what is left
-	case !p.checked && p.inflight == 0 && p.end.Sub(now) > earlyProbeAfter:
+	case !p.checked && p.inflight == 0 && !p.opened.IsZero() && p.end.Sub(now) > earlyProbeAfter:
 		return 0, true // spent early: ask the server when its window ends
 	}
 	return p.end.Sub(now), false
@@ -164,39 +173,45 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 		p.limit = limit
 	}
 	early := probe && p.early
-	if early {
-		p.checked = true
-	}
 	if status == http.StatusTooManyRequests {
 		if early && p.earlyEnd(h, now) {
 			return
 		}
+		if probe && !early && p.window < p.configured {
+			// The window's end was due and the server says no: the
+			// learned window is a second short (whole-second clocks).
+			p.window = min(p.window+time.Second, p.configured)
+			p.margin = 5*time.Millisecond + p.window/500
+		}
 		p.throttled(sent, h, now)
 		return
 	}
-	if early && lok && rok && limit > 0 {
-		// Answered before the assumed end: the server's window has ended
-		// already, so it is at most as long as since the window's first
-		// answer.
-		p.learn(p.end.Add(-p.window-p.margin), now)
-	}
 	if !lok || !rok || limit <= 0 || remaining < 0 {
-		if probe {
+		if probe && !early {
 			p.known = false // no rate-limit headers: nothing to pace by
 		}
+		// An early probe's answer without them (a proxy's 502) says
+		// nothing of the window, still spent: keep waiting for its end.
 		return
+	}
+	if early && !p.opened.IsZero() {
+		// Answered before the assumed end: the server's window has ended
+		// already, so it is at most as long as since it was opened.
+		p.learn(p.opened, now)
 	}
 	switch {
 	case probe || !p.known:
 		// The first answer of a window: its request hit the server before
 		// it arrived, so the window ends at the latest window after now.
-		p.known, p.rem, p.obsAt, p.end = true, remaining, now, now.Add(p.window+p.margin)
+		p.known, p.rem, p.obsAt, p.end, p.opened = true, remaining, now, now.Add(p.window+p.margin), sent
+		p.openedAt = now
 	case remaining <= p.rem:
 		p.rem, p.obsAt = remaining, now
 	case sent.After(p.obsAt):
 		// Sent after the answer that set rem, and more is left: the
 		// server started a new window sooner than assumed.
-		p.rem, p.obsAt, p.end = remaining, now, now.Add(p.window+p.margin)
+		p.rem, p.obsAt, p.end, p.opened = remaining, now, now.Add(p.window+p.margin), sent
+		p.openedAt = now
 	}
 }
 
@@ -213,35 +228,41 @@ func (p *pacer) throttled(sent time.Time, h http.Header, now time.Time) {
 		end = maxTime(p.end, now.Add(wait))
 	}
 	p.known, p.rem, p.obsAt, p.end = true, 0, now, end
+	p.opened, p.openedAt = time.Time{}, time.Time{}
 }
 
 // earlyEnd takes the window's length and end from the 429 that answered
 // an early probe at now, when they are well short of the assumed ones, and
 // reports whether it did. p.mu is held.
 //
-// Laravel's timer is the window's end in whole Unix seconds: the time of
-// the window's first hit, truncated, plus the window (X-RateLimit-Reset;
-// Retry-After is the timer minus the current second). The window is thus
-// the timer minus the truncated second of the window's first hit, which
-// the window's first answer (opened) follows by a round trip: truncating
-// opened less 50 ms errs, if at all, towards a longer window. The window
-// then ends at the latest that long after opened, as any window does.
+// Laravel's timer is the window's end in whole Unix seconds: the second of
+// the window's first hit, truncated, plus the window. Retry-After is the
+// timer minus the server's current second, so the timer is about now's
+// second plus Retry-After on this clock (X-RateLimit-Reset, the server's
+// own, when Retry-After is missing). The request that opened the window was
+// sent (opened) before it hit, so the timer minus opened's second is at
+// least the window: a window learned from it is never shorter, but for the
+// whole seconds of two clocks; a probe refused at the learned window's end
+// adds the second back (done).
 func (p *pacer) earlyEnd(h http.Header, now time.Time) bool {
-	timer, ok := headerInt(h, "X-RateLimit-Reset")
-	if !ok {
-		ra, rok := headerInt(h, "Retry-After")
-		if !rok || ra < 0 {
-			return false
-		}
-		timer = int(now.Unix()) + ra
+	if p.opened.IsZero() {
+		return false
 	}
-	opened := p.end.Add(-p.window - p.margin)
-	measured := time.Duration(int64(timer)-opened.Add(-50*time.Millisecond).Unix()) * time.Second
+	var timer int64
+	if ra, ok := headerInt(h, "Retry-After"); ok && ra >= 0 {
+		timer = now.Unix() + int64(ra)
+	} else if reset, ok := headerInt(h, "X-RateLimit-Reset"); ok {
+		timer = int64(reset)
+	} else {
+		return false
+	}
+	measured := time.Duration(timer-p.opened.Unix()) * time.Second
 	if measured < time.Second || measured > p.window-time.Second {
 		return false
 	}
-	p.learn(opened, opened.Add(measured))
-	p.known, p.rem, p.obsAt, p.end = true, 0, now, maxTime(now, opened.Add(p.window+p.margin))
+	p.learn(p.opened, p.opened.Add(measured))
+	p.known, p.rem, p.obsAt = true, 0, now
+	p.end = maxTime(now, p.openedAt.Add(p.window+p.margin))
 	return true
 }
 

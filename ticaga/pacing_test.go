@@ -380,13 +380,42 @@ func TestPacingEarlyProbeConfirmsTheWindow(t *testing.T) {
 	if errs := drive(t.Context(), c, id, n, 2); len(errs) != 0 {
 		t.Fatalf("%d errors, first: %v", len(errs), errs[0])
 	}
-	if throttled := fake.TooManyRequests(); throttled > 1 {
-		t.Errorf("%d 429s, want the early probe's one at most", throttled)
+	if throttled := fake.TooManyRequests(); throttled != 1 {
+		t.Errorf("%d 429s, want the early probe's one", throttled)
 	}
 	if windows := fake.ThrottleWindows(); windows != 2 {
 		t.Errorf("%d windows, want 2", windows)
 	}
 	if strings.Contains(logs.String(), "shorter than") {
 		t.Errorf("warned of a shorter window for the right one:\n%s", logs.String())
+	}
+}
+
+// A run that starts in a window another client has spent: its first answer
+// is a 429, which says when that window ends but not when it opened, so no
+// early probe measures it; the next window, opened by the client, is
+// checked and found right: no warning, at most one 429 per window.
+func TestPacingStartsInASpentWindow(t *testing.T) {
+	t.Parallel()
+	const limit, window = 10, 4 * time.Second
+	fake, id := newThrottledFake(t)
+	fake.Throttle(limit, window)
+	other := newClient(t, fake.URL(), func(c *Config) { c.PaceWindow = -1; c.MaxRetries = -1 })
+	_ = drive(t.Context(), other, id, limit, 1)
+	time.Sleep(1200 * time.Millisecond) // the spent window is a second old
+	fake.ResetCalls()
+	var logs syncBuffer
+	c := newClient(t, fake.URL(), func(c *Config) {
+		c.PaceWindow = window
+		c.Logger = zerolog.New(&logs)
+	})
+	if errs := drive(t.Context(), c, id, 15, 2); len(errs) != 0 {
+		t.Fatalf("%d errors, first: %v", len(errs), errs[0])
+	}
+	if throttled, windows := fake.TooManyRequests(), fake.ThrottleWindows(); throttled > windows+1 {
+		t.Errorf("%d 429s in %d windows (and the spent one), want at most one each", throttled, windows)
+	}
+	if strings.Contains(logs.String(), "shorter than") {
+		t.Errorf("learned a shorter window from a window it did not open:\n%s", logs.String())
 	}
 }
