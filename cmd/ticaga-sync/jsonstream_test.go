@@ -63,18 +63,39 @@ func TestStreamedJSONMatchesEncoder(t *testing.T) {
 		all := []fileDecision{}
 		for _, rep := range reps {
 			for d := range rep.All() {
-				fd := fileDecision{Source: rep.Source, RunID: rep.RunID, DryRun: rep.DryRun, BillingID: d.Contact.BillingID,
-					CompanyID: d.Contact.CompanyID, Name: d.Contact.Name(), Email: d.Contact.Email, Action: string(d.Action),
-					Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
-				if d.TicagaID != 0 {
-					id := d.TicagaID
-					fd.TicagaID = &id
-				}
-				all = append(all, fd)
+				all = append(all, newFileDecision(rep, d))
 			}
 		}
 		if want := encode(all); string(file) != want {
 			t.Errorf("--report file of %d report(s):\ngot  %s\nwant %s", len(reps), file, want)
 		}
+	}
+
+	// What the rows say, field by field (the encoder comparison above
+	// shares newFileDecision with the writer).
+	path := filepath.Join(t.TempDir(), "r.json")
+	if err := writeReportFile(path, []*ticagasync.Report{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(file, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2 (b has no decisions): %s", len(rows), file)
+	}
+	first := map[string]any{"source": "blesta", "run_id": 1.0, "dry_run": false, "billing_id": 1.0, "company_id": 0.0, // numeric ids stay JSON numbers
+		"name": "A <B>", "email": "a@example.com", "ticaga_id": 4.0, "action": "already_linked", "reason": "", "detail": "", "assigned": false}
+	for k, v := range first {
+		if rows[0][k] != v {
+			t.Errorf("row 1 %s = %#v, want %#v", k, rows[0][k], v)
+		}
+	}
+	if len(rows[0]) != len(first) || rows[1]["ticaga_id"] != nil || rows[1]["reason"] != "no_ticaga_user" {
+		t.Errorf("rows: %s", file)
 	}
 }

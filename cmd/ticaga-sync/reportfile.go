@@ -129,6 +129,18 @@ type fileDecision struct {
 	Assigned  bool                 `json:"assigned"`
 }
 
+// newFileDecision is decision d of rep as a JSON report file row.
+func newFileDecision(rep *ticagasync.Report, d ticagasync.Decision) fileDecision {
+	fd := fileDecision{Source: rep.Source, RunID: rep.RunID, DryRun: rep.DryRun, BillingID: d.Contact.BillingID,
+		CompanyID: d.Contact.CompanyID, Name: d.Contact.Name(), Email: d.Contact.Email, Action: string(d.Action),
+		Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
+	if d.TicagaID != 0 {
+		id := d.TicagaID
+		fd.TicagaID = &id
+	}
+	return fd
+}
+
 // writeDecisionsJSON writes the decisions as one indented JSON array (as
 // json.Encoder with a two-space indent would), one at a time.
 func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {
@@ -137,14 +149,7 @@ func writeDecisionsJSON(f *os.File, reps []*ticagasync.Report) error {
 	n := 0
 	for _, rep := range reps {
 		for d := range rep.All() {
-			fd := fileDecision{Source: rep.Source, RunID: rep.RunID, DryRun: rep.DryRun, BillingID: d.Contact.BillingID,
-				CompanyID: d.Contact.CompanyID, Name: d.Contact.Name(), Email: d.Contact.Email, Action: string(d.Action),
-				Reason: string(d.Reason), Detail: d.Detail, Assigned: d.Assigned}
-			if d.TicagaID != 0 {
-				id := d.TicagaID
-				fd.TicagaID = &id
-			}
-			b, err := json.MarshalIndent(fd, "  ", "  ")
+			b, err := json.MarshalIndent(newFileDecision(rep, d), "  ", "  ")
 			if err != nil {
 				return err
 			}
