@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/ticaga/ticaga-sync/internal/syncbuf"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
 
@@ -311,23 +312,8 @@ func TestPacerEstimate(t *testing.T) {
 	nilPacer.done(time.Now(), 200, nil)
 }
 
-// syncBuffer is a bytes.Buffer safe for the client's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer = syncbuf.Buffer
 
 // A Ticaga whose throttle counts per second, paced as if per minute (the
 // default TICAGA_RATE_LIMIT_WINDOW): once the first window's budget is
