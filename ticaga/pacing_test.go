@@ -405,3 +405,37 @@ func TestPacingStartsInASpentWindow(t *testing.T) {
 		t.Errorf("learned a shorter window from a window it did not open:\n%s", logs.String())
 	}
 }
+
+// An early probe whose answer says nothing of the window (a proxy's 502
+// without rate-limit headers, or no answer at all) leaves the spent window
+// as it was: pacing stays on, the window's end stays, and no second early
+// probe follows.
+func TestPacerEarlyProbeWithoutAnAnswer(t *testing.T) {
+	for name, h := range map[string]http.Header{"502 without headers": {}, "no answer": nil} {
+		t.Run(name, func(t *testing.T) {
+			p := newPacer(time.Minute)
+			open, err := p.wait(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.done(open, 200, rl(60, 0)) // the window's budget is spent at once
+			end := p.end
+			sent, err := p.wait(t.Context()) // returns at once: the early probe
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.early || !p.checked {
+				t.Fatalf("not an early probe: early %v checked %v", p.early, p.checked)
+			}
+			p.done(sent, 502, h)
+			p.mu.Lock()
+			d, probe := p.delay(time.Now())
+			known, gotEnd := p.known, p.end
+			p.mu.Unlock()
+			if !known || !gotEnd.Equal(end) || probe || d < 50*time.Second {
+				t.Errorf("after the early probe's %s: known %v, end moved by %v, probe %v, delay %v; want the spent window kept",
+					name, known, gotEnd.Sub(end), probe, d)
+			}
+		})
+	}
+}
