@@ -140,6 +140,8 @@ func TestPairIndex(t *testing.T) {
 		{TicagaUserID: 9, BillingUserID: "10", BillingSystem: "WHMCS"},
 		{TicagaUserID: 12, BillingUserID: "010", BillingSystem: "Blesta"},
 		{TicagaUserID: 13, BillingUserID: "cst-a", BillingSystem: "TicketSource"},
+		{TicagaUserID: 14, BillingUserID: "0", BillingSystem: "Blesta"},
+		{TicagaUserID: 15, BillingUserID: "", BillingSystem: "Blesta"},
 	}
 	x := newPairIndex()
 	for _, p := range rows {
@@ -160,6 +162,13 @@ func TestPairIndex(t *testing.T) {
 	}
 	if got := x.byBilling("Blesta", "010"); !reflect.DeepEqual(got, rows[4:5]) {
 		t.Errorf("byBilling(Blesta, 010) = %+v", got)
+	}
+	// The empty id is text, never the number 0.
+	if got := x.byBilling("Blesta", "0"); !reflect.DeepEqual(got, rows[6:7]) {
+		t.Errorf("byBilling(Blesta, 0) = %+v", got)
+	}
+	if got := x.byBilling("Blesta", ""); !reflect.DeepEqual(got, rows[7:8]) {
+		t.Errorf("byBilling(Blesta, \"\") = %+v", got)
 	}
 	if got := x.byBilling("ticketsource", "cst-a"); !reflect.DeepEqual(got, rows[5:6]) {
 		t.Errorf("byBilling(ticketsource, cst-a) = %+v", got)

@@ -88,24 +88,25 @@ type pairRow struct {
 
 // billingKey orders billing ids as CompareBillingIDs does.
 type billingKey struct {
-	num int64
-	str string // "" for a number
+	text bool // str holds the id; else num does (the empty id is text)
+	num  int64
+	str  string
 }
 
 func keyOfBilling(id BillingID) billingKey {
 	if n, ok := id.Int(); ok {
 		return billingKey{num: n}
 	}
-	return billingKey{str: string(id)}
+	return billingKey{text: true, str: string(id)}
 }
 
 func (a billingKey) compare(b billingKey) int {
 	switch {
-	case a.str == "" && b.str == "":
+	case !a.text && !b.text:
 		return cmp.Compare(a.num, b.num)
-	case a.str == "":
+	case !a.text:
 		return -1
-	case b.str == "":
+	case !b.text:
 		return 1
 	}
 	return strings.Compare(a.str, b.str)
@@ -152,7 +153,7 @@ func (x *pairIndex) done() {
 
 func (x *pairIndex) billingKey(r *pairRow) billingKey {
 	if r.str != 0 {
-		return billingKey{str: string(x.text[r.str-1])}
+		return billingKey{text: true, str: string(x.text[r.str-1])}
 	}
 	return billingKey{num: r.num}
 }
