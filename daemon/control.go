@@ -62,7 +62,10 @@ func writeControlResult(w io.Writer, o Outcome) error {
 		return err
 	}
 	// rest is {"source":"",...}: the fields after the report follow it.
-	_, after, _ := bytes.Cut(rest, []byte(`"source":"",`))
+	_, after, found := bytes.Cut(rest, []byte(`"source":"",`))
+	if !found {
+		return fmt.Errorf("control answer: %s does not start with an empty source", rest)
+	}
 	if _, err := fmt.Fprintf(w, `{"source":%s,`, src); err != nil {
 		return err
 	}
@@ -128,6 +131,8 @@ func serveControl(ctx context.Context, path string, a *App, log zerolog.Logger, 
 			if i > 0 {
 				bw.WriteByte(',')
 			}
+			// A client gone away still gets its runs carried out: the
+			// write error only ends what it would have read.
 			_ = writeControlResult(bw, o)
 		}
 		bw.WriteString("]\n")

@@ -355,32 +355,30 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	if !opt.DryRun {
 		// Execution works on the link and create decisions only, in
 		// rep.Decisions, and puts their outcomes back in the log.
-		todo := actionable(decisions)
-		rep.Decisions = make([]Decision, len(todo))
-		for k, i := range todo {
-			rep.Decisions[k] = decisions.at(i)
-		}
-		err := e.executeExclusive(ctx, api, dir, rep, log)
-		for k, i := range todo {
-			decisions.set(i, rep.Decisions[k])
-		}
-		if err != nil {
-			rep.Decisions = nil
-			return err
-		}
-		// A lost lock means another run may own the source now: record
-		// nothing more, and say so.
-		if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
-			rep.Decisions = nil
-			return cause
-		}
-		if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
-			rep.Decisions = nil
-			return err
-		}
-		err = e.recordLinks(ctx, rep, log)
-		rep.Decisions = nil
-		if err != nil {
+		if err := func() error {
+			todo := actionable(decisions)
+			rep.Decisions = make([]Decision, len(todo))
+			defer func() { rep.Decisions = nil }() // the log holds them all
+			for k, i := range todo {
+				rep.Decisions[k] = decisions.at(i)
+			}
+			err := e.executeExclusive(ctx, api, dir, rep, log)
+			for k, i := range todo {
+				decisions.set(i, rep.Decisions[k])
+			}
+			if err != nil {
+				return err
+			}
+			// A lost lock means another run may own the source now:
+			// record nothing more, and say so.
+			if cause := context.Cause(ctx); errors.Is(cause, ErrLockLost) {
+				return cause
+			}
+			if err := e.saveDirectory(ctx, api, dir, dir.checkpoint(e.Now(), false)); err != nil {
+				return err
+			}
+			return e.recordLinks(ctx, rep, log)
+		}(); err != nil {
 			return err
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -456,12 +454,12 @@ func keepClients(log *decisionLog, clients []BillingID) *decisionLog {
 // the plain no_match decisions only.
 func (e *Engine) provisionLog(log *decisionLog, unreadable []UnknownUser, tried map[BillingID]bool) {
 	if !e.Provision.Enabled {
-		return
+		return // not even decoding the decisions
 	}
 	var idx []int
 	var ds []Decision
 	for i := range log.Len() {
-		if d := log.at(i); d.Action == ActionNoMatch && d.Reason == ReasonNoTicagaUser {
+		if d := log.at(i); provisionable(d) {
 			idx, ds = append(idx, i), append(ds, d)
 		}
 	}

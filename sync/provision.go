@@ -36,13 +36,19 @@ func (p Provisioning) takes(status string) bool {
 // creation failed (tried) come after the others, so that a few refusals
 // cannot take the whole brake run after run. Nothing is created while the
 // directory is incomplete: an unreadable user might have the email.
+// provisionable says whether provisioning may turn d into a creation: a
+// plain no_match (no Ticaga user has the email).
+func provisionable(d Decision) bool {
+	return d.Action == ActionNoMatch && d.Reason == ReasonNoTicagaUser
+}
+
 func (p Provisioning) provision(ds []Decision, unreadable []UnknownUser, tried map[BillingID]bool) {
 	if !p.Enabled {
 		return
 	}
 	var fresh, again []int
 	for i, d := range ds {
-		if d.Action != ActionNoMatch || d.Reason != ReasonNoTicagaUser || !p.takes(d.Contact.Status) {
+		if !provisionable(d) || !p.takes(d.Contact.Status) {
 			continue
 		}
 		if tried[d.Contact.BillingID] {

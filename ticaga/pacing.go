@@ -48,10 +48,11 @@ import (
 // one 429 per run, and nothing when the window is at most earlyProbeAfter.
 type pacer struct {
 	window time.Duration
-	margin time.Duration // added to end against clock skew
 	// learned is called once when the server's window turns out shorter
 	// than the configured one (may be nil).
 	learned func(configured, measured time.Duration)
+	// tell calls learned once p.mu is released (it logs).
+	tell func()
 
 	mu        sync.Mutex
 	answered  bool      // an answer has arrived
@@ -81,8 +82,11 @@ func newPacer(window time.Duration) *pacer {
 	if window <= 0 {
 		return nil
 	}
-	return &pacer{window: window, configured: window, margin: 5*time.Millisecond + window/500, changed: make(chan struct{})}
+	return &pacer{window: window, configured: window, changed: make(chan struct{})}
 }
+
+// margin is what the pacer adds to a window's end against clock skew.
+func (p *pacer) margin() time.Duration { return 5*time.Millisecond + p.window/500 }
 
 // earlyProbeAfter is how much of an assumed window must be left when its
 // budget is spent for the pacer to check the window with an early probe.
@@ -153,6 +157,18 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 	if p == nil {
 		return
 	}
+	p.answer(sent, status, h)
+	p.mu.Lock()
+	tell := p.tell
+	p.tell = nil
+	p.mu.Unlock()
+	if tell != nil {
+		tell()
+	}
+}
+
+// answer records an answer for done, under p.mu.
+func (p *pacer) answer(sent time.Time, status int, h http.Header) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight--
@@ -181,7 +197,6 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 			// The window's end was due and the server says no: the
 			// learned window is a second short (whole-second clocks).
 			p.window = min(p.window+time.Second, p.configured)
-			p.margin = 5*time.Millisecond + p.window/500
 		}
 		p.throttled(sent, h, now)
 		return
@@ -203,14 +218,14 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 	case probe || !p.known:
 		// The first answer of a window: its request hit the server before
 		// it arrived, so the window ends at the latest window after now.
-		p.known, p.rem, p.obsAt, p.end, p.opened = true, remaining, now, now.Add(p.window+p.margin), sent
+		p.known, p.rem, p.obsAt, p.end, p.opened = true, remaining, now, now.Add(p.window+p.margin()), sent
 		p.openedAt = now
 	case remaining <= p.rem:
 		p.rem, p.obsAt = remaining, now
 	case sent.After(p.obsAt):
 		// Sent after the answer that set rem, and more is left: the
 		// server started a new window sooner than assumed.
-		p.rem, p.obsAt, p.end, p.opened = remaining, now, now.Add(p.window+p.margin), sent
+		p.rem, p.obsAt, p.end, p.opened = remaining, now, now.Add(p.window+p.margin()), sent
 		p.openedAt = now
 	}
 }
@@ -223,7 +238,7 @@ func (p *pacer) done(sent time.Time, status int, h http.Header) {
 // or a window when that is less.
 func (p *pacer) throttled(sent time.Time, h http.Header, now time.Time) {
 	wait := max(retryAfter(h), rateLimitReset(h, now))
-	end := now.Add(wait + min(time.Second, max(p.window-wait, 0)) + p.margin)
+	end := now.Add(wait + min(time.Second, max(p.window-wait, 0)) + p.margin())
 	if p.known && p.end.After(now) && !sent.Before(p.epoch) {
 		end = maxTime(p.end, now.Add(wait))
 	}
@@ -262,7 +277,7 @@ func (p *pacer) earlyEnd(h http.Header, now time.Time) bool {
 	}
 	p.learn(p.opened, p.opened.Add(measured))
 	p.known, p.rem, p.obsAt = true, 0, now
-	p.end = maxTime(now, p.openedAt.Add(p.window+p.margin))
+	p.end = maxTime(now, p.openedAt.Add(p.window+p.margin()))
 	return true
 }
 
@@ -275,9 +290,10 @@ func (p *pacer) learn(opened, ended time.Time) {
 		return
 	}
 	if p.learned != nil {
-		p.learned(p.window, measured)
+		configured := p.window
+		p.tell = func() { p.learned(configured, measured) }
 	}
-	p.window, p.margin = measured, 5*time.Millisecond+measured/500
+	p.window = measured
 }
 
 // maxTime returns the later of a and b.

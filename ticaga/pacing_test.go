@@ -207,7 +207,7 @@ func TestPacerEstimate(t *testing.T) {
 	p.done(probe, 200, rl(60, 55))
 	<-waited
 	p.done(time.Now(), 200, nil)
-	if p.rem != 55 || !p.known || p.end.Sub(p.obsAt) != time.Minute+p.margin {
+	if p.rem != 55 || !p.known || p.end.Sub(p.obsAt) != time.Minute+p.margin() {
 		t.Fatalf("after the first answer: rem %d known %v end-obs %v", p.rem, p.known, p.end.Sub(p.obsAt))
 	}
 	// Two requests in flight; their answers arrive out of order.
@@ -293,7 +293,7 @@ func TestPacerEstimate(t *testing.T) {
 	p.mu.Unlock()
 	e = begin()
 	p.done(e, 429, h)
-	if d, _ := delay(time.Now()); d < 7*time.Second || d > 8*time.Second+p.margin {
+	if d, _ := delay(time.Now()); d < 7*time.Second || d > 8*time.Second+p.margin() {
 		t.Errorf("delay after 429 Retry-After 7 = %v", d)
 	}
 	// A probe answered without rate-limit headers: no pacing.

@@ -100,7 +100,8 @@ func (c *Client) retryDecision(ctx context.Context, cl call, n int, slept time.D
 		// The pacer holds the retry until the window ends, which it knows
 		// better than Retry-After's whole seconds; a backoff on top would
 		// only idle.
-		d, wait = 0, e.RetryAfter
+		// It may hold it a second past Retry-After (whole seconds).
+		d, wait = 0, e.RetryAfter+time.Second
 	}
 	if slept+d > c.timeout && e.Status != http.StatusTooManyRequests {
 		c.log.Debug().Str("endpoint", cl.name).Int("status", e.Status).Int("attempt", n).
