@@ -35,7 +35,8 @@ const decisionColumns = "source, billing_id, email, action, reason, ticaga_id, d
 // decisions in open outside scope are ignored and those of other customers
 // are kept. An empty scope, like nil, means every customer (as the engine
 // reads an empty client list). Statements are multi-row, at most 500 rows
-// each. When open holds a customer twice, the last one counts.
+// each. When open holds a customer twice (the engine never passes one twice),
+// the last one counts, its since as if the first had been stored before it.
 //
 // open is read once, as it is written: what is held is a 128-bit hash of
 // each stored decision by billing id, not the decisions.
