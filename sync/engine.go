@@ -274,7 +274,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	// Preflight: nothing is written before Ticaga has accepted the token and
 	// the billing tables have answered.
 	if err := api.Ping(ctx); err != nil {
-		return fmt.Errorf("preflight: ticaga: %w", err)
+		return fmt.Errorf("preflight: %w", err) // the client's errors start with "ticaga:"
 	}
 	if err := e.Source.Check(ctx); err != nil {
 		return fmt.Errorf("preflight: billing database: %w", err)

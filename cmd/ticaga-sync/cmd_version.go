@@ -34,7 +34,12 @@ func init() {
 	}
 }
 
-func cmdVersion(_ context.Context, _ []string, env Env) int {
+func cmdVersion(_ context.Context, args []string, env Env) int {
+	if wantsHelp(args) {
+		c, _ := findCommand("version")
+		printCommandHelp(env.Stdout, c, nil)
+		return exitOK
+	}
 	c, d := commit, date
 	if c == "" {
 		c = "unknown"
