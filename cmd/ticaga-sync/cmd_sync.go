@@ -132,7 +132,7 @@ func cmdSync(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintln(env.Stderr, "ticaga-sync: no source of the running daemon matches --source/--company")
 			return exitUsage
 		case err == nil:
-			if slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected }) {
+			if slices.ContainsFunc(outs, func(o daemon.Outcome) bool { return !o.NotSelected && o.Report != nil && o.Code != daemon.ExitLocked }) {
 				fmt.Fprintf(env.Stderr, "ticaga-sync: the running daemon did the run (%s)\n", sock)
 			}
 			written := writeReport(env, f.report, outs) // before stdout, which may be closed
