@@ -242,6 +242,10 @@ func runRSSChild(tb testing.TB, dsn, url string) rssResult {
 	cmd.Env = append(os.Environ(), "TICAGA_RSS_CHILD=1", "TICAGA_RSS_DSN="+dsn, "TICAGA_RSS_URL="+url)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	if os.Getenv("GODEBUG") != "" {
+		// A trace asked for (GODEBUG=gctrace=1) is the child's to show.
+		cmd.Stderr = io.MultiWriter(os.Stderr, &stderr)
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		tb.Fatalf("rss child: %v\n%s", err, stderr.String())
