@@ -105,7 +105,7 @@ func (d *liveDirectory) index() *userIndex {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.byID.each(yield)
-	})
+	}, d.size())
 }
 
 // DirectoryWalker is a Directory that can also pass its cached users one at

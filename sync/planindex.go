@@ -9,47 +9,57 @@ import (
 )
 
 // userIndex finds Ticaga users by id (through get, the directory's own
-// lookup) and by normalised email, with a sorted list of (email hash, id):
-// 16 bytes a user instead of a map of strings. A hash names candidates
-// only: each is checked against the user's real email.
+// lookup) and by normalised email, with two lists sorted together: the top
+// 32 bits of each user's email hash and the user's id, 12 bytes a user
+// instead of a map of strings. A hash names candidates only: each is
+// checked against the user's real email.
 type userIndex struct {
-	get    func(id int64) (TicagaUser, bool)
-	seed   maphash.Seed
-	byHash []hashID
+	get  func(id int64) (TicagaUser, bool)
+	seed maphash.Seed
+	hs   []uint32
+	ids  []int64
 }
 
-type hashID struct {
-	h  uint64
-	id int64
-}
-
-// newUserIndex indexes the users all yields; get finds one by id.
-func newUserIndex(get func(id int64) (TicagaUser, bool), all iter.Seq[TicagaUser]) *userIndex {
+// newUserIndex indexes the users all yields (about n of them); get finds
+// one by id.
+func newUserIndex(get func(id int64) (TicagaUser, bool), all iter.Seq[TicagaUser], n int) *userIndex {
 	x := &userIndex{get: get, seed: maphash.MakeSeed()}
+	type hashID struct {
+		h  uint32
+		id int64
+	}
+	byHash := make([]hashID, 0, n)
 	for u := range all {
 		if key, ok := NormalizeEmail(u.Email); ok {
-			x.byHash = append(x.byHash, hashID{h: x.hash(key), id: u.ID})
+			byHash = append(byHash, hashID{h: x.hash32(key), id: u.ID})
 		}
 	}
-	x.byHash = slices.Clip(x.byHash)
-	slices.SortFunc(x.byHash, func(a, b hashID) int {
+	slices.SortFunc(byHash, func(a, b hashID) int {
 		if c := cmp.Compare(a.h, b.h); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.id, b.id)
 	})
+	x.hs, x.ids = make([]uint32, len(byHash)), make([]int64, len(byHash))
+	for i, e := range byHash {
+		x.hs[i], x.ids[i] = e.h, e.id
+	}
 	return x
 }
 
+// hash returns the 64-bit hash of a normalised email.
 func (x *userIndex) hash(key string) uint64 { return maphash.String(x.seed, key) }
+
+// hash32 returns its top 32 bits.
+func (x *userIndex) hash32(key string) uint32 { return uint32(x.hash(key) >> 32) }
 
 // withEmail returns the users whose normalised email is key, in id order.
 func (x *userIndex) withEmail(key string) []TicagaUser {
-	h := x.hash(key)
-	i, _ := slices.BinarySearchFunc(x.byHash, h, func(e hashID, h uint64) int { return cmp.Compare(e.h, h) })
+	h := x.hash32(key)
+	i, _ := slices.BinarySearch(x.hs, h)
 	var out []TicagaUser
-	for ; i < len(x.byHash) && x.byHash[i].h == h; i++ {
-		u, ok := x.get(x.byHash[i].id)
+	for ; i < len(x.hs) && x.hs[i] == h; i++ {
+		u, ok := x.get(x.ids[i])
 		if !ok {
 			continue
 		}
@@ -73,18 +83,29 @@ type pairIndex struct {
 	systems []string
 	keys    []string
 	sysOf   map[string]uint16
+	// groups are the (billing system, company) pairs the rows name (few).
+	groups  []pairGroup
+	groupOf map[pairGroup]uint32
 	text    []BillingID
 }
 
+// pairRow is a row in 24 bytes.
 type pairRow struct {
-	ticaga  int64
-	company int64
+	ticaga int64
 	// num is the billing id when it is a number (see BillingID.Int),
 	// text[str-1] when str is not 0: numbers take no string.
 	num int64
 	str int32
-	sys uint16
+	// grp is the row's billing system and company, in groups.
+	grp uint32
 }
+
+type pairGroup struct {
+	sys     uint16
+	company int64
+}
+
+func (x *pairIndex) sys(r *pairRow) uint16 { return x.groups[r.grp].sys }
 
 // billingKey orders billing ids as CompareBillingIDs does.
 type billingKey struct {
@@ -112,7 +133,9 @@ func (a billingKey) compare(b billingKey) int {
 	return strings.Compare(a.str, b.str)
 }
 
-func newPairIndex() *pairIndex { return &pairIndex{sysOf: map[string]uint16{}} }
+func newPairIndex() *pairIndex {
+	return &pairIndex{sysOf: map[string]uint16{}, groupOf: map[pairGroup]uint32{}}
+}
 
 // add adds a row; done must be called after the last.
 func (x *pairIndex) add(p Pairing) {
@@ -123,7 +146,14 @@ func (x *pairIndex) add(p Pairing) {
 		x.systems = append(x.systems, p.BillingSystem)
 		x.keys = append(x.keys, SystemKey(p.BillingSystem))
 	}
-	r := pairRow{ticaga: p.TicagaUserID, company: p.CompanyID, sys: s}
+	g := pairGroup{sys: s, company: p.CompanyID}
+	grp, ok := x.groupOf[g]
+	if !ok {
+		grp = uint32(len(x.groups))
+		x.groupOf[g] = grp
+		x.groups = append(x.groups, g)
+	}
+	r := pairRow{ticaga: p.TicagaUserID, grp: grp}
 	if n, ok := p.BillingUserID.Int(); ok {
 		r.num = n
 	} else {
@@ -135,7 +165,8 @@ func (x *pairIndex) add(p Pairing) {
 
 // done sorts the indexes.
 func (x *pairIndex) done() {
-	x.rows = slices.Clip(x.rows)
+	// Exactly as long as needed: append's spare room would stay for the run.
+	x.rows = append(make([]pairRow, 0, len(x.rows)), x.rows...)
 	x.byUser = make([]int32, len(x.rows))
 	x.byBill = make([]int32, len(x.rows))
 	for i := range x.rows {
@@ -144,7 +175,7 @@ func (x *pairIndex) done() {
 	slices.SortStableFunc(x.byUser, func(a, b int32) int { return cmp.Compare(x.rows[a].ticaga, x.rows[b].ticaga) })
 	slices.SortStableFunc(x.byBill, func(a, b int32) int {
 		ra, rb := &x.rows[a], &x.rows[b]
-		if c := cmp.Compare(x.keys[ra.sys], x.keys[rb.sys]); c != 0 {
+		if c := cmp.Compare(x.keys[x.sys(ra)], x.keys[x.sys(rb)]); c != 0 {
 			return c
 		}
 		return x.billingKey(ra).compare(x.billingKey(rb))
@@ -164,7 +195,8 @@ func (x *pairIndex) pairing(i int32) Pairing {
 	if r.str != 0 {
 		id = x.text[r.str-1]
 	}
-	return Pairing{TicagaUserID: r.ticaga, BillingUserID: id, BillingSystem: x.systems[r.sys], CompanyID: r.company}
+	g := x.groups[r.grp]
+	return Pairing{TicagaUserID: r.ticaga, BillingUserID: id, BillingSystem: x.systems[g.sys], CompanyID: g.company}
 }
 
 // len returns the number of rows.
@@ -198,7 +230,7 @@ func (x *pairIndex) byTicaga(id int64) (Pairing, bool) {
 func (x *pairIndex) byBilling(system string, id BillingID) []Pairing {
 	key, bk := SystemKey(system), keyOfBilling(id)
 	cmpRow := func(r int32) int {
-		if c := cmp.Compare(x.keys[x.rows[r].sys], key); c != 0 {
+		if c := cmp.Compare(x.keys[x.sys(&x.rows[r])], key); c != 0 {
 			return c
 		}
 		return x.billingKey(&x.rows[r]).compare(bk)

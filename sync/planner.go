@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -53,13 +52,7 @@ func Plan(in PlanInput) []Decision {
 			return TicagaUser{}, false
 		}
 		return in.Users[i], true
-	}, func(yield func(TicagaUser) bool) {
-		for _, u := range in.Users {
-			if !yield(u) {
-				return
-			}
-		}
-	})
+	}, slices.Values(in.Users), len(in.Users))
 	pairs := newPairIndex()
 	for _, pr := range in.Pairings {
 		pairs.add(pr)
@@ -88,13 +81,11 @@ type planner struct {
 type streamPlanner struct {
 	p   *planner
 	log *decisionLog
-	// keys holds the email hash of each usable contact, by its index.
-	keys []keyAt
-}
-
-type keyAt struct {
-	h uint64
-	i uint32
+	// keys holds, for each usable contact, the top 32 bits of its email's
+	// hash above its index (8 bytes a contact): finish sorts them to find
+	// the contacts that may share an email. A hash names candidates only;
+	// redecide compares the real emails.
+	keys []uint64
 }
 
 func newStreamPlanner(p *planner) *streamPlanner {
@@ -107,7 +98,7 @@ func (sp *streamPlanner) add(c Contact) {
 	sp.log.add(sp.p.decide(c, nil))
 	if c.Problem == "" {
 		if key, ok := NormalizeEmail(c.Email); ok {
-			sp.keys = append(sp.keys, keyAt{h: sp.p.users.hash(key), i: uint32(i)})
+			sp.keys = append(sp.keys, uint64(sp.p.users.hash32(key))<<32|uint64(uint32(i)))
 		}
 	}
 }
@@ -117,15 +108,10 @@ func (sp *streamPlanner) add(c Contact) {
 func (sp *streamPlanner) finish() {
 	keys := sp.keys
 	sp.keys = nil
-	slices.SortFunc(keys, func(a, b keyAt) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	slices.Sort(keys) // by hash, then by index
 	for start := 0; start < len(keys); {
 		end := start + 1
-		for end < len(keys) && keys[end].h == keys[start].h {
+		for end < len(keys) && keys[end]>>32 == keys[start]>>32 {
 			end++
 		}
 		if end-start > 1 {
@@ -135,18 +121,19 @@ func (sp *streamPlanner) finish() {
 	}
 }
 
-// redecide decides again the contacts of same (one email hash), grouped by
-// their real normalised email.
-func (sp *streamPlanner) redecide(same []keyAt) {
+// redecide decides again the contacts of same (one email hash, in index
+// order), grouped by their real normalised email.
+func (sp *streamPlanner) redecide(same []uint64) {
 	groups := map[string][]int{}
 	var order []string
 	for _, k := range same {
-		c := sp.log.at(int(k.i)).Contact
+		i := int(uint32(k))
+		c := sp.log.at(i).Contact
 		key, _ := NormalizeEmail(c.Email)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
-		groups[key] = append(groups[key], int(k.i))
+		groups[key] = append(groups[key], i)
 	}
 	for _, key := range order {
 		idx := groups[key]

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -187,6 +188,37 @@ func TestPlanKeepsOrderAndCountsEveryContact(t *testing.T) {
 	c := Tally(ds)
 	if c.Contacts != 50 || c.Linked != 25 || c.NoMatch != 25 {
 		t.Fatalf("counts = %+v, want 50 contacts, 25 link, 25 no_match", c)
+	}
+}
+
+// TestDuplicateEmailsFoundByRealEmail: the planner finds contacts that may
+// share an email by a 32-bit hash; contacts whose hashes collide but whose
+// emails differ are not duplicates. The test gives every contact the same
+// hash, as a collision would.
+func TestDuplicateEmailsFoundByRealEmail(t *testing.T) {
+	users := []TicagaUser{{ID: 7, Email: "b@example.com"}}
+	x := newUserIndex(func(id int64) (TicagaUser, bool) { return users[0], id == 7 }, slices.Values(users), 1)
+	sp := newStreamPlanner(&planner{system: "Blesta", users: x, pairs: newPairIndex()})
+	sp.p.pairs.done()
+	for i, email := range []string{"a@example.com", "b@example.com", "A@Example.com ", "c@example.com"} {
+		sp.add(Contact{BillingID: BillingIDOf(int64(i + 1)), Email: email})
+	}
+	if len(sp.keys) != 4 {
+		t.Fatalf("%d keys, want one per usable contact (4)", len(sp.keys))
+	}
+	for k := range sp.keys {
+		sp.keys[k] = uint64(uint32(sp.keys[k])) // same hash for all, index kept
+	}
+	sp.finish()
+	got := map[BillingID]Reason{}
+	for d := range sp.log.all() {
+		got[d.Contact.BillingID] = d.Reason
+	}
+	want := map[BillingID]Reason{"1": ReasonDuplicateBillingEmail, "2": ReasonNone, "3": ReasonDuplicateBillingEmail, "4": ReasonNoTicagaUser}
+	for id, r := range want {
+		if got[id] != r {
+			t.Errorf("client %s: reason %q, want %q", id, got[id], r)
+		}
 	}
 }
 
