@@ -17,7 +17,7 @@ func TestDecisionLogRoundTrip(t *testing.T) {
 	var want []Decision
 	for i := range 3000 {
 		d := Decision{
-			Contact: Contact{BillingID: BillingIDOf(int64(i)), CompanyID: int64(i % 3), Email: fmt.Sprintf("c%d@example.com", i),
+			Contact: Contact{BillingID: someBillingID(i), CompanyID: int64(i % 3), Email: fmt.Sprintf("c%d@example.com", i),
 				FirstName: "Fïrst", LastName: strings.Repeat("L", i%300), Company: "Co", Status: "active", Problem: ""},
 			Action: actionCodes[i%len(actionCodes)], Reason: reasonCodes[i%len(reasonCodes)], TicagaID: int64(-i),
 			Detail: []string{"", detailNoTicagaUser, "Ticaga users 1, 2 share this email"}[i%3], Assigned: i%2 == 0,
@@ -36,8 +36,16 @@ func TestDecisionLogRoundTrip(t *testing.T) {
 		want = append(want, d)
 	}
 	var l decisionLog
-	for _, d := range want {
+	for i, d := range want {
 		l.add(d)
+		if i == 2500 {
+			// Past this, positions are kept in 64 bits (as past 4 GiB).
+			defer func(n uint64) { narrowChunks = n }(narrowChunks)
+			narrowChunks = uint64(len(l.arena.chunks) - 1)
+		}
+	}
+	if l.wide == nil || l.off != nil {
+		t.Fatal("the log did not switch to 64-bit positions")
 	}
 	for i := 0; i < len(want); i += 5 {
 		want[i].Action, want[i].Detail, want[i].Exclusion = ActionFailed, "replaced", nil
@@ -70,6 +78,29 @@ func TestDecisionLogRoundTrip(t *testing.T) {
 	}
 }
 
+// someBillingID returns the i-th of ids of every kind the compact forms
+// tell apart: numbers (stored as numbers) and ids that only look like one
+// ("007", "-5", 2^62 and past: stored as text), text and the empty id.
+func someBillingID(i int) BillingID {
+	switch i % 8 {
+	case 1:
+		return BillingID(fmt.Sprintf("%03d", i%1000)) // leading zero: text
+	case 2:
+		return BillingIDOf(int64(-i))
+	case 3:
+		return BillingID(fmt.Sprintf("cst-%d", i))
+	case 4:
+		return ""
+	case 5:
+		return BillingIDOf(1<<62 - 1 - int64(i)) // the largest stored as a number
+	case 6:
+		return BillingIDOf(1<<62 + int64(i))
+	case 7:
+		return "0"
+	}
+	return BillingIDOf(int64(i))
+}
+
 // TestUserTable checks the compact directory table against a map: puts in
 // and out of id order (merges), replacements, removals and revivals.
 func TestUserTable(t *testing.T) {
@@ -78,7 +109,7 @@ func TestUserTable(t *testing.T) {
 	at := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	put := func(id int64, v int) {
 		u := TicagaUser{ID: id, Name: fmt.Sprintf("n%d", v), Email: fmt.Sprintf("u%d@x.example", v), Company: "c",
-			BillingID: BillingIDOf(int64(v)), BillingSystem: []string{"", "Blesta", "WHMCS"}[v%3], FetchedAt: at.Add(time.Duration(v) * time.Second)}
+			BillingID: someBillingID(v), BillingSystem: []string{"", "Blesta", "WHMCS"}[v%3], FetchedAt: at.Add(time.Duration(v) * time.Second)}
 		if v%7 == 0 {
 			u.FetchedAt = time.Time{}
 		}

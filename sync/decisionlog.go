@@ -11,8 +11,12 @@ import (
 // about a third of a Decision's size with its strings. A decision replaced
 // (by its outcome) is appended again and its old bytes left behind.
 type decisionLog struct {
-	arena   arena
-	off     []uint64
+	arena arena
+	// off is where each decision is, as the arena's chunk << 20 | the
+	// offset in it: 4 bytes a decision while the arena has fewer than
+	// 4096 chunks (4 GiB), the arena's own positions in wide after that.
+	off     []uint32
+	wide    []uint64
 	scratch []byte
 	excl    map[int]*Exclusion
 	// statuses are the billing status words met (few), by their code.
@@ -76,13 +80,17 @@ func (l *decisionLog) Len() int {
 	if l == nil {
 		return 0
 	}
-	return len(l.off)
+	return max(len(l.off), len(l.wide))
 }
 
 // add appends d and returns its index.
 func (l *decisionLog) add(d Decision) int {
-	i := len(l.off)
-	l.off = append(l.off, 0)
+	i := l.Len()
+	if l.wide != nil {
+		l.wide = append(l.wide, 0)
+	} else {
+		l.off = append(l.off, 0)
+	}
 	l.put(i, d)
 	return i
 }
@@ -92,8 +100,8 @@ func (l *decisionLog) set(i int, d Decision) { l.put(i, d) }
 
 func (l *decisionLog) put(i int, d Decision) {
 	c := d.Contact
-	b := l.scratch[:0]
-	for _, s := range []string{string(c.BillingID), c.Email, c.FirstName, c.LastName, c.Company} {
+	b := appendBillingID(l.scratch[:0], c.BillingID)
+	for _, s := range []string{c.Email, c.FirstName, c.LastName, c.Company} {
 		b = appendString(b, s)
 	}
 	b = l.appendStatus(b, c.Status)
@@ -109,7 +117,7 @@ func (l *decisionLog) put(i int, d Decision) {
 	b = appendCoded(b, reasonCodes, d.Reason)
 	b = appendCoded(b, detailCodes, d.Detail)
 	l.scratch = b
-	l.off[i] = l.arena.add(b)
+	l.setPos(i, l.arena.add(b))
 	if d.Exclusion != nil {
 		if l.excl == nil {
 			l.excl = map[int]*Exclusion{}
@@ -143,6 +151,17 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// appendBillingID appends id: a number (see BillingID.Int) from 0 to
+// 2^62-1 as the varint 2n+1, in 1 to 4 bytes for the ids billing systems
+// hand out, any other id as a string whose length is shifted left by one.
+func appendBillingID(b []byte, id BillingID) []byte {
+	if n, ok := id.Int(); ok && n >= 0 && n < 1<<62 {
+		return binary.AppendUvarint(b, uint64(n)<<1|1)
+	}
+	b = binary.AppendUvarint(b, uint64(len(id))<<1)
+	return append(b, id...)
+}
+
 func appendCoded[T ~string](b []byte, list []T, v T) []byte {
 	code := codeOf(list, v)
 	b = append(b, code)
@@ -152,11 +171,49 @@ func appendCoded[T ~string](b []byte, list []T, v T) []byte {
 	return b
 }
 
+// narrowChunks is the number of chunks whose positions fit 32 bits: a
+// chunk's offsets are below arenaChunk (a longer record starts a chunk).
+// A variable so that a test can cross it.
+var narrowChunks uint64 = 1 << (32 - 20)
+
+// The 32-bit positions keep 20 bits for the offset in a chunk.
+var (
+	_ [arenaChunk - 1<<20]struct{}
+	_ [1<<20 - arenaChunk]struct{}
+)
+
+// setPos records that decision i is at pos in the arena.
+func (l *decisionLog) setPos(i int, pos uint64) {
+	if chunk := pos >> 32; l.wide == nil && chunk >= narrowChunks {
+		l.wide = make([]uint64, len(l.off))
+		for j, p := range l.off {
+			l.wide[j] = l.widen(p)
+		}
+		l.off = nil
+	}
+	if l.wide != nil {
+		l.wide[i] = pos
+		return
+	}
+	l.off[i] = uint32(pos>>32<<20 | pos&(arenaChunk-1))
+}
+
+func (l *decisionLog) widen(p uint32) uint64 { return uint64(p>>20)<<32 | uint64(p&(arenaChunk-1)) }
+
+// record returns the bytes of decision i (and whatever follows in its
+// chunk).
+func (l *decisionLog) record(i int) []byte {
+	if l.wide != nil {
+		return l.arena.at(l.wide[i])
+	}
+	return l.arena.at(l.widen(l.off[i]))
+}
+
 // at returns decision i.
 func (l *decisionLog) at(i int) Decision {
-	r := logReader{b: l.arena.at(l.off[i])}
+	r := logReader{b: l.record(i)}
 	var d Decision
-	d.Contact.BillingID = BillingID(r.str())
+	d.Contact.BillingID = r.billingID()
 	d.Contact.Email = r.str()
 	d.Contact.FirstName = r.str()
 	d.Contact.LastName = r.str()
@@ -179,8 +236,9 @@ func (l *decisionLog) at(i int) Decision {
 
 // action returns the action of decision i without decoding the rest.
 func (l *decisionLog) action(i int) Action {
-	r := logReader{b: l.arena.at(l.off[i])}
-	for range 5 {
+	r := logReader{b: l.record(i)}
+	r.billingID()
+	for range 4 {
 		r.skip()
 	}
 	if r.byte() == literal {
@@ -200,6 +258,18 @@ func (r *logReader) str() string {
 	s := string(r.b[k : k+int(n)])
 	r.b = r.b[k+int(n):]
 	return s
+}
+
+func (r *logReader) billingID() BillingID {
+	v, k := binary.Uvarint(r.b)
+	if v&1 == 1 {
+		r.b = r.b[k:]
+		return BillingIDOf(int64(v >> 1))
+	}
+	n := int(v >> 1)
+	id := BillingID(r.b[k : k+n])
+	r.b = r.b[k+n:]
+	return id
 }
 
 func (r *logReader) skip() {

@@ -199,9 +199,10 @@ func (t *userTable) put(u TicagaUser) {
 		}
 	}
 	b := t.scratch[:0]
-	for _, s := range []string{u.Name, u.Email, u.Company, string(u.BillingID), sysText} {
+	for _, s := range []string{u.Name, u.Email, u.Company} {
 		b = appendString(b, s)
 	}
+	b = appendString(appendBillingID(b, u.BillingID), sysText)
 	t.scratch = b
 	rec := userRec{id: u.ID, packed: t.arena.add(b) | uint64(sys)<<56}
 	if !u.FetchedAt.IsZero() {
@@ -244,7 +245,7 @@ func (t *userTable) get(id int64) (TicagaUser, bool) {
 
 func (t *userTable) user(r *userRec) TicagaUser {
 	rd := logReader{b: t.arena.at(r.off())}
-	u := TicagaUser{ID: r.id, Name: rd.str(), Email: rd.str(), Company: rd.str(), BillingID: BillingID(rd.str())}
+	u := TicagaUser{ID: r.id, Name: rd.str(), Email: rd.str(), Company: rd.str(), BillingID: rd.billingID()}
 	if sysText := rd.str(); r.sys() == 255 {
 		u.BillingSystem = sysText
 	} else {
