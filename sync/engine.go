@@ -295,52 +295,16 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 		return err
 	}
 
-	// Contacts arrive in keyset pages and are decided as they arrive, into
-	// a compact log: nothing holds the whole table. A duplicate email may
-	// come last: the planner's finish decides those again.
-	// The planner decides in its own goroutine, batches of contacts
-	// behind the reader, so that reading the billing database and deciding
-	// overlap.
 	sp := newStreamPlanner(&planner{system: e.System, users: dir.index(), pairs: pairs, excluded: excluded})
-	const batchSize = 500
-	batches := make(chan []Contact, 4)
-	planned := make(chan struct{})
-	go func() {
-		defer close(planned)
-		for batch := range batches {
-			for _, c := range batch {
-				sp.add(c)
-			}
-		}
-	}()
-	n := 0
-	batch := make([]Contact, 0, batchSize)
-	err = e.Source.EachContact(ctx, func(c Contact) error {
-		batch = append(batch, c)
-		if len(batch) == batchSize {
-			batches <- batch
-			batch = make([]Contact, 0, batchSize)
-		}
-		if n++; n%500 == 0 {
-			e.Observer.Progress(StageContacts, n, 0)
-		}
-		return nil
-	})
-	if len(batch) > 0 {
-		batches <- batch
-	}
-	close(batches)
-	<-planned
+	n, err := e.planContacts(ctx, sp)
 	if err != nil {
-		return fmt.Errorf("read billing contacts: %w", err)
+		return err
 	}
-	e.Observer.Progress(StageContacts, n, n)
 	if sel, ok := e.Source.(Selection); ok && n == 0 {
 		if err := emptySelection(ctx, sel); err != nil {
 			log.Warn().Err(err).Msg("no billing customer selected")
 		}
 	}
-	sp.finish()
 	decisions := sp.log
 	if len(opt.Clients) > 0 {
 		decisions = keepClients(decisions, opt.Clients)
@@ -390,6 +354,51 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	return nil
 }
 
+// planContacts reads the selected contacts and decides each into sp, then
+// decides again those that share an email; it returns how many it read.
+// Contacts arrive in keyset pages and are decided as they arrive, into a
+// compact log: nothing holds the whole table. A duplicate email may come
+// last: the planner's finish decides those again. The planner decides in
+// its own goroutine, batches of contacts behind the reader, so that
+// reading the billing database and deciding overlap.
+func (e *Engine) planContacts(ctx context.Context, sp *streamPlanner) (int, error) {
+	const batchSize = 500
+	batches := make(chan []Contact, 4)
+	planned := make(chan struct{})
+	go func() {
+		defer close(planned)
+		for batch := range batches {
+			for _, c := range batch {
+				sp.add(c)
+			}
+		}
+	}()
+	n := 0
+	batch := make([]Contact, 0, batchSize)
+	err := e.Source.EachContact(ctx, func(c Contact) error {
+		batch = append(batch, c)
+		if len(batch) == batchSize {
+			batches <- batch
+			batch = make([]Contact, 0, batchSize)
+		}
+		if n++; n%500 == 0 {
+			e.Observer.Progress(StageContacts, n, 0)
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	<-planned
+	if err != nil {
+		return n, fmt.Errorf("read billing contacts: %w", err)
+	}
+	e.Observer.Progress(StageContacts, n, n)
+	sp.finish()
+	return n, nil
+}
+
 // readPairings reads the whole pairing table into a compact index.
 func (e *Engine) readPairings(ctx context.Context) (*pairIndex, error) {
 	x := newPairIndex()
@@ -409,34 +418,6 @@ func (e *Engine) ownPaired(x *pairIndex) []int64 {
 		}
 	}
 	return ids
-}
-
-// allPairings reads the whole pairing table.
-func (e *Engine) allPairings(ctx context.Context) ([]Pairing, error) {
-	var pairings []Pairing
-	if err := e.Store.EachPairing(ctx, func(p Pairing) error { pairings = append(pairings, p); return nil }); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return pairings, nil
-}
-
-// decide is what a run decides before it acts: the plan of every contact,
-// kept to clients when given, with provisioning applied (unreadable users
-// hold it back). Explain decides through it; a run decides the same way
-// (Plan, then provisioning), streaming.
-func (e *Engine) decide(ctx context.Context, in PlanInput, clients []BillingID, unreadable []UnknownUser) ([]Decision, error) {
-	decisions := Plan(in)
-	if len(clients) > 0 {
-		decisions = slices.DeleteFunc(decisions, func(d Decision) bool {
-			return !slices.Contains(clients, d.Contact.BillingID)
-		})
-	}
-	tried, err := e.triedCreating(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	e.Provision.provision(decisions, unreadable, tried)
-	return decisions, nil
 }
 
 // keepClients returns the decisions of log about clients, in order.

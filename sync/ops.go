@@ -139,19 +139,18 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	if !e.ready {
 		return ExplainResult{}, errNotReady
 	}
-	var contacts []Contact
-	if err := e.Source.EachContact(ctx, func(c Contact) error { contacts = append(contacts, c); return nil }); err != nil {
-		return ExplainResult{}, fmt.Errorf("read billing contacts: %w", err)
-	}
-	users, err := e.Store.DirectoryUsers(ctx, e.Target)
+	// The same planning as a run's (without the refresh): the compact
+	// directory, pairings and decision log, streamed from the billing rows.
+	t, err := e.loadDirectory(ctx)
 	if err != nil {
 		return ExplainResult{}, err
 	}
+	users := newLiveDirectoryOf(t).index()
 	unknown, _, err := e.Store.DirectoryProgress(ctx, e.Target)
 	if err != nil {
 		return ExplainResult{}, err
 	}
-	pairings, err := e.allPairings(ctx)
+	pairs, err := e.readPairings(ctx)
 	if err != nil {
 		return ExplainResult{}, err
 	}
@@ -159,35 +158,63 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	if err != nil {
 		return ExplainResult{}, err
 	}
-	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
-	decisions, err := e.decide(ctx, PlanInput{System: e.System, Contacts: contacts, Users: users, Pairings: pairings,
-		Excluded: excluded}, nil, unreadable)
-	if err != nil {
+	sp := newStreamPlanner(&planner{system: e.System, users: users, pairs: pairs, excluded: excluded})
+	if _, err := e.planContacts(ctx, sp); err != nil {
 		return ExplainResult{}, err
 	}
+	tried, err := e.triedCreating(ctx)
+	if err != nil {
+		return ExplainResult{}, fmt.Errorf("store: %w", err)
+	}
+	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
+	e.provisionLog(sp.log, unreadable, tried)
 
 	var res ExplainResult
 	res.EmailKey, _ = NormalizeEmail(email)
 	if res.EmailKey != "" {
-		res.UsersWithEmail = usersWithKey(users, res.EmailKey)
+		res.UsersWithEmail = users.withEmail(res.EmailKey)
 	}
-	for _, d := range decisions {
+	keys := map[string][]BillingID{} // the emails explained, and the customers with each
+	for d := range sp.log.all() {
 		key, _ := NormalizeEmail(d.Contact.Email)
 		if (billingID == "" || d.Contact.BillingID != billingID) && (res.EmailKey == "" || key != res.EmailKey) {
 			continue
 		}
-		x := Explanation{Decision: d}
+		res.Explanations = append(res.Explanations, Explanation{Decision: d})
 		if key != "" {
-			x.Users = usersWithKey(users, key)
-			for _, o := range contacts {
-				if k, _ := NormalizeEmail(o.Email); k == key && o.BillingID != d.Contact.BillingID {
-					x.OtherClients = append(x.OtherClients, o.BillingID)
+			keys[key] = nil
+		}
+	}
+	if len(keys) > 0 {
+		for d := range sp.log.all() {
+			if key, _ := NormalizeEmail(d.Contact.Email); key != "" {
+				if ids, ok := keys[key]; ok {
+					keys[key] = append(ids, d.Contact.BillingID)
 				}
 			}
 		}
-		for _, p := range pairings {
+	}
+	if err := e.Store.EachPairing(ctx, func(p Pairing) error {
+		for i := range res.Explanations {
+			x := &res.Explanations[i]
+			d := x.Decision
 			if (p.BillingUserID == d.Contact.BillingID && SameSystem(p.BillingSystem, e.System)) || (d.TicagaID != 0 && p.TicagaUserID == d.TicagaID) {
 				x.Pairings = append(x.Pairings, p)
+			}
+		}
+		return nil
+	}); err != nil {
+		return ExplainResult{}, fmt.Errorf("store: %w", err)
+	}
+	for i := range res.Explanations {
+		x := &res.Explanations[i]
+		d := x.Decision
+		if key, _ := NormalizeEmail(d.Contact.Email); key != "" {
+			x.Users = users.withEmail(key)
+			for _, id := range keys[key] {
+				if id != d.Contact.BillingID {
+					x.OtherClients = append(x.OtherClients, id)
+				}
 			}
 		}
 		if couldChange(d) {
@@ -200,7 +227,6 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 		if ok {
 			x.Recorded = &rec
 		}
-		res.Explanations = append(res.Explanations, x)
 	}
 	if billingID != "" && !slices.ContainsFunc(res.Explanations, func(x Explanation) bool { return x.Decision.Contact.BillingID == billingID }) {
 		l, ok, err := e.LookupClient(ctx, billingID)
@@ -225,12 +251,4 @@ func couldChange(d Decision) bool {
 		return true
 	}
 	return false
-}
-
-// usersWithKey returns the users whose normalised email is key.
-func usersWithKey(users []TicagaUser, key string) []TicagaUser {
-	return slices.DeleteFunc(slices.Clone(users), func(u TicagaUser) bool {
-		k, _ := NormalizeEmail(u.Email)
-		return k != key
-	})
 }
