@@ -62,10 +62,9 @@ type openSet map[fingerprint]ticagasync.Decision
 // watched.
 func openDecisions(rep *ticagasync.Report, watch func(ticagasync.Action) bool) openSet {
 	set := openSet{}
-	for d := range rep.All() {
-		if isOpen(d.Action) && watch(d.Action) {
-			set[fingerprintOf(d)] = d
-		}
+	// Only the open decisions are decoded, not the (many) linked ones.
+	for d := range rep.Select(func(a ticagasync.Action) bool { return isOpen(a) && watch(a) }) {
+		set[fingerprintOf(d)] = d
 	}
 	return set
 }
@@ -93,7 +92,8 @@ func interrupted(rep *ticagasync.Report) bool {
 	if rep.Err != nil && errors.Is(rep.Err, context.Canceled) {
 		return true
 	}
-	for d := range rep.All() {
+	// A link left untried is a failed decision (execute's cancelled).
+	for d := range rep.Select(func(a ticagasync.Action) bool { return a == ticagasync.ActionFailed }) {
 		if d.Reason == ticagasync.ReasonCancelled {
 			return true
 		}
