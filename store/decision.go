@@ -214,6 +214,9 @@ func (s *Store) SourceDecisions(ctx context.Context, source string) ([]ticagasyn
 // seen yet).
 func (s *Store) DecisionFor(ctx context.Context, source string, billingID ticagasync.BillingID) (d ticagasync.DecisionRecord, ok bool, err error) {
 	out, err := s.queryDecisions(ctx, "WHERE source = ? AND billing_id = ?", source, string(billingID))
+	if isMissingTable(err) {
+		return d, false, nil // a store never migrated has none
+	}
 	if err != nil || len(out) == 0 {
 		if err != nil {
 			err = fmt.Errorf("read decision about %s customer %s: %w", source, billingID, err)

@@ -131,6 +131,16 @@ func TestReadsBeforeMigrationAreEmpty(t *testing.T) {
 	if err := s.EachPairing(t.Context(), func(ticagasync.Pairing) error { n++; return nil }); err != nil || n != 0 {
 		t.Fatalf("EachPairing = %d rows, %v; want none", n, err)
 	}
+	// What explain reads before the first run.
+	if ds, err := s.SourceDecisions(t.Context(), "blesta"); err != nil || len(ds) != 0 {
+		t.Fatalf("SourceDecisions = %v, %v; want none", ds, err)
+	}
+	if d, ok, err := s.DecisionFor(t.Context(), "blesta", "3"); err != nil || ok {
+		t.Fatalf("DecisionFor = %+v, %v, %v; want none", d, ok, err)
+	}
+	if unknown, scan, err := s.DirectoryProgress(t.Context(), "https://ticaga.example"); err != nil || len(unknown) != 0 || scan != nil {
+		t.Fatalf("DirectoryProgress = %v, %v, %v; want nothing", unknown, scan, err)
+	}
 }
 
 func TestDirectoryProgressRoundTrip(t *testing.T) {
