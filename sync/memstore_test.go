@@ -237,4 +237,17 @@ func TestEngineExplain(t *testing.T) {
 	if len(res.Explanations) != 0 || res.EmailKey != "nobody@example.com" {
 		t.Fatalf("nobody: %+v", res)
 	}
+	if res.DirectoryUsers != 1 || res.Scan != nil || res.DirectoryIncomplete() {
+		t.Fatalf("after a whole run: directory of %d users, scan %+v", res.DirectoryUsers, res.Scan)
+	}
+	// A scan for new users that has not reached its end: "no Ticaga user"
+	// is not final yet.
+	if err := w.store.SaveDirectory(ctx, w.fake.URL(), ticagasync.DirectoryCheckpoint{
+		Scan: &ticagasync.ScanPosition{Next: 40, StartedAt: time.Now(), SavedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = w.engine.Explain(ctx, "4", "")
+	if res.Scan == nil || res.Scan.Next != 40 || !res.DirectoryIncomplete() {
+		t.Fatalf("during a scan: scan %+v", res.Scan)
+	}
 }

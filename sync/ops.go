@@ -129,7 +129,17 @@ type ExplainResult struct {
 	// billing reader found of it unfiltered and why its filters drop it;
 	// nil when the customer is selected or the reader cannot say.
 	Lookup *ClientLookup
+	// DirectoryUsers is how many Ticaga users the cached directory the
+	// decisions were made from holds; Scan is where a scan for new users
+	// that has not reached its end stopped (nil when none). A directory
+	// never read, or still being read, cannot say "no such user" yet.
+	DirectoryUsers int
+	Scan           *ScanPosition
 }
+
+// DirectoryIncomplete reports whether the directory the decisions were
+// made from may lack Ticaga users: never read, or a scan not finished.
+func (r ExplainResult) DirectoryIncomplete() bool { return r.DirectoryUsers == 0 || r.Scan != nil }
 
 // Explain decides now what a run would decide for customer billingID (when
 // not empty) or for every selected customer with email, from the billing
@@ -146,7 +156,7 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 		return ExplainResult{}, err
 	}
 	users := newLiveDirectoryOf(t).index()
-	unknown, _, err := e.Store.DirectoryProgress(ctx, e.Target)
+	unknown, scan, err := e.Store.DirectoryProgress(ctx, e.Target)
 	if err != nil {
 		return ExplainResult{}, err
 	}
@@ -169,7 +179,7 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	unreadable := slices.DeleteFunc(slices.Clone(unknown), func(u UnknownUser) bool { return !u.Unreadable(e.UnreadableAfter) })
 	e.provisionLog(sp.log, unreadable, tried)
 
-	var res ExplainResult
+	res := ExplainResult{DirectoryUsers: t.len(), Scan: scan}
 	res.EmailKey, _ = NormalizeEmail(email)
 	if res.EmailKey != "" {
 		res.UsersWithEmail = users.withEmail(res.EmailKey)

@@ -83,7 +83,7 @@ func cmdExplain(ctx context.Context, args []string, env Env) int {
 // one source or, for a customer it does not select, exactly why.
 func printExplainResult(w io.Writer, s *daemon.Source, client ticagasync.BillingID, email string, res ticagasync.ExplainResult) {
 	for _, x := range res.Explanations {
-		printExplanation(w, s, x)
+		printExplanation(w, s, res, x)
 	}
 	if len(res.Explanations) > 0 {
 		return
@@ -108,14 +108,14 @@ func printExplainResult(w io.Writer, s *daemon.Source, client ticagasync.Billing
 }
 
 // printExplanation prints one customer's decision and the facts behind it.
-func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
+func printExplanation(w io.Writer, s *daemon.Source, res ticagasync.ExplainResult, x ticagasync.Explanation) {
 	d, c := x.Decision, x.Decision.Contact
 	fmt.Fprintf(w, "Client %s (source %s, Ticaga %s)\n", c.BillingID, s.Name(), configs.RedactURL(s.Engine().Target))
 	fmt.Fprintf(w, "  decision now:  %s %s\n", d.Action, d.Reason)
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
 	}
-	fmt.Fprintf(w, "  what to do:    %s\n", hint(d))
+	fmt.Fprintf(w, "  what to do:    %s\n", explainHint(d, res))
 	if x := d.Exclusion; x != nil {
 		reason := x.Reason
 		if reason == "" {
@@ -158,8 +158,30 @@ func printExplanation(w io.Writer, s *daemon.Source, x ticagasync.Explanation) {
 	} else {
 		fmt.Fprintln(w, "  last recorded: nothing open (linked, or never seen by a run)")
 	}
-	fmt.Fprintln(w, "  (decided now from the cached directory; a run re-reads the Ticaga user before linking)")
+	fmt.Fprintf(w, "  (%s)\n", directoryNote(res))
 	fmt.Fprintln(w)
+}
+
+// directoryNote says what the directory the decisions were made from
+// knows.
+func directoryNote(res ticagasync.ExplainResult) string {
+	switch {
+	case res.DirectoryUsers == 0 && res.Scan == nil:
+		return "decided now from the cached directory, which is empty: no run has read Ticaga's users yet, so \"no Ticaga user\" only means none read yet; the next run reads them"
+	case res.Scan != nil:
+		return fmt.Sprintf("decided now from the cached directory of %d Ticaga users; a scan for new users stopped before id %d and the next run resumes it; a run re-reads the Ticaga user before linking",
+			res.DirectoryUsers, res.Scan.Next)
+	}
+	return "decided now from the cached directory; a run re-reads the Ticaga user before linking"
+}
+
+// explainHint is hint(d), but for a customer no read Ticaga user matched
+// while the directory is not wholly read.
+func explainHint(d ticagasync.Decision, res ticagasync.ExplainResult) string {
+	if d.Reason == ticagasync.ReasonNoTicagaUser && res.DirectoryIncomplete() {
+		return "nothing yet: Ticaga's users are not all read (see the note below); the next run reads them and decides again."
+	}
+	return hint(d)
 }
 
 // printUsers prints the directory's users with an email.

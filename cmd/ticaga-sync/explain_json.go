@@ -35,6 +35,19 @@ type explainSourceJSON struct {
 	NotSelected *notSelectedJSON `json:"not_selected,omitempty"`
 	// UsersWithEmail are the directory's users with the email asked for.
 	UsersWithEmail []userJSON `json:"ticaga_users_with_email,omitempty"`
+	// Directory is what the cached directory the decisions were made from
+	// knows (absent for a source that could not be asked).
+	Directory *explainDirectoryJSON `json:"directory,omitempty"`
+}
+
+type explainDirectoryJSON struct {
+	CachedUsers int `json:"cached_users"`
+	// ScanResumesAt is the id a scan for new users that has not reached
+	// its end resumes at (absent when none).
+	ScanResumesAt int64 `json:"scan_resumes_at,omitempty"`
+	// Complete is false when "no Ticaga user" can only mean none read
+	// yet: the directory was never read, or its scan is not finished.
+	Complete bool `json:"complete"`
 }
 
 type notSelectedJSON struct {
@@ -101,12 +114,16 @@ func usersJSON(us []ticagasync.TicagaUser) []userJSON {
 }
 
 func newExplainSourceJSON(s *daemon.Source, client ticagasync.BillingID, res ticagasync.ExplainResult) explainSourceJSON {
-	out := explainSourceJSON{Source: s.Name(), Target: s.Engine().Target, Customers: []customerJSON{}}
+	out := explainSourceJSON{Source: s.Name(), Target: s.Engine().Target, Customers: []customerJSON{},
+		Directory: &explainDirectoryJSON{CachedUsers: res.DirectoryUsers, Complete: !res.DirectoryIncomplete()}}
+	if res.Scan != nil {
+		out.Directory.ScanResumesAt = res.Scan.Next
+	}
 	for _, x := range res.Explanations {
 		d, c := x.Decision, x.Decision.Contact
 		cj := customerJSON{BillingID: c.BillingID, Email: c.Email, Name: c.Name(), Company: c.Company, Status: c.Status,
 			CompanyID: c.CompanyID, Problem: c.Problem, Action: d.Action, Reason: d.Reason, TicagaID: d.TicagaID, Detail: d.Detail,
-			Hint: hint(d), Exclusion: d.Exclusion, OtherClients: append([]ticagasync.BillingID{}, x.OtherClients...), Users: usersJSON(x.Users),
+			Hint: explainHint(d, res), Exclusion: d.Exclusion, OtherClients: append([]ticagasync.BillingID{}, x.OtherClients...), Users: usersJSON(x.Users),
 			Pairings: []pairingJSON{}, Unknown: append([]ticagasync.UnknownUser{}, x.Unknown...)}
 		for _, p := range x.Pairings {
 			cj.Pairings = append(cj.Pairings, pairingJSON{TicagaID: p.TicagaUserID, BillingID: p.BillingUserID,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
 
@@ -57,6 +58,45 @@ func TestExplain(t *testing.T) {
 	}
 	if code, _, _ := f.main(t, "explain"); code != exitUsage {
 		t.Errorf("explain without --client or --email: exit %d", code)
+	}
+}
+
+// TestExplainBeforeAnyRun: before the first run the directory holds no
+// Ticaga user, so "no Ticaga user" means only "none read yet"; explain
+// says so rather than "nothing to fix", and stops saying it once a run
+// has read the directory.
+func TestExplainBeforeAnyRun(t *testing.T) {
+	f := newFixture(t)
+	code, out, stderr := f.main(t, "explain", "--client", "1")
+	if code != exitOK {
+		t.Fatalf("explain before any run: exit %d\n%s%s", code, out, stderr)
+	}
+	for _, w := range []string{"decision now:  no_match no_ticaga_user", "what to do:    nothing yet: Ticaga's users are not all read",
+		"the cached directory, which is empty: no run has read Ticaga's users yet", "last recorded: nothing open"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("explain before any run lacks %q:\n%s", w, out)
+		}
+	}
+	var doc explainJSON
+	_, out, _ = f.main(t, "explain", "--client", "1", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Sources) != 1 {
+		t.Fatalf("explain --output json: %v\n%s", err, out)
+	}
+	if d := doc.Sources[0].Directory; d == nil || d.Complete || d.CachedUsers != 0 || !strings.HasPrefix(doc.Sources[0].Customers[0].Hint, "nothing yet") {
+		t.Errorf("before any run: directory %+v, what_to_do %q", d, doc.Sources[0].Customers[0].Hint)
+	}
+
+	if code, _, stderr := f.main(t, "sync"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	_, out, _ = f.main(t, "explain", "--client", "3")
+	if !strings.Contains(out, "nothing to fix here") || strings.Contains(out, "which is empty") {
+		t.Errorf("explain after a run:\n%s", out)
+	}
+	_, out, _ = f.main(t, "explain", "--client", "3", "--output", "json")
+	doc = explainJSON{}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Sources[0].Directory == nil || !doc.Sources[0].Directory.Complete || doc.Sources[0].Directory.CachedUsers == 0 {
+		t.Errorf("explain --output json after a run: %v %+v", err, doc.Sources)
 	}
 }
 
@@ -146,5 +186,20 @@ func TestSyncReportFile(t *testing.T) {
 	}
 	if got := csvSafe("=HYPERLINK(1)"); got != "'=HYPERLINK(1)" {
 		t.Fatalf("csvSafe = %q", got)
+	}
+}
+
+func TestDirectoryNote(t *testing.T) {
+	for _, tc := range []struct {
+		res  ticagasync.ExplainResult
+		want string
+	}{
+		{ticagasync.ExplainResult{}, "which is empty: no run has read Ticaga's users yet"},
+		{ticagasync.ExplainResult{DirectoryUsers: 5, Scan: &ticagasync.ScanPosition{Next: 40}}, "directory of 5 Ticaga users; a scan for new users stopped before id 40"},
+		{ticagasync.ExplainResult{DirectoryUsers: 5}, "decided now from the cached directory; a run re-reads"},
+	} {
+		if got := directoryNote(tc.res); !strings.Contains(got, tc.want) {
+			t.Errorf("directoryNote(%d users, scan %v) = %q, want %q in it", tc.res.DirectoryUsers, tc.res.Scan, got, tc.want)
+		}
 	}
 }
