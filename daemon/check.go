@@ -42,23 +42,27 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		// its Ticaga and token are still checked when it has a client (an
 		// unreachable store).
 		emit(CheckResult{Name: "source can run", Err: s.problem})
+		for _, name := range append(s.sourceChecks(), "store reachable and writable ("+s.StoreVar()+")") {
+			emit(CheckResult{Name: name, Skipped: "needs the source to run (see the failure above)"})
+		}
 		if s.ticaga != nil {
 			s.checkTicaga(ctx, emit, step)
 		}
 		return false
 	}
+	names := s.sourceChecks()
 	if billing.IsAPI(s.cfg.BillingSystem) {
-		step(fmt.Sprintf("TicketSource API reachable and key accepted (%s)", s.cfg.TicketSourceURL), s.engine.Source.Check)
+		step(names[0], s.engine.Source.Check)
 	} else {
-		step("billing database reachable (BILLING_DSN)", func(ctx context.Context) error {
+		step(names[0], func(ctx context.Context) error {
 			db, err := s.billing.DB()
 			if err != nil {
 				return err
 			}
 			return db.PingContext(ctx)
 		})
-		step(fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem), s.engine.Source.Check)
-		step("billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)", func(ctx context.Context) error {
+		step(names[1], s.engine.Source.Check)
+		step(names[2], func(ctx context.Context) error {
 			return ticagasync.CheckSelection(ctx, s.engine.Source)
 		})
 	}
@@ -71,6 +75,16 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		step("store reachable and writable ("+s.StoreVar()+")", s.store.CheckWritable)
 	}
 	return s.checkTicaga(ctx, emit, step) && ok
+}
+
+// sourceChecks names the checks of the billing side, in order; the store's
+// check follows them.
+func (s *Source) sourceChecks() []string {
+	if billing.IsAPI(s.cfg.BillingSystem) {
+		return []string{fmt.Sprintf("TicketSource API reachable and key accepted (%s)", s.cfg.TicketSourceURL)}
+	}
+	return []string{"billing database reachable (BILLING_DSN)", fmt.Sprintf("billing tables readable (%s)", s.cfg.BillingSystem),
+		"billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)"}
 }
 
 // checkTicaga checks the source's Ticaga and token, then how it answers a
