@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -221,6 +222,40 @@ func TestPairIndex(t *testing.T) {
 	}
 	if got := slices.Collect(x.each()); !reflect.DeepEqual(got, rows) || x.len() != len(rows) {
 		t.Errorf("each = %+v", got)
+	}
+	// Explain's index keeps each row's email.
+	withEmails := newPairIndex()
+	withEmails.emails = []string{}
+	for i := range rows {
+		rows[i].Email = fmt.Sprintf("row%d@example.com", i)
+		withEmails.add(rows[i])
+	}
+	withEmails.done()
+	if got := slices.Collect(withEmails.each()); !reflect.DeepEqual(got, rows) {
+		t.Errorf("each with emails = %+v", got)
+	}
+	if p, _ := withEmails.byTicaga(5); p != rows[2] {
+		t.Errorf("byTicaga(5) with emails = %+v, want %+v", p, rows[2])
+	}
+}
+
+// TestUserIndexChecksTheRealEmail: users whose email hashes collide are
+// told apart by their real email, and come in id order.
+func TestUserIndexChecksTheRealEmail(t *testing.T) {
+	users := map[int64]TicagaUser{3: {ID: 3, Email: "a@x.example"}, 1: {ID: 1, Email: "b@x.example"},
+		2: {ID: 2, Email: "A@X.example"}, 4: {ID: 4, Email: "c@x.example"}}
+	x := newUserIndex(func(id int64) (TicagaUser, bool) { u, ok := users[id]; return u, ok }, maps.Values(users), len(users))
+	h := x.hash32("a@x.example")
+	for i := range x.hs {
+		x.hs[i] = h // every user on one hash, as a collision would put them
+	}
+	slices.Sort(x.ids)
+	got := x.withEmail("a@x.example")
+	if len(got) != 2 || got[0].ID != 2 || got[1].ID != 3 {
+		t.Errorf("withEmail(a@x.example) = %+v, want users 2 and 3", got)
+	}
+	if got := x.withEmail("d@x.example"); len(got) != 0 {
+		t.Errorf("withEmail(d@x.example) = %+v, want none", got)
 	}
 }
 

@@ -282,7 +282,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	e.Observer.Progress(StagePreflight, 1, 1)
 
 	// The pairing table is the plugin's: one row per linked customer.
-	pairs, err := e.readPairings(ctx)
+	pairs, err := e.readPairings(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -296,7 +296,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 	}
 
 	sp := newStreamPlanner(&planner{system: e.System, users: dir.index(), pairs: pairs, excluded: excluded})
-	n, err := e.planContacts(ctx, sp)
+	n, err := e.planContacts(ctx, sp, e.Observer)
 	if err != nil {
 		return err
 	}
@@ -361,7 +361,7 @@ func (e *Engine) run(ctx context.Context, api *countingTicaga, opt RunOptions, r
 // last: the planner's finish decides those again. The planner decides in
 // its own goroutine, batches of contacts behind the reader, so that
 // reading the billing database and deciding overlap.
-func (e *Engine) planContacts(ctx context.Context, sp *streamPlanner) (int, error) {
+func (e *Engine) planContacts(ctx context.Context, sp *streamPlanner, obs Observer) (int, error) {
 	const batchSize = 500
 	batches := make(chan []Contact, 4)
 	planned := make(chan struct{})
@@ -382,7 +382,7 @@ func (e *Engine) planContacts(ctx context.Context, sp *streamPlanner) (int, erro
 			batch = make([]Contact, 0, batchSize)
 		}
 		if n++; n%500 == 0 {
-			e.Observer.Progress(StageContacts, n, 0)
+			obs.Progress(StageContacts, n, 0)
 		}
 		return nil
 	})
@@ -394,14 +394,18 @@ func (e *Engine) planContacts(ctx context.Context, sp *streamPlanner) (int, erro
 	if err != nil {
 		return n, fmt.Errorf("read billing contacts: %w", err)
 	}
-	e.Observer.Progress(StageContacts, n, n)
+	obs.Progress(StageContacts, n, n)
 	sp.finish()
 	return n, nil
 }
 
-// readPairings reads the whole pairing table into a compact index.
-func (e *Engine) readPairings(ctx context.Context) (*pairIndex, error) {
+// readPairings reads the whole pairing table into a compact index, with
+// each row's email when emails is set.
+func (e *Engine) readPairings(ctx context.Context, emails bool) (*pairIndex, error) {
 	x := newPairIndex()
+	if emails {
+		x.emails = []string{}
+	}
 	if err := e.Store.EachPairing(ctx, func(p Pairing) error { x.add(p); return nil }); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

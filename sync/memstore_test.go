@@ -1,9 +1,11 @@
 package sync_test
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,5 +251,38 @@ func TestEngineExplain(t *testing.T) {
 	res, _ = w.engine.Explain(ctx, "4", "")
 	if res.Scan == nil || res.Scan.Next != 40 || !res.DirectoryIncomplete() {
 		t.Fatalf("during a scan: scan %+v", res.Scan)
+	}
+}
+
+// brokenContacts is a billing source whose database does not answer.
+type brokenContacts struct{ *synctest.Contacts }
+
+var errBillingDown = errors.New("billing database down")
+
+func (brokenContacts) Check(context.Context) error { return errBillingDown }
+func (brokenContacts) EachContact(context.Context, func(ticagasync.Contact) error) error {
+	return errBillingDown
+}
+
+// brokenPairings is a store whose pairing table cannot be read.
+type brokenPairings struct{ *synctest.Store }
+
+func (brokenPairings) EachPairing(context.Context, func(ticagasync.Pairing) error) error {
+	return errors.New("pairing table broken")
+}
+
+// TestExplainNamesTheBillingDatabaseFirst: with the billing database down
+// explain fails on it at once, before reading the directory or the
+// pairings (which may be large, and broken too).
+func TestExplainNamesTheBillingDatabaseFirst(t *testing.T) {
+	w := newMemWorld(t)
+	e, err := ticagasync.New(ticagasync.Engine{Name: "blesta", Target: w.fake.URL(), System: "Blesta",
+		Source: brokenContacts{w.contacts}, Ticaga: w.engine.Ticaga, Store: brokenPairings{w.store}, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Explain(t.Context(), "1", "")
+	if !errors.Is(err, errBillingDown) || !strings.HasPrefix(err.Error(), "read billing contacts: ") {
+		t.Fatalf("Explain = %v, want read billing contacts: billing database down", err)
 	}
 }

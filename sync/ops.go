@@ -149,8 +149,15 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	if !e.ready {
 		return ExplainResult{}, errNotReady
 	}
+	// A billing database that does not answer fails at once, before the
+	// directory and the pairings are loaded (as when contacts came first).
+	if err := e.Source.Check(ctx); err != nil {
+		return ExplainResult{}, fmt.Errorf("read billing contacts: %w", err)
+	}
 	// The same planning as a run's (without the refresh): the compact
 	// directory, pairings and decision log, streamed from the billing rows.
+	// The pairings keep their emails here, to be shown: one read of the
+	// table serves the decisions and the rows shown.
 	t, err := e.loadDirectory(ctx)
 	if err != nil {
 		return ExplainResult{}, err
@@ -160,7 +167,7 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	if err != nil {
 		return ExplainResult{}, err
 	}
-	pairs, err := e.readPairings(ctx)
+	pairs, err := e.readPairings(ctx, true)
 	if err != nil {
 		return ExplainResult{}, err
 	}
@@ -169,7 +176,7 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 		return ExplainResult{}, err
 	}
 	sp := newStreamPlanner(&planner{system: e.System, users: users, pairs: pairs, excluded: excluded})
-	if _, err := e.planContacts(ctx, sp); err != nil {
+	if _, err := e.planContacts(ctx, sp, NopObserver{}); err != nil {
 		return ExplainResult{}, err
 	}
 	tried, err := e.triedCreating(ctx)
@@ -204,7 +211,7 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 			}
 		}
 	}
-	if err := e.Store.EachPairing(ctx, func(p Pairing) error {
+	for p := range pairs.each() {
 		for i := range res.Explanations {
 			x := &res.Explanations[i]
 			d := x.Decision
@@ -212,15 +219,23 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 				x.Pairings = append(x.Pairings, p)
 			}
 		}
-		return nil
-	}); err != nil {
-		return ExplainResult{}, fmt.Errorf("store: %w", err)
+	}
+	// "No user with this email" is an empty list, nil only for an empty
+	// directory (as when the users were filtered from the whole list).
+	noUsers := func(us []TicagaUser) []TicagaUser {
+		if us == nil && t.len() > 0 {
+			return []TicagaUser{}
+		}
+		return us
+	}
+	if res.EmailKey != "" {
+		res.UsersWithEmail = noUsers(res.UsersWithEmail)
 	}
 	for i := range res.Explanations {
 		x := &res.Explanations[i]
 		d := x.Decision
 		if key, _ := NormalizeEmail(d.Contact.Email); key != "" {
-			x.Users = users.withEmail(key)
+			x.Users = noUsers(users.withEmail(key))
 			for _, id := range keys[key] {
 				if id != d.Contact.BillingID {
 					x.OtherClients = append(x.OtherClients, id)

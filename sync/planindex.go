@@ -87,6 +87,9 @@ type pairIndex struct {
 	groups  []pairGroup
 	groupOf map[pairGroup]uint32
 	text    []BillingID
+	// emails holds each row's email when it is kept (not nil): explain
+	// shows them, runs do not need them.
+	emails []string
 }
 
 // pairRow is a row in 24 bytes.
@@ -161,6 +164,9 @@ func (x *pairIndex) add(p Pairing) {
 		r.str = int32(len(x.text))
 	}
 	x.rows = append(x.rows, r)
+	if x.emails != nil {
+		x.emails = append(x.emails, p.Email)
+	}
 }
 
 // done sorts the indexes.
@@ -196,13 +202,18 @@ func (x *pairIndex) pairing(i int32) Pairing {
 		id = x.text[r.str-1]
 	}
 	g := x.groups[r.grp]
-	return Pairing{TicagaUserID: r.ticaga, BillingUserID: id, BillingSystem: x.systems[g.sys], CompanyID: g.company}
+	p := Pairing{TicagaUserID: r.ticaga, BillingUserID: id, BillingSystem: x.systems[g.sys], CompanyID: g.company}
+	if x.emails != nil {
+		p.Email = x.emails[i]
+	}
+	return p
 }
 
 // len returns the number of rows.
 func (x *pairIndex) len() int { return len(x.rows) }
 
-// each yields every row, without its email, in table order.
+// each yields every row in table order, without its email unless the
+// index keeps them.
 func (x *pairIndex) each() iter.Seq[Pairing] {
 	return func(yield func(Pairing) bool) {
 		for i := range x.rows {
