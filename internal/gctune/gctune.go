@@ -57,20 +57,23 @@ func Apply(getenv func(string) (string, bool)) {
 	}
 	debug.SetGCPercent(Percent)
 	start.Do(func() {
-		t := &tuner{percent: Percent, sample: []metrics.Sample{{Name: liveMetric}}}
+		t := &tuner{sample: []metrics.Sample{{Name: liveMetric}, {Name: percentMetric}}}
 		t.arm()
 	})
 }
 
-// liveMetric is the heap marked live by the last collection.
-const liveMetric = "/gc/heap/live:bytes"
+// The metrics the tuner reads: the heap marked live by the last
+// collection, and the GC target now in force.
+const (
+	liveMetric    = "/gc/heap/live:bytes"
+	percentMetric = "/gc/gogc:percent"
+)
 
 // tuner sets the GC target after each collection: a cleanup attached to
 // an object nobody holds runs once the next collection has found it
 // unreachable, and attaches itself to a new one.
 type tuner struct {
-	percent int
-	sample  []metrics.Sample
+	sample []metrics.Sample
 }
 
 // sentinel is the object a tuner's cleanup hangs on; the pointer keeps it
@@ -90,11 +93,11 @@ func (t *tuner) arm() {
 // adjust sets the target for the live heap the last collection left.
 func (t *tuner) adjust() {
 	metrics.Read(t.sample)
-	if t.sample[0].Value.Kind() != metrics.KindUint64 {
+	live, now := t.sample[0].Value, t.sample[1].Value
+	if live.Kind() != metrics.KindUint64 || now.Kind() != metrics.KindUint64 {
 		return // not measured by this runtime: keep Percent
 	}
-	if p := PercentFor(t.sample[0].Value.Uint64()); p != t.percent {
-		t.percent = p
+	if p := PercentFor(live.Uint64()); uint64(p) != now.Uint64() {
 		debug.SetGCPercent(p)
 	}
 }
