@@ -327,9 +327,14 @@ func BenchmarkSteadyRSS(b *testing.B) {
 // BenchmarkFirstRunRSS measures the peak RSS of a first run (empty store:
 // the whole Ticaga directory is read through customers/get) at two
 // directory sizes, so that the growth per Ticaga user shows:
-// (peak at 30k - peak at 10k) / 20k.
+// (peak at 30k - peak at 10k) / 20k. TICAGA_BENCH_FIRST_USERS=n adds a
+// size (a first run over 150,000 users takes about two minutes).
 func BenchmarkFirstRunRSS(b *testing.B) {
-	for _, n := range []int{10_000, 30_000} {
+	sizes := []int{10_000, 30_000}
+	if n, err := strconv.Atoi(os.Getenv("TICAGA_BENCH_FIRST_USERS")); err == nil && n > 0 {
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
 		sz := rssSize{n, n}
 		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
 			dsn := seedRSSWorld(b, sz)
