@@ -245,9 +245,18 @@ func TestUserIndexChecksTheRealEmail(t *testing.T) {
 	users := map[int64]TicagaUser{3: {ID: 3, Email: "a@x.example"}, 1: {ID: 1, Email: "b@x.example"},
 		2: {ID: 2, Email: "A@X.example"}, 4: {ID: 4, Email: "c@x.example"}}
 	x := newUserIndex(func(id int64) (TicagaUser, bool) { u, ok := users[id]; return u, ok }, maps.Values(users), len(users))
+	// The index is sorted by hash, then id: users sharing a hash come in
+	// id order.
+	for i := 1; i < len(x.hs); i++ {
+		if x.hs[i-1] > x.hs[i] || x.hs[i-1] == x.hs[i] && x.ids[i-1] > x.ids[i] {
+			t.Fatalf("index out of order at %d: (%d, %d) before (%d, %d)", i, x.hs[i-1], x.ids[i-1], x.hs[i], x.ids[i])
+		}
+	}
+	// Every user on one hash, as a collision would put them (ids kept in
+	// the order the sort gives equal hashes).
 	h := x.hash32("a@x.example")
 	for i := range x.hs {
-		x.hs[i] = h // every user on one hash, as a collision would put them
+		x.hs[i] = h
 	}
 	slices.Sort(x.ids)
 	got := x.withEmail("a@x.example")

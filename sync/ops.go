@@ -106,7 +106,8 @@ type Explanation struct {
 	Decision Decision
 	// OtherClients are the other selected customers with the same email.
 	OtherClients []BillingID
-	// Users are the directory's users with the customer's email.
+	// Users are the directory's users with the customer's email: empty
+	// when none has it, nil when the directory holds no user at all.
 	Users []TicagaUser
 	// Pairings are the rows pairing the customer, or its Ticaga user.
 	Pairings []Pairing
@@ -149,8 +150,9 @@ func (e *Engine) Explain(ctx context.Context, billingID BillingID, email string)
 	if !e.ready {
 		return ExplainResult{}, errNotReady
 	}
-	// A billing database that does not answer fails at once, before the
-	// directory and the pairings are loaded (as when contacts came first).
+	// A billing source that does not answer fails explain at once, before
+	// the directory and the pairings are loaded (as when contacts came
+	// first). For TicketSource this reads the first page once more.
 	if err := e.Source.Check(ctx); err != nil {
 		return ExplainResult{}, fmt.Errorf("read billing contacts: %w", err)
 	}

@@ -70,8 +70,9 @@ func (x *userIndex) withEmail(key string) []TicagaUser {
 	return out
 }
 
-// pairIndex holds the pairing rows compactly (no email, the billing
-// system interned) and finds them by Ticaga user and by billing customer.
+// pairIndex holds the pairing rows compactly (the billing system and
+// company interned, the email only when asked for) and finds them by
+// Ticaga user and by billing customer.
 type pairIndex struct {
 	rows []pairRow
 	// byUser orders rows by Ticaga id (stable: the last row of an id wins,

@@ -92,6 +92,9 @@ func printExplainResult(w io.Writer, s *daemon.Source, client ticagasync.Billing
 	case res.EmailKey != "":
 		fmt.Fprintf(w, "source %s: no selected billing customer has %q.\n", s.Name(), email)
 		printUsers(w, res.UsersWithEmail)
+		if res.DirectoryIncomplete() {
+			fmt.Fprintf(w, "  (%s)\n", directoryNote(res))
+		}
 	case res.Lookup != nil:
 		fmt.Fprintf(w, "source %s: %s\n", s.Name(), daemon.NotSelectedLine(client, *res.Lookup))
 		if l := res.Lookup; l.Found {
@@ -115,7 +118,7 @@ func printExplanation(w io.Writer, s *daemon.Source, res ticagasync.ExplainResul
 	if d.Detail != "" {
 		fmt.Fprintf(w, "                 %s\n", d.Detail)
 	}
-	fmt.Fprintf(w, "  what to do:    %s\n", explainHint(d, res))
+	fmt.Fprintf(w, "  what to do:    %s\n", explainHint(x, res))
 	if x := d.Exclusion; x != nil {
 		reason := x.Reason
 		if reason == "" {
@@ -165,23 +168,42 @@ func printExplanation(w io.Writer, s *daemon.Source, res ticagasync.ExplainResul
 // directoryNote says what the directory the decisions were made from
 // knows.
 func directoryNote(res ticagasync.ExplainResult) string {
+	const relink = "a run re-reads the Ticaga user before linking"
 	switch {
-	case res.DirectoryUsers == 0 && res.Scan == nil:
-		return "decided now from the cached directory, which is empty: no run has read Ticaga's users yet, so \"no Ticaga user\" only means none read yet; the next run reads them"
+	case res.Scan != nil && res.Scan.Full:
+		return fmt.Sprintf("decided now from the cached directory of %d Ticaga users; a full rescan stopped before id %d and the next run resumes it; %s",
+			res.DirectoryUsers, res.Scan.Next, relink)
 	case res.Scan != nil:
-		return fmt.Sprintf("decided now from the cached directory of %d Ticaga users; a scan for new users stopped before id %d and the next run resumes it; a run re-reads the Ticaga user before linking",
-			res.DirectoryUsers, res.Scan.Next)
+		return fmt.Sprintf("decided now from the cached directory of %d Ticaga users; its scan stopped before id %d, the users from there on are not read yet, and the next run resumes it; %s",
+			res.DirectoryUsers, res.Scan.Next, relink)
+	case res.DirectoryUsers == 0:
+		return "decided now from the cached directory, which holds no Ticaga user: no run has read any yet, or Ticaga has none; until a run has read them, \"no Ticaga user\" only means none read"
 	}
-	return "decided now from the cached directory; a run re-reads the Ticaga user before linking"
+	return "decided now from the cached directory; " + relink
 }
 
-// explainHint is hint(d), but for a customer no read Ticaga user matched
-// while the directory is not wholly read.
-func explainHint(d ticagasync.Decision, res ticagasync.ExplainResult) string {
-	if d.Reason == ticagasync.ReasonNoTicagaUser && res.DirectoryIncomplete() {
-		return "nothing yet: Ticaga's users are not all read (see the note below); the next run reads them and decides again."
+// explainHint is hint(d) for x, except for a decision that rests on a
+// Ticaga user not being in a directory that is not wholly read: the next
+// run may decide otherwise, and nothing should be changed before it.
+func explainHint(x ticagasync.Explanation, res ticagasync.ExplainResult) string {
+	d := x.Decision
+	if res.DirectoryIncomplete() && restsOnAbsentUser(x) {
+		return "nothing yet: Ticaga's users are not all read (see the note below), and this decision rests on a user that is not; the next run reads them and decides again. Change nothing before then."
 	}
 	return hint(d)
+}
+
+// restsOnAbsentUser reports whether x was decided as it was because no
+// read Ticaga user has its email: no match, an account to create, or a
+// pairing row whose Ticaga user has not been read with this email.
+func restsOnAbsentUser(x ticagasync.Explanation) bool {
+	switch d := x.Decision; {
+	case d.Action == ticagasync.ActionNoMatch, d.Action == ticagasync.ActionCreate:
+		return true
+	case d.Reason == ticagasync.ReasonClientPairedElsewhere && len(x.Users) == 0:
+		return true
+	}
+	return false
 }
 
 // printUsers prints the directory's users with an email.
@@ -223,8 +245,11 @@ func printUnknownUsers(w io.Writer, after int, unknown []ticagasync.UnknownUser)
 func hint(d ticagasync.Decision) string {
 	switch d.Reason {
 	case ticagasync.ReasonNone:
-		if d.Action == ticagasync.ActionAlreadyLinked {
+		switch d.Action {
+		case ticagasync.ActionAlreadyLinked:
 			return "nothing: linked on both sides."
+		case ticagasync.ActionCreate:
+			return "nothing: the next run creates its Ticaga account and links it."
 		}
 		return "nothing: the next run links it."
 	case ticagasync.ReasonOperatorExcluded:

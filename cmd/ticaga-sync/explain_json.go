@@ -123,7 +123,7 @@ func newExplainSourceJSON(s *daemon.Source, client ticagasync.BillingID, res tic
 		d, c := x.Decision, x.Decision.Contact
 		cj := customerJSON{BillingID: c.BillingID, Email: c.Email, Name: c.Name(), Company: c.Company, Status: c.Status,
 			CompanyID: c.CompanyID, Problem: c.Problem, Action: d.Action, Reason: d.Reason, TicagaID: d.TicagaID, Detail: d.Detail,
-			Hint: explainHint(d, res), Exclusion: d.Exclusion, OtherClients: append([]ticagasync.BillingID{}, x.OtherClients...), Users: usersJSON(x.Users),
+			Hint: explainHint(x, res), Exclusion: d.Exclusion, OtherClients: append([]ticagasync.BillingID{}, x.OtherClients...), Users: usersJSON(x.Users),
 			Pairings: []pairingJSON{}, Unknown: append([]ticagasync.UnknownUser{}, x.Unknown...)}
 		for _, p := range x.Pairings {
 			cj.Pairings = append(cj.Pairings, pairingJSON{TicagaID: p.TicagaUserID, BillingID: p.BillingUserID,

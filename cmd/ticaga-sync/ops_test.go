@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -72,7 +73,7 @@ func TestExplainBeforeAnyRun(t *testing.T) {
 		t.Fatalf("explain before any run: exit %d\n%s%s", code, out, stderr)
 	}
 	for _, w := range []string{"decision now:  no_match no_ticaga_user", "what to do:    nothing yet: Ticaga's users are not all read",
-		"the cached directory, which is empty: no run has read Ticaga's users yet", "last recorded: nothing open"} {
+		"the cached directory, which holds no Ticaga user: no run has read any yet", "last recorded: nothing open"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("explain before any run lacks %q:\n%s", w, out)
 		}
@@ -86,11 +87,31 @@ func TestExplainBeforeAnyRun(t *testing.T) {
 		t.Errorf("before any run: directory %+v, what_to_do %q", d, doc.Sources[0].Customers[0].Hint)
 	}
 
+	// A pairing row the Blesta plugin made (adopting an existing
+	// installation): its Ticaga user is not read yet, and explain must not
+	// advise removing a correct row.
+	if code, _, stderr := f.main(t, "migrate"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	db, err := sql.Open("mysql", f.env["BILLING_DSN"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("INSERT INTO ticaga_billing VALUES (1, 1, 'ann@example.com', 'Blesta', 1)"); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = f.main(t, "explain", "--client", "1")
+	if !strings.Contains(out, "decision now:  conflict client_paired_elsewhere") || !strings.Contains(out, "what to do:    nothing yet") ||
+		strings.Contains(out, "ticaga-sync unlink") {
+		t.Errorf("explain of a plugin pairing before any run:\n%s", out)
+	}
+
 	if code, _, stderr := f.main(t, "sync"); code != exitOK {
 		t.Fatal(stderr)
 	}
 	_, out, _ = f.main(t, "explain", "--client", "3")
-	if !strings.Contains(out, "nothing to fix here") || strings.Contains(out, "which is empty") {
+	if !strings.Contains(out, "nothing to fix here") || strings.Contains(out, "holds no Ticaga user") {
 		t.Errorf("explain after a run:\n%s", out)
 	}
 	_, out, _ = f.main(t, "explain", "--client", "3", "--output", "json")
@@ -194,8 +215,10 @@ func TestDirectoryNote(t *testing.T) {
 		res  ticagasync.ExplainResult
 		want string
 	}{
-		{ticagasync.ExplainResult{}, "which is empty: no run has read Ticaga's users yet"},
-		{ticagasync.ExplainResult{DirectoryUsers: 5, Scan: &ticagasync.ScanPosition{Next: 40}}, "directory of 5 Ticaga users; a scan for new users stopped before id 40"},
+		{ticagasync.ExplainResult{}, "which holds no Ticaga user: no run has read any yet, or Ticaga has none"},
+		{ticagasync.ExplainResult{DirectoryUsers: 5, Scan: &ticagasync.ScanPosition{Next: 40}}, "directory of 5 Ticaga users; its scan stopped before id 40"},
+		{ticagasync.ExplainResult{Scan: &ticagasync.ScanPosition{Next: 3}}, "directory of 0 Ticaga users; its scan stopped before id 3"},
+		{ticagasync.ExplainResult{DirectoryUsers: 5, Scan: &ticagasync.ScanPosition{Next: 40, Full: true}}, "a full rescan stopped before id 40"},
 		{ticagasync.ExplainResult{DirectoryUsers: 5}, "decided now from the cached directory; a run re-reads"},
 	} {
 		if got := directoryNote(tc.res); !strings.Contains(got, tc.want) {
