@@ -42,11 +42,15 @@ func (s *Source) Check(ctx context.Context, emit func(CheckResult)) bool {
 		// its Ticaga and token are still checked when it has a client (an
 		// unreachable store).
 		emit(CheckResult{Name: "source can run", Err: s.problem})
+		const notRun = "not checked while the source cannot run (see the failure above)"
 		for _, name := range append(s.sourceChecks(), "store reachable and writable ("+s.StoreVar()+")") {
-			emit(CheckResult{Name: name, Skipped: "needs the source to run (see the failure above)"})
+			emit(CheckResult{Name: name, Skipped: notRun})
 		}
 		if s.ticaga != nil {
 			s.checkTicaga(ctx, emit, step)
+		} else {
+			emit(CheckResult{Name: ticagaCheck(s.cfg), Skipped: notRun})
+			emit(CheckResult{Name: notFoundCheck, Skipped: notRun})
 		}
 		return false
 	}
@@ -87,12 +91,19 @@ func (s *Source) sourceChecks() []string {
 		"billing selection reads customers (BILLING_COMPANY_ID, BILLING_STATUSES)"}
 }
 
+// The names of the Ticaga checks.
+const notFoundCheck = "Ticaga answers a missing user as documented (customers/get)"
+
+func ticagaCheck(cfg configs.Config) string {
+	return "Ticaga reachable and API token accepted (" + configs.RedactURL(cfg.TicagaURL) + ")"
+}
+
 // checkTicaga checks the source's Ticaga and token, then how it answers a
 // missing user, with step; it reports whether both passed.
 func (s *Source) checkTicaga(ctx context.Context, emit func(CheckResult), step func(string, func(context.Context) error)) bool {
 	ok := true
 	ticagaOK := true
-	step("Ticaga reachable and API token accepted ("+configs.RedactURL(s.cfg.TicagaURL)+")", func(ctx context.Context) error {
+	step(ticagaCheck(s.cfg), func(ctx context.Context) error {
 		err := authError(s.ticaga.Ping(ctx), s.tokenFrom)
 		ticagaOK = err == nil
 		return err
@@ -100,11 +111,11 @@ func (s *Source) checkTicaga(ctx context.Context, emit func(CheckResult), step f
 	// Every check runs whatever failed before, except one that needs a
 	// failed one: it is reported as skipped, and why.
 	if !ticagaOK {
-		emit(CheckResult{Name: "Ticaga answers a missing user as documented (customers/get)", Skipped: "needs Ticaga reachable and the token accepted"})
+		emit(CheckResult{Name: notFoundCheck, Skipped: "needs Ticaga reachable and the token accepted"})
 		ok = false
 	} else {
 		var how string
-		step("Ticaga answers a missing user as documented (customers/get)", func(ctx context.Context) (err error) {
+		step(notFoundCheck, func(ctx context.Context) (err error) {
 			how, err = probeNotFound(ctx, s.ticaga)
 			ok = ok && err == nil
 			return err
