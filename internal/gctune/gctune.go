@@ -50,7 +50,9 @@ var start gosync.Once
 
 // Apply sets the GC target to Percent, and after each collection to
 // PercentFor the live heap, unless the environment (getenv, such as
-// os.LookupEnv) sets GOGC or GOMEMLIMIT.
+// os.LookupEnv) sets GOGC or GOMEMLIMIT. From then on the process's GC
+// target is the tuner's: a debug.SetGCPercent made elsewhere (even -1) is
+// replaced after the next collection.
 func Apply(getenv func(string) (string, bool)) {
 	if _, ok := getenv("GOGC"); ok {
 		return
