@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/configs"
+	"github.com/ticaga/ticaga-sync/internal/syncbuf"
 	"github.com/ticaga/ticaga-sync/internal/testfixture"
 	"github.com/ticaga/ticaga-sync/ticaga/ticagatest"
 )
@@ -39,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // syncBuffer is a buffer safe for a writer and a reader at once.
-type syncBuffer = testfixture.Buffer
+type syncBuffer = syncbuf.Buffer
 
 // running is Run in a goroutine of the test, with the fixture's settings.
 type running struct {

@@ -67,16 +67,7 @@ func BenchmarkFirstRun(b *testing.B) {
 				b.StopTimer()
 				w.reset()
 				fake := w.newFake(false)
-				client, dials := w.newClient(fake, 0)
-				e := w.engine(fake, client, benchConcurrency)
-				runtime.GC()
-				b.StartTimer()
-
-				rep, heap, clock := runSampled(b, e)
-
-				b.StopTimer()
-				w.checkFirstRun(rep)
-				m.add(fake, dials, rep, heap, clock)
+				w.timedFirstRun(b, fake, 0, benchConcurrency, &m)
 				fake.Close()
 				b.StartTimer()
 			}
@@ -214,16 +205,7 @@ func BenchmarkRunWithLatency(b *testing.B) {
 				} else {
 					fake.SetLatency(tc.latency)
 				}
-				client, dials := w.newClient(fake, 0)
-				e := w.engine(fake, client, tc.conc)
-				runtime.GC()
-				b.StartTimer()
-
-				rep, heap, clock := runSampled(b, e)
-
-				b.StopTimer()
-				w.checkFirstRun(rep)
-				m.add(fake, dials, rep, heap, clock)
+				w.timedFirstRun(b, fake, 0, tc.conc, &m)
 				floor += time.Duration(fake.TotalCalls()) * tc.latency / time.Duration(tc.conc)
 				fake.Close()
 				b.StartTimer()
@@ -291,16 +273,7 @@ func BenchmarkThrottledRun(b *testing.B) {
 				if tc.assumed != 0 {
 					assumed = tc.assumed
 				}
-				client, dials := w.newClient(fake, assumed)
-				e := w.engine(fake, client, tc.conc)
-				runtime.GC()
-				b.StartTimer()
-
-				rep, heap, clock := runSampled(b, e)
-
-				b.StopTimer()
-				w.checkFirstRun(rep)
-				m.add(fake, dials, rep, heap, clock)
+				client := w.timedFirstRun(b, fake, assumed, tc.conc, &m)
 				served := fake.TooManyRequests()
 				throttled += int64(served)
 				windows += int64(fake.ThrottleWindows())
@@ -318,6 +291,23 @@ func BenchmarkThrottledRun(b *testing.B) {
 			m.reportFloor(b, floor, throttleTarget)
 		})
 	}
+}
+
+// timedFirstRun times one first run against fake (the timer stopped on
+// entry and on return), paced for paceWindow (0: the client's default), at
+// concurrency conc, checks its counts, adds it to m and returns its client.
+func (w *benchWorld) timedFirstRun(b *testing.B, fake *ticagatest.Server, paceWindow time.Duration, conc int, m *runMetrics) *ticaga.Client {
+	client, dials := w.newClient(fake, paceWindow)
+	e := w.engine(fake, client, conc)
+	runtime.GC()
+	b.StartTimer()
+
+	rep, heap, clock := runSampled(b, e)
+
+	b.StopTimer()
+	w.checkFirstRun(rep)
+	m.add(fake, dials, rep, heap, clock)
+	return client
 }
 
 // runSampled runs e once, failing b on an error, and returns the report,

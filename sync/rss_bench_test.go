@@ -38,13 +38,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/rs/zerolog"
 
 	"github.com/ticaga/ticaga-sync/billing"
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
 	"github.com/ticaga/ticaga-sync/daemon"
 	"github.com/ticaga/ticaga-sync/internal/gctune"
+	"github.com/ticaga/ticaga-sync/internal/testdb"
 	"github.com/ticaga/ticaga-sync/store"
 	ticagasync "github.com/ticaga/ticaga-sync/sync"
 	"github.com/ticaga/ticaga-sync/ticaga"
@@ -475,17 +475,7 @@ func resetRSSStore(tb testing.TB, db *sql.DB) {
 // fetched now, so that the run revalidates none.
 func seedRSSWorld(tb testing.TB, sz rssSize) string {
 	tb.Helper()
-	base := os.Getenv("TEST_MYSQL_DSN")
-	if base == "" {
-		if os.Getenv("TEST_REQUIRE_MYSQL") == "1" {
-			tb.Fatal("TEST_MYSQL_DSN is not set but TEST_REQUIRE_MYSQL=1")
-		}
-		tb.Skip("TEST_MYSQL_DSN is not set")
-	}
-	cfg, err := mysql.ParseDSN(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cfg := testdb.Server(tb)
 	admin := openRSSDB(tb, cfg.FormatDSN())
 	name := fmt.Sprintf("ticaga_rss_v%d_c%d_u%d", rssSchema, sz.customers, sz.users)
 	cfg.DBName, cfg.ParseTime = name, true

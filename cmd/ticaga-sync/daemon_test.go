@@ -200,16 +200,7 @@ func TestOneOffViaDaemonLockedSaysSo(t *testing.T) {
 	f := newFixture(t)
 	d := startDaemon(t, f, "SYNC_SCHEDULE=@every 1h")
 	d.waitFor(t, "the first run", func() bool { return strings.Contains(d.logs.String(), "waiting for the next scheduled run") })
-	a, err := openAppForTest(t, f.env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := a.Sources()[0]
-	_, unlock, err := src.Store().Lock(t.Context(), src.Engine().Name, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	holdRunLock(t, f.env)
 	code, out, stderr := runMain(t, f.env, "sync")
 	if code != exitLocked || !strings.Contains(stderr, "--wait") || strings.Contains(stderr, "did the run") {
 		t.Fatalf("sync via the daemon, lock held elsewhere: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)

@@ -177,16 +177,7 @@ func TestSyncLockHeldExitsThree(t *testing.T) {
 	if code, _, stderr := f.main(t, "migrate"); code != exitOK {
 		t.Fatalf("migrate: %s", stderr)
 	}
-	a, err := openAppForTest(t, f.env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := a.Sources()[0]
-	_, unlock, err := src.Store().Lock(t.Context(), src.Engine().Name, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	holdRunLock(t, f.env)
 	code, _, stderr := f.main(t, "sync")
 	if code != exitLocked || !strings.Contains(stderr, "--wait") {
 		t.Fatalf("exit %d, want 3; stderr: %s", code, stderr)
@@ -348,6 +339,22 @@ func TestDaemonStopsCleanlyOnSIGTERM(t *testing.T) {
 			t.Errorf("logs lack %s", want)
 		}
 	}
+}
+
+// holdRunLock takes the run lock of the first source of env, as another
+// process running it would, until the test ends.
+func holdRunLock(t *testing.T, env map[string]string) {
+	t.Helper()
+	a, err := openAppForTest(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := a.Sources()[0]
+	_, unlock, err := src.Store().Lock(t.Context(), src.Engine().Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
 }
 
 func openAppForTest(t *testing.T, env map[string]string) (*daemon.App, error) {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
-	"github.com/ticaga/ticaga-sync/internal/testfixture"
+	"github.com/ticaga/ticaga-sync/internal/syncbuf"
 )
 
 // status asks the real daemon process on its control socket: running, its
@@ -28,7 +28,7 @@ func TestStatusAsksTheDaemon(t *testing.T) {
 	for k, v := range f.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var logs testfixture.Buffer
+	var logs syncbuf.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

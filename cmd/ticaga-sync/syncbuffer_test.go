@@ -1,6 +1,6 @@
 package main
 
-import "github.com/ticaga/ticaga-sync/internal/testfixture"
+import "github.com/ticaga/ticaga-sync/internal/syncbuf"
 
 // syncBuffer is a buffer safe for a writer and a reader at once.
-type syncBuffer = testfixture.Buffer
+type syncBuffer = syncbuf.Buffer

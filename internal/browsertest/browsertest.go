@@ -15,13 +15,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ticaga/ticaga-sync/internal/syncbuf"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
@@ -41,7 +41,7 @@ type Browser struct {
 	base    string // chromedriver's URL
 	session string
 	client  *http.Client
-	logs    *buffer
+	logs    *syncbuf.Buffer // chromedriver's output, for failure messages
 }
 
 // find returns the path of the first of names found on PATH.
@@ -73,7 +73,7 @@ func Start(t *testing.T, opt Options) *Browser {
 	}
 
 	port := freePort(t)
-	logs := &buffer{}
+	logs := &syncbuf.Buffer{}
 	cmd := exec.Command(driver, "--port="+strconv.Itoa(port), "--allowed-ips=127.0.0.1")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -236,22 +236,4 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// buffer collects chromedriver's output for failure messages.
-type buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

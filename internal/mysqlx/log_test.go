@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/ticaga/ticaga-sync/internal/testfixture"
+	"github.com/ticaga/ticaga-sync/internal/syncbuf"
 )
 
 // A server that hangs up in the middle of a packet makes the driver log
@@ -31,7 +31,7 @@ func TestDriverMessagesGoThroughTheLogger(t *testing.T) {
 			c.Close()
 		}
 	}()
-	var buf testfixture.Buffer
+	var buf syncbuf.Buffer
 	SetLogger(zerolog.New(&buf))
 	defer SetLogger(zerolog.Nop())
 

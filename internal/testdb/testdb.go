@@ -18,9 +18,9 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// DSN creates a new database named after a random suffix and returns a DSN
-// for it. The database is dropped when the test ends.
-func DSN(t testing.TB) string {
+// Server returns the test server's configuration from TEST_MYSQL_DSN,
+// skipping t without it (failing it under TEST_REQUIRE_MYSQL=1).
+func Server(t testing.TB) *mysql.Config {
 	t.Helper()
 	base := os.Getenv("TEST_MYSQL_DSN")
 	if base == "" {
@@ -33,6 +33,14 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("TEST_MYSQL_DSN: %v", err)
 	}
+	return cfg
+}
+
+// DSN creates a new database named after a random suffix and returns a DSN
+// for it. The database is dropped when the test ends.
+func DSN(t testing.TB) string {
+	t.Helper()
+	cfg := Server(t)
 	admin, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		t.Fatalf("open test server: %v", err)

@@ -5,9 +5,7 @@
 package testfixture
 
 import (
-	"bytes"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/ticaga/ticaga-sync/billing/blesta/blestatest"
@@ -44,24 +42,4 @@ func Blesta(t *testing.T, token string) (map[string]string, *ticagatest.Server) 
 		"TICAGA_DIRECTORY_GAP": "5", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
 		"CONTROL_SOCKET": filepath.Join(t.TempDir(), "control.sock"),
 	}, fake
-}
-
-// Buffer is a bytes.Buffer safe for a writer and a reader at once.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns what was written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
